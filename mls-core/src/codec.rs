@@ -1,0 +1,255 @@
+//! The wire codec (RFC 9420 §2.1): TLS presentation language with the
+//! variable-length vector headers of §2.1.2, on `tls_codec`.
+//!
+//! Wire structs derive `tls_codec`'s `TlsSize`, `TlsSerializeBytes` and
+//! `TlsDeserializeBytes`; with the `std` feature they also derive the
+//! writer-based `TlsSerialize`, which [`encode`] then uses to write straight
+//! into one buffer instead of allocating a vector per field.
+//!
+//! Decoding is slice-based ([`decode`], [`decode_prefix`]): it never copies
+//! more than the owned result needs and rejects trailing bytes where a whole
+//! message is expected.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+pub use tls_codec::{self, DeserializeBytes, Size, VLBytes};
+
+/// Longest vector an MLS length header can describe (RFC 9420 §2.1.2).
+pub const MAX_VECTOR_LEN: usize = (1 << 30) - 1;
+
+/// A malformed or unencodable wire value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodecError {
+    /// The input ended before the value did.
+    Truncated,
+    /// A variable-length header used more bytes than needed (RFC 9420 §2.1.2).
+    NonMinimalLength,
+    /// A variable-length header with the invalid prefix `11`, or a length
+    /// past 2^30-1 (RFC 9420 §2.1.2).
+    InvalidLength,
+    /// Bytes were left over after a complete value.
+    TrailingData,
+    /// An enumerated value outside its defined range, or a value the
+    /// structure forbids.
+    InvalidValue,
+    /// Any other decoding or encoding failure reported by `tls_codec`.
+    Malformed,
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Self::Truncated => "input truncated",
+            Self::NonMinimalLength => "variable-length header is not minimal (RFC 9420 §2.1.2)",
+            Self::InvalidLength => "invalid variable-length header (RFC 9420 §2.1.2)",
+            Self::TrailingData => "trailing bytes after value",
+            Self::InvalidValue => "invalid enumerated value",
+            Self::Malformed => "malformed encoding",
+        };
+        f.write_str(s)
+    }
+}
+
+impl core::error::Error for CodecError {}
+
+impl From<tls_codec::Error> for CodecError {
+    fn from(e: tls_codec::Error) -> Self {
+        match e {
+            tls_codec::Error::EndOfStream => Self::Truncated,
+            tls_codec::Error::InvalidVectorLength => Self::InvalidLength,
+            tls_codec::Error::TrailingData => Self::TrailingData,
+            tls_codec::Error::UnknownValue(_) => Self::InvalidValue,
+            _ => Self::Malformed,
+        }
+    }
+}
+
+/// Encodes a variable-length vector header for `len` (RFC 9420 §2.1.2):
+/// the shortest of 1, 2 or 4 bytes.
+pub fn write_length(len: usize, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    if len < 1 << 6 {
+        out.push(len as u8);
+    } else if len < 1 << 14 {
+        out.extend_from_slice(&(0x4000u16 | len as u16).to_be_bytes());
+    } else if len <= MAX_VECTOR_LEN {
+        out.extend_from_slice(&(0x8000_0000u32 | len as u32).to_be_bytes());
+    } else {
+        return Err(CodecError::InvalidLength);
+    }
+    Ok(())
+}
+
+/// Size in bytes of the header [`write_length`] writes for `len`.
+pub const fn length_header_len(len: usize) -> usize {
+    if len < 1 << 6 {
+        1
+    } else if len < 1 << 14 {
+        2
+    } else {
+        4
+    }
+}
+
+/// Decodes a variable-length vector header (RFC 9420 §2.1.2, `ReadVarint`),
+/// returning the length and the rest of the input. Rejects the `11` prefix
+/// and non-minimal encodings.
+pub fn read_length(input: &[u8]) -> Result<(usize, &[u8]), CodecError> {
+    let (&first, rest) = input.split_first().ok_or(CodecError::Truncated)?;
+    let prefix = first >> 6;
+    let n = match prefix {
+        0 => 1usize,
+        1 => 2,
+        2 => 4,
+        _ => return Err(CodecError::InvalidLength),
+    };
+    if rest.len() < n - 1 {
+        return Err(CodecError::Truncated);
+    }
+    let (tail, rest) = rest.split_at(n - 1);
+    let mut v = u64::from(first & 0x3f);
+    for &b in tail {
+        v = (v << 8) | u64::from(b);
+    }
+    if prefix >= 1 && v < 1u64 << (8 * (n / 2) - 2) {
+        return Err(CodecError::NonMinimalLength);
+    }
+    Ok((v as usize, rest))
+}
+
+/// Writes `data` as `opaque data<V>`.
+pub fn write_opaque(data: &[u8], out: &mut Vec<u8>) -> Result<(), CodecError> {
+    write_length(data.len(), out)?;
+    out.extend_from_slice(data);
+    Ok(())
+}
+
+/// Reads an `opaque data<V>` without copying it.
+pub fn read_opaque(input: &[u8]) -> Result<(&[u8], &[u8]), CodecError> {
+    let (len, rest) = read_length(input)?;
+    if rest.len() < len {
+        return Err(CodecError::Truncated);
+    }
+    Ok(rest.split_at(len))
+}
+
+/// A value that can be written to the wire.
+///
+/// Implemented for every `tls_codec` serializable type: with the `std`
+/// feature through the writer-based `Serialize` (one buffer for the whole
+/// value), without it through `SerializeBytes`.
+pub trait Encode {
+    /// Appends the encoding of `self` to `out`.
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), CodecError>;
+    /// The encoding of `self`.
+    fn encode(&self) -> Result<Vec<u8>, CodecError> {
+        let mut out = Vec::new();
+        self.encode_into(&mut out)?;
+        Ok(out)
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T: tls_codec::Serialize + ?Sized> Encode for T {
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        out.reserve(self.tls_serialized_len());
+        self.tls_serialize(out)?;
+        Ok(())
+    }
+}
+
+#[cfg(not(feature = "std"))]
+impl<T: tls_codec::SerializeBytes + ?Sized> Encode for T {
+    fn encode_into(&self, out: &mut Vec<u8>) -> Result<(), CodecError> {
+        out.extend_from_slice(&self.tls_serialize_bytes()?);
+        Ok(())
+    }
+}
+
+/// Decodes a complete value: trailing bytes are an error.
+pub fn decode<T: DeserializeBytes>(input: &[u8]) -> Result<T, CodecError> {
+    let (v, rest) = T::tls_deserialize_bytes(input)?;
+    if !rest.is_empty() {
+        return Err(CodecError::TrailingData);
+    }
+    Ok(v)
+}
+
+/// Decodes a value from the front of `input`, returning the rest.
+pub fn decode_prefix<T: DeserializeBytes>(input: &[u8]) -> Result<(T, &[u8]), CodecError> {
+    Ok(T::tls_deserialize_bytes(input)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rfc9420_2_1_2_examples() {
+        assert_eq!(
+            read_length(&[0x9d, 0x7f, 0x3e, 0x7d]).unwrap().0,
+            494_878_333
+        );
+        assert_eq!(read_length(&[0x7b, 0xbd]).unwrap().0, 15_293);
+        assert_eq!(read_length(&[0x25]).unwrap().0, 37);
+    }
+
+    #[test]
+    fn rfc9420_2_1_2_rejects_prefix_11_and_non_minimal() {
+        assert_eq!(
+            read_length(&[0xc0, 0, 0, 0, 0, 0, 0, 1]),
+            Err(CodecError::InvalidLength)
+        );
+        assert_eq!(
+            read_length(&[0x40, 0x25]),
+            Err(CodecError::NonMinimalLength)
+        );
+        assert_eq!(
+            read_length(&[0x80, 0, 0x3f, 0xff]),
+            Err(CodecError::NonMinimalLength)
+        );
+        assert_eq!(read_length(&[0x80, 0]), Err(CodecError::Truncated));
+        assert!(write_length(MAX_VECTOR_LEN + 1, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn rfc9420_2_1_2_tls_codec_agrees_on_non_minimal() {
+        // tls_codec must reject what we reject.
+        assert!(decode::<VLBytes>(&[0x40, 0x01, 0xAA]).is_err());
+        assert!(decode::<VLBytes>(&[0xc0, 0, 0, 0, 0, 0, 0, 0]).is_err());
+        assert_eq!(
+            decode::<VLBytes>(&[0x01, 0xAA]).unwrap().as_slice(),
+            &[0xAA]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn rfc9420_2_1_2_length_roundtrip(len in 0usize..=MAX_VECTOR_LEN) {
+            let mut out = Vec::new();
+            write_length(len, &mut out).unwrap();
+            prop_assert_eq!(out.len(), length_header_len(len));
+            let (got, rest) = read_length(&out).unwrap();
+            prop_assert_eq!(got, len);
+            prop_assert!(rest.is_empty());
+        }
+
+        #[test]
+        fn rfc9420_2_1_2_opaque_matches_tls_codec(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let mut ours = Vec::new();
+            write_opaque(&data, &mut ours).unwrap();
+            let theirs = VLBytes::new(data.clone()).encode().unwrap();
+            prop_assert_eq!(&ours, &theirs);
+            let (got, rest) = read_opaque(&ours).unwrap();
+            prop_assert_eq!(got, &data[..]);
+            prop_assert!(rest.is_empty());
+        }
+
+        #[test]
+        fn read_length_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..8)) {
+            let _ = read_length(&bytes);
+        }
+    }
+}

@@ -1,0 +1,431 @@
+//! Crypto traits, chosen at run time (RFC 9420 §5).
+//!
+//! The core owns no crypto library. A backend exposes a [`CryptoProvider`],
+//! which hands out one [`CipherSuiteProvider`] object per cipher suite. A suite
+//! is made of object-safe parts: [`Hash`], [`Kdf`] (which carries the MAC),
+//! [`Aead`], [`Hpke`] and [`Signature`]. A backend whose library lacks a part
+//! can borrow it from another library, or build HPKE from [`Dh`] with the
+//! core's generic RFC 9180 implementation in [`hpke`].
+//!
+//! Randomness is always an explicit `&mut dyn` [`Rng`] argument: there is no
+//! ambient generator anywhere in the core.
+//!
+//! Traits never grow `#[cfg]`-gated methods; new capabilities arrive as
+//! defaulted methods returning [`CryptoError::Unsupported`].
+
+pub mod hpke;
+pub mod labeled;
+mod secret;
+mod suite;
+
+use alloc::vec::Vec;
+use core::fmt;
+
+pub use secret::{Digest, HpkePrivateKey, MAX_HASH_LEN, Secret, SecretVec, SignaturePrivateKey};
+pub use suite::{AeadId, CipherSuite, KdfId, KemId, SignatureScheme, SuiteInfo, is_grease};
+
+/// Failure of a cryptographic operation.
+///
+/// Deliberately coarse: a failed decryption or verification says nothing more
+/// than that it failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CryptoError {
+    /// A key was malformed or not valid for the algorithm.
+    InvalidKey,
+    /// A signature did not verify.
+    InvalidSignature,
+    /// AEAD or HPKE decryption failed.
+    DecryptionFailed,
+    /// An input or output length is not acceptable for the algorithm.
+    InvalidLength,
+    /// The random number generator failed.
+    RngFailure,
+    /// The backend does not offer this suite or operation.
+    Unsupported,
+    /// DeriveKeyPair found no valid key (RFC 9180 §7.1.3; practically unreachable).
+    DeriveKeyPairError,
+    /// The backend library reported an internal error.
+    Internal,
+}
+
+impl fmt::Display for CryptoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Self::InvalidKey => "invalid key",
+            Self::InvalidSignature => "invalid signature",
+            Self::DecryptionFailed => "decryption failed",
+            Self::InvalidLength => "invalid length",
+            Self::RngFailure => "random number generator failed",
+            Self::Unsupported => "unsupported by the crypto backend",
+            Self::DeriveKeyPairError => "DeriveKeyPair found no valid key",
+            Self::Internal => "internal crypto backend error",
+        };
+        f.write_str(s)
+    }
+}
+
+impl core::error::Error for CryptoError {}
+
+/// A cryptographically secure random number generator, passed explicitly.
+pub trait Rng {
+    /// Fills `out` with random bytes.
+    fn fill(&mut self, out: &mut [u8]) -> Result<(), CryptoError>;
+}
+
+/// A hash function (RFC 9420 §5.1: the hash of the suite's KDF).
+pub trait Hash: Send + Sync {
+    /// Output length in bytes (KDF.Nh).
+    fn output_len(&self) -> usize;
+    /// Hashes `data`.
+    fn hash(&self, data: &[u8]) -> Digest;
+    /// Hashes the concatenation of `parts` without joining them first.
+    fn hash_parts(&self, parts: &[&[u8]]) -> Digest {
+        let mut v = Vec::new();
+        for p in parts {
+            v.extend_from_slice(p);
+        }
+        self.hash(&v)
+    }
+}
+
+/// HKDF (RFC 5869) and the HMAC over the same hash, which MLS uses as its MAC.
+pub trait Kdf: Send + Sync {
+    /// The HPKE KDF identifier.
+    fn id(&self) -> KdfId;
+    /// KDF.Nh.
+    fn nh(&self) -> usize;
+    /// HKDF-Extract(salt, ikm): the PRK, KDF.Nh bytes.
+    fn extract(&self, salt: &[u8], ikm: &[u8]) -> Result<Secret, CryptoError>;
+    /// HKDF-Expand(prk, info) into `out` (its length is the requested length).
+    fn expand(&self, prk: &[u8], info: &[u8], out: &mut [u8]) -> Result<(), CryptoError>;
+    /// HMAC(key, data) (RFC 9420 §5.1: MAC).
+    fn mac(&self, key: &[u8], data: &[u8]) -> Result<Digest, CryptoError>;
+}
+
+/// An AEAD (RFC 5116) with the ciphertext and tag as one output.
+pub trait Aead: Send + Sync {
+    /// The HPKE AEAD identifier.
+    fn id(&self) -> AeadId;
+    /// AEAD.Nk.
+    fn key_len(&self) -> usize;
+    /// AEAD.Nn.
+    fn nonce_len(&self) -> usize;
+    /// Tag length (16 for every registered AEAD).
+    fn tag_len(&self) -> usize {
+        16
+    }
+    /// Encrypts `plaintext`, returning ciphertext || tag.
+    fn seal(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// Decrypts ciphertext || tag.
+    fn open(
+        &self,
+        key: &[u8],
+        nonce: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// How a DH group turns DeriveKeyPair candidates into private keys
+/// (RFC 9180 §7.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeriveKind {
+    /// X25519 / X448: any Nsk bytes are a private key.
+    Montgomery,
+    /// P-256 / P-384 / P-521: rejection sampling; the first byte is masked
+    /// with `bitmask` and the candidate must be a valid non-zero scalar.
+    Prime {
+        /// 0xFF for P-256 and P-384, 0x01 for P-521.
+        bitmask: u8,
+    },
+}
+
+/// A Diffie-Hellman group with static keys, from which [`hpke::DhKem`] builds
+/// a DHKEM (RFC 9180 §4.1).
+pub trait Dh: Send + Sync {
+    /// The KEM this group yields.
+    fn kem_id(&self) -> KemId;
+    /// Nsk.
+    fn secret_len(&self) -> usize;
+    /// Npk (also Nenc).
+    fn public_len(&self) -> usize;
+    /// How DeriveKeyPair maps candidates to keys.
+    fn derive_kind(&self) -> DeriveKind;
+    /// True when `candidate` (Nsk bytes, already masked) is a valid private key.
+    fn is_valid_secret(&self, candidate: &[u8]) -> bool;
+    /// The serialized public key of `secret` (SerializePublicKey(pk(sk))).
+    fn public_key(&self, secret: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// DH(sk, pk), the serialized shared secret (Ndh bytes). Must reject
+    /// invalid public keys and an all-zero result.
+    fn dh(&self, secret: &[u8], public: &[u8]) -> Result<SecretVec, CryptoError>;
+    /// A fresh private key.
+    fn generate_secret(&self, rng: &mut dyn Rng) -> Result<SecretVec, CryptoError> {
+        let mut buf = SecretVec::zero(self.secret_len());
+        loop {
+            rng.fill(buf.as_mut())?;
+            if let DeriveKind::Prime { bitmask } = self.derive_kind() {
+                if let Some(b) = buf.as_mut().first_mut() {
+                    *b &= bitmask;
+                }
+            }
+            if self.is_valid_secret(buf.as_bytes()) {
+                return Ok(buf);
+            }
+        }
+    }
+}
+
+/// An HPKE ciphertext as MLS carries it (RFC 9420 §5.1.3, `HPKECiphertext`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HpkeCiphertext {
+    /// The KEM output (enc).
+    pub kem_output: Vec<u8>,
+    /// The AEAD ciphertext.
+    pub ciphertext: Vec<u8>,
+}
+
+/// HPKE in base mode, single shot (RFC 9180 §5, §6.1), with the exporter
+/// MLS needs for external init (RFC 9420 §8.3).
+pub trait Hpke: Send + Sync {
+    /// SealBase(pk, info, aad, pt).
+    fn seal(
+        &self,
+        public_key: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<HpkeCiphertext, CryptoError>;
+    /// OpenBase(enc, sk, info, aad, ct).
+    fn open(
+        &self,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// SetupBaseS(pk, info) followed by Export(exporter_context, len).
+    fn setup_sender_and_export(
+        &self,
+        public_key: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        len: usize,
+        rng: &mut dyn Rng,
+    ) -> Result<(Vec<u8>, SecretVec), CryptoError>;
+    /// SetupBaseR(enc, sk, info) followed by Export(exporter_context, len).
+    fn setup_receiver_and_export(
+        &self,
+        private_key: &HpkePrivateKey,
+        kem_output: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        len: usize,
+    ) -> Result<SecretVec, CryptoError>;
+    /// DeriveKeyPair(ikm) (RFC 9180 §7.1.3): private key and serialized public key.
+    fn derive_key_pair(&self, ikm: &[u8]) -> Result<(HpkePrivateKey, Vec<u8>), CryptoError>;
+    /// GenerateKeyPair().
+    fn generate_key_pair(
+        &self,
+        rng: &mut dyn Rng,
+    ) -> Result<(HpkePrivateKey, Vec<u8>), CryptoError>;
+    /// The public key of a private key (to check that a key pair matches).
+    fn public_key(&self, private_key: &HpkePrivateKey) -> Result<Vec<u8>, CryptoError>;
+}
+
+/// One item of a batch signature verification.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyItem<'a> {
+    /// Encoded public key.
+    pub public_key: &'a [u8],
+    /// The signed message.
+    pub message: &'a [u8],
+    /// The signature.
+    pub signature: &'a [u8],
+}
+
+/// A signature algorithm (RFC 9420 §5.1.2). ECDSA signatures are DER encoded,
+/// EdDSA signatures are R || S; public keys are RFC 8032 bytes or uncompressed
+/// points.
+pub trait Signature: Send + Sync {
+    /// The TLS SignatureScheme.
+    fn scheme(&self) -> SignatureScheme;
+    /// Signs `message`.
+    fn sign(
+        &self,
+        private_key: &SignaturePrivateKey,
+        message: &[u8],
+    ) -> Result<Vec<u8>, CryptoError>;
+    /// Verifies `signature` over `message`.
+    fn verify(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CryptoError>;
+    /// A fresh key pair: private key and encoded public key.
+    fn generate_key_pair(
+        &self,
+        rng: &mut dyn Rng,
+    ) -> Result<(SignaturePrivateKey, Vec<u8>), CryptoError>;
+    /// Imports a private key and returns its encoded public key (fails on an
+    /// invalid key).
+    fn public_key(&self, private_key: &SignaturePrivateKey) -> Result<Vec<u8>, CryptoError>;
+    /// Verifies many signatures; fails if any fails. Backends with batch
+    /// verification override this.
+    fn verify_batch(&self, items: &[VerifyItem<'_>]) -> Result<(), CryptoError> {
+        items
+            .iter()
+            .try_for_each(|i| self.verify(i.public_key, i.message, i.signature))
+    }
+}
+
+/// All primitives of one cipher suite. Handed out by a [`CryptoProvider`];
+/// the protocol code holds it as `&dyn CipherSuiteProvider`.
+pub trait CipherSuiteProvider: Send + Sync {
+    /// The suite served.
+    fn cipher_suite(&self) -> CipherSuite;
+    /// The suite's hash.
+    fn hash(&self) -> &dyn Hash;
+    /// The suite's KDF and MAC.
+    fn kdf(&self) -> &dyn Kdf;
+    /// The suite's AEAD.
+    fn aead(&self) -> &dyn Aead;
+    /// The suite's HPKE.
+    fn hpke(&self) -> &dyn Hpke;
+    /// The suite's signature algorithm.
+    fn signature(&self) -> &dyn Signature;
+    /// The registry entry of the suite.
+    fn info(&self) -> &'static SuiteInfo {
+        // Providers only serve registered suites; see `Suite::new`.
+        match self.cipher_suite().info() {
+            Some(i) => i,
+            None => &UNREGISTERED,
+        }
+    }
+}
+
+static UNREGISTERED: SuiteInfo = SuiteInfo {
+    suite: CipherSuite(0),
+    name: "unregistered",
+    kem: KemId::DhKemX25519,
+    kdf: KdfId::HkdfSha256,
+    aead: AeadId::Aes128Gcm,
+    signature: SignatureScheme::Ed25519,
+    nh: 0,
+    nk: 0,
+    nn: 0,
+    nsk: 0,
+    npk: 0,
+    nenc: 0,
+};
+
+/// How a backend builds one part of a suite: with its own library, or
+/// borrowed from another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Borrowed {
+    /// The part (e.g. "DH", "HPKE", "ECDSA key import").
+    pub part: &'static str,
+    /// Where it comes from (e.g. "RustCrypto p256", "mls-core generic HPKE").
+    pub from: &'static str,
+}
+
+/// A crypto backend: one [`CipherSuiteProvider`] per suite it serves.
+pub trait CryptoProvider: Send + Sync {
+    /// A short name ("rustcrypto", "ring", ...).
+    fn name(&self) -> &'static str;
+    /// The suites served, in preference order.
+    fn supported_cipher_suites(&self) -> &[CipherSuite];
+    /// The provider for `suite`, or `None` when it is not served.
+    fn cipher_suite(&self, suite: CipherSuite) -> Option<&dyn CipherSuiteProvider>;
+    /// The parts of `suite` this backend takes from outside its own library.
+    /// Empty means fully native.
+    fn borrowed_parts(&self, suite: CipherSuite) -> &'static [Borrowed] {
+        let _ = suite;
+        &[]
+    }
+}
+
+/// A cipher suite assembled from `'static` parts, which may come from
+/// different libraries.
+#[derive(Clone, Copy)]
+pub struct Suite {
+    suite: CipherSuite,
+    hash: &'static dyn Hash,
+    kdf: &'static dyn Kdf,
+    aead: &'static dyn Aead,
+    hpke: &'static dyn Hpke,
+    signature: &'static dyn Signature,
+}
+
+impl Suite {
+    /// Assembles a suite. The parts must be the ones `suite` names in the
+    /// registry; [`Suite::check`] verifies the identifiers.
+    pub const fn new(
+        suite: CipherSuite,
+        hash: &'static dyn Hash,
+        kdf: &'static dyn Kdf,
+        aead: &'static dyn Aead,
+        hpke: &'static dyn Hpke,
+        signature: &'static dyn Signature,
+    ) -> Self {
+        Self {
+            suite,
+            hash,
+            kdf,
+            aead,
+            hpke,
+            signature,
+        }
+    }
+
+    /// True when the parts' identifiers match the registry entry of the suite.
+    pub fn check(&self) -> bool {
+        match self.suite.info() {
+            Some(i) => {
+                i.kdf == self.kdf.id()
+                    && i.aead == self.aead.id()
+                    && i.signature == self.signature.scheme()
+                    && i.nh == self.hash.output_len()
+            }
+            None => false,
+        }
+    }
+}
+
+impl fmt::Debug for Suite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Suite")
+            .field("suite", &self.suite)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CipherSuiteProvider for Suite {
+    fn cipher_suite(&self) -> CipherSuite {
+        self.suite
+    }
+    fn hash(&self) -> &dyn Hash {
+        self.hash
+    }
+    fn kdf(&self) -> &dyn Kdf {
+        self.kdf
+    }
+    fn aead(&self) -> &dyn Aead {
+        self.aead
+    }
+    fn hpke(&self) -> &dyn Hpke {
+        self.hpke
+    }
+    fn signature(&self) -> &dyn Signature {
+        self.signature
+    }
+}

@@ -1,0 +1,331 @@
+//! Secret and digest newtypes.
+//!
+//! Secrets are zeroized on drop, redacted in `Debug`, compared in constant
+//! time and not `Clone` by accident: cloning is an explicit [`Secret::duplicate`].
+
+use alloc::vec::Vec;
+use core::fmt;
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::CryptoError;
+
+/// Largest hash output of any registered suite (SHA-512).
+pub const MAX_HASH_LEN: usize = 64;
+
+/// A hash or MAC output, held on the stack. Not secret.
+#[derive(Clone, Copy)]
+pub struct Digest {
+    bytes: [u8; MAX_HASH_LEN],
+    len: u8,
+}
+
+impl Digest {
+    /// Builds a digest from a slice of at most [`MAX_HASH_LEN`] bytes.
+    pub fn from_slice(s: &[u8]) -> Result<Self, CryptoError> {
+        if s.len() > MAX_HASH_LEN {
+            return Err(CryptoError::InvalidLength);
+        }
+        let mut bytes = [0u8; MAX_HASH_LEN];
+        bytes[..s.len()].copy_from_slice(s);
+        Ok(Self {
+            bytes,
+            len: s.len() as u8,
+        })
+    }
+
+    /// A zeroed digest of `len` bytes, to be filled through [`Digest::as_mut`].
+    pub fn zeroed(len: usize) -> Result<Self, CryptoError> {
+        if len > MAX_HASH_LEN {
+            return Err(CryptoError::InvalidLength);
+        }
+        Ok(Self {
+            bytes: [0u8; MAX_HASH_LEN],
+            len: len as u8,
+        })
+    }
+
+    /// The digest bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// Mutable digest bytes.
+    pub fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[..self.len as usize]
+    }
+
+    /// Copies the digest into a vector.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.as_slice().to_vec()
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// True when the digest has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl AsRef<[u8]> for Digest {
+    fn as_ref(&self) -> &[u8] {
+        self.as_slice()
+    }
+}
+
+impl PartialEq for Digest {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+impl Eq for Digest {}
+
+impl core::hash::Hash for Digest {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state)
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Digest(")?;
+        for b in self.as_slice() {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// A KDF-sized secret (at most [`MAX_HASH_LEN`] bytes) held inline.
+///
+/// Zeroized on drop, redacted in `Debug`, compared in constant time.
+pub struct Secret {
+    bytes: [u8; MAX_HASH_LEN],
+    len: u8,
+}
+
+impl Secret {
+    /// A zeroed secret of `len` bytes (the "0" vector of §8).
+    pub fn zero(len: usize) -> Result<Self, CryptoError> {
+        if len > MAX_HASH_LEN {
+            return Err(CryptoError::InvalidLength);
+        }
+        Ok(Self {
+            bytes: [0u8; MAX_HASH_LEN],
+            len: len as u8,
+        })
+    }
+
+    /// Copies `s` into a new secret.
+    pub fn from_slice(s: &[u8]) -> Result<Self, CryptoError> {
+        let mut out = Self::zero(s.len())?;
+        out.as_mut().copy_from_slice(s);
+        Ok(out)
+    }
+
+    /// The secret bytes. Handle with care.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// Mutable secret bytes, for backends that fill a secret in place.
+    pub fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.bytes[..self.len as usize]
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// True for a zero-length secret.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// An explicit copy. Secrets are not `Clone` so that copies are visible.
+    pub fn duplicate(&self) -> Self {
+        Self {
+            bytes: self.bytes,
+            len: self.len,
+        }
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+impl ZeroizeOnDrop for Secret {}
+
+impl ConstantTimeEq for Secret {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.as_bytes().ct_eq(other.as_bytes())
+    }
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+impl Eq for Secret {}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret(<{} bytes redacted>)", self.len)
+    }
+}
+
+/// A secret of arbitrary length on the heap (HPKE shared secrets, exporter
+/// output, private keys). Zeroized on drop, redacted in `Debug`.
+#[derive(Default)]
+pub struct SecretVec(Zeroizing<Vec<u8>>);
+
+impl SecretVec {
+    /// Takes ownership of `v`; it is zeroized when this value drops.
+    pub fn new(v: Vec<u8>) -> Self {
+        Self(Zeroizing::new(v))
+    }
+
+    /// Copies `s` into a new secret.
+    pub fn from_slice(s: &[u8]) -> Self {
+        Self::new(s.to_vec())
+    }
+
+    /// A zero-filled secret of `len` bytes.
+    pub fn zero(len: usize) -> Self {
+        Self::new(alloc::vec![0u8; len])
+    }
+
+    /// The secret bytes. Handle with care.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// Mutable secret bytes.
+    pub fn as_mut(&mut self) -> &mut [u8] {
+        &mut self.0
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// An explicit copy.
+    pub fn duplicate(&self) -> Self {
+        Self::from_slice(self.as_bytes())
+    }
+
+    /// Appends `parts`. Reserve capacity first: a reallocation would leave
+    /// an unzeroized copy behind.
+    pub fn extend_parts(&mut self, parts: &[&[u8]]) {
+        for p in parts {
+            self.0.extend_from_slice(p);
+        }
+    }
+}
+
+impl ConstantTimeEq for SecretVec {
+    fn ct_eq(&self, other: &Self) -> subtle::Choice {
+        self.as_bytes().ct_eq(other.as_bytes())
+    }
+}
+
+impl PartialEq for SecretVec {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+impl Eq for SecretVec {}
+
+impl fmt::Debug for SecretVec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretVec(<{} bytes redacted>)", self.len())
+    }
+}
+
+macro_rules! private_key_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(PartialEq, Eq)]
+        pub struct $name(SecretVec);
+
+        impl $name {
+            /// Wraps the key bytes in the encoding the suite's algorithm uses.
+            pub fn new(bytes: Vec<u8>) -> Self {
+                Self(SecretVec::new(bytes))
+            }
+            /// Copies the key bytes.
+            pub fn from_slice(bytes: &[u8]) -> Self {
+                Self(SecretVec::from_slice(bytes))
+            }
+            /// The encoded private key. Handle with care.
+            pub fn as_bytes(&self) -> &[u8] {
+                self.0.as_bytes()
+            }
+            /// An explicit copy.
+            pub fn duplicate(&self) -> Self {
+                Self(self.0.duplicate())
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "(<redacted>)"))
+            }
+        }
+    };
+}
+
+private_key_type!(
+    /// An HPKE private key in the KEM's serialization (RFC 9180 §7.1.2).
+    HpkePrivateKey
+);
+private_key_type!(
+    /// A signature private key: the RFC 8032 seed for EdDSA, the big-endian
+    /// scalar for ECDSA (the encodings the RFC 9420 test vectors use).
+    SignaturePrivateKey
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let s = Secret::from_slice(&[0xAB; 32]).unwrap();
+        let d = format!("{s:?}");
+        assert!(!d.contains("ab") && !d.contains("AB"), "{d}");
+        let v = SecretVec::from_slice(&[0xCD; 8]);
+        assert!(!format!("{v:?}").contains("cd"));
+        let k = HpkePrivateKey::from_slice(&[0xEF; 8]);
+        assert!(!format!("{k:?}").contains("ef"));
+    }
+
+    #[test]
+    fn secret_eq_is_length_aware() {
+        let a = Secret::from_slice(&[1, 2, 3]).unwrap();
+        let b = Secret::from_slice(&[1, 2, 3, 0]).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a, a.duplicate());
+    }
+
+    #[test]
+    fn oversized_inline_values_are_rejected() {
+        assert!(Secret::zero(65).is_err());
+        assert!(Digest::from_slice(&[0; 65]).is_err());
+    }
+}

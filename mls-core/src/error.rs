@@ -1,0 +1,120 @@
+//! Errors by layer: [`CodecError`] (wire), [`CryptoError`] (opaque on
+//! purpose), [`ProtocolError`] (one variant per RFC rule) and [`UsageError`]
+//! (the caller asked for something impossible). [`Error`] joins them.
+
+use core::fmt;
+
+pub use crate::codec::CodecError;
+pub use crate::crypto::CryptoError;
+
+/// A peer or message broke a rule of RFC 9420. Each variant names its section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// RFC 9420 §8.2: the confirmation tag does not match.
+    ConfirmationTagMismatch,
+    /// RFC 9420 §9: a secret-tree leaf index outside the tree.
+    LeafIndexOutOfRange,
+    /// RFC 9420 §9.1: a generation that was already consumed or lies beyond
+    /// the configured window.
+    GenerationOutOfWindow,
+    /// RFC 9420 §9.2: a key or nonce was already consumed (replay).
+    SecretReused,
+    /// RFC 9420 §8.4: more PSKs than a uint16 count can carry.
+    TooManyPsks,
+    /// RFC 9420 §5.1: the cipher suite is not served by the provider.
+    UnsupportedCipherSuite,
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Self::ConfirmationTagMismatch => "confirmation tag mismatch (RFC 9420 §8.2)",
+            Self::LeafIndexOutOfRange => "leaf index outside the tree (RFC 9420 §9)",
+            Self::GenerationOutOfWindow => "generation outside the ratchet window (RFC 9420 §9.1)",
+            Self::SecretReused => "key already consumed (RFC 9420 §9.2)",
+            Self::TooManyPsks => "too many PSKs (RFC 9420 §8.4)",
+            Self::UnsupportedCipherSuite => {
+                "cipher suite not supported by the provider (RFC 9420 §5.1)"
+            }
+        };
+        f.write_str(s)
+    }
+}
+
+/// The caller asked for something the current state cannot do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UsageError {
+    /// A requested output length is not possible for the suite.
+    InvalidLength,
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidLength => f.write_str("invalid requested length"),
+        }
+    }
+}
+
+/// Any error of the MLS core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// Malformed wire data.
+    Codec(CodecError),
+    /// A cryptographic operation failed.
+    Crypto(CryptoError),
+    /// A protocol rule was broken.
+    Protocol(ProtocolError),
+    /// The caller misused the API.
+    Usage(UsageError),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Codec(e) => write!(f, "codec: {e}"),
+            Self::Crypto(e) => write!(f, "crypto: {e}"),
+            Self::Protocol(e) => write!(f, "protocol: {e}"),
+            Self::Usage(e) => write!(f, "usage: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Codec(e) => Some(e),
+            Self::Crypto(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<CodecError> for Error {
+    fn from(e: CodecError) -> Self {
+        Self::Codec(e)
+    }
+}
+impl From<CryptoError> for Error {
+    fn from(e: CryptoError) -> Self {
+        Self::Crypto(e)
+    }
+}
+impl From<ProtocolError> for Error {
+    fn from(e: ProtocolError) -> Self {
+        Self::Protocol(e)
+    }
+}
+impl From<UsageError> for Error {
+    fn from(e: UsageError) -> Self {
+        Self::Usage(e)
+    }
+}
+impl From<tls_codec::Error> for Error {
+    fn from(e: tls_codec::Error) -> Self {
+        Self::Codec(e.into())
+    }
+}

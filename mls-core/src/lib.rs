@@ -1,0 +1,33 @@
+//! # mls-core
+//!
+//! The sans-IO core of Messaging Layer Security (RFC 9420). It reads no
+//! clock, owns no random number generator, no storage and no crypto library:
+//! time, randomness and a [`crypto::CryptoProvider`] are arguments of every
+//! call that needs them, so any run can be replayed exactly.
+//!
+//! Modules follow the RFC's concepts:
+//! - [`codec`]: the wire encoding (§2.1).
+//! - [`crypto`]: the crypto traits, the suite registry (§17.1), secrets, the
+//!   labeled operations (§5, §8) and a generic RFC 9180 HPKE.
+//! - [`tree_math`]: array-based tree math (Appendix C).
+//! - [`key_schedule`]: epoch secrets, exporter, epoch authenticator (§8), PSKs (§8.4).
+//! - [`secret_tree`]: per-sender hash ratchets (§9).
+//! - [`transcript`]: transcript hashes and the confirmation tag (§8.2).
+//! - [`framing`]: GroupContext, FramedContent, AuthenticatedContent (§6, §8.1).
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod codec;
+pub mod crypto;
+pub mod error;
+pub mod tree_math;
+
+pub use error::Error;
