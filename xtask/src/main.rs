@@ -1,1 +1,120 @@
-fn main() {}
+//! `cargo xtask <task>`: the maintainer's commands.
+//!
+//! - `vectors [--backend NAME|all] [--file NAME[,NAME..]]`: runs the official
+//!   RFC 9420 vectors, one line per (backend, file), then `N passed, M failed`.
+//! - `test`: the full test run CI does (fmt, clippy, tests with vectors required).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, ExitCode};
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: cargo xtask <task>\n\
+         tasks:\n  vectors [--backend NAME|all] [--file NAME[,NAME..]]   run the official RFC 9420 vectors\n  \
+         test                                                  fmt, clippy and every test, vectors required"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("vectors") => vectors(&args[1..]),
+        Some("test") => test(),
+        _ => usage(),
+    }
+}
+
+fn vectors(args: &[String]) -> ExitCode {
+    let mut backend = "all".to_string();
+    let mut files: Vec<String> = mls_vectors::ALL_FILES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--backend" => match it.next() {
+                Some(b) => backend = b.clone(),
+                None => return usage(),
+            },
+            "--file" => match it.next() {
+                Some(f) => {
+                    files = f
+                        .split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                }
+                None => return usage(),
+            },
+            _ => return usage(),
+        }
+    }
+    let all = mls_vectors::backends();
+    let selected: Vec<_> = all
+        .iter()
+        .filter(|(n, _)| backend == "all" || *n == backend)
+        .collect();
+    if selected.is_empty() {
+        let names: Vec<_> = all.iter().map(|(n, _)| *n).collect();
+        eprintln!("unknown or not compiled-in backend '{backend}'; compiled in: {names:?}");
+        return ExitCode::FAILURE;
+    }
+    let (mut passed, mut failed) = (0usize, 0usize);
+    for (name, provider) in selected {
+        for file in &files {
+            match mls_vectors::run_file(*provider, file) {
+                Ok(o) => {
+                    println!(
+                        "vectors backend={name} file={file} passed={} failed={} unsupported={}",
+                        o.passed, o.failed, o.unsupported
+                    );
+                    for f in o.failures.iter().take(10) {
+                        eprintln!("  FAIL {name} {file} {f}");
+                    }
+                    passed += o.passed;
+                    failed += o.failed;
+                }
+                Err(e) => {
+                    eprintln!("!!! {e}");
+                    println!("vectors backend={name} file={file} passed=0 failed=1 unsupported=0");
+                    failed += 1;
+                }
+            }
+        }
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn run(cmd: &mut Command) -> bool {
+    eprintln!("$ {cmd:?}");
+    cmd.status().map(|s| s.success()).unwrap_or(false)
+}
+
+fn test() -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let ok = run(Command::new(&cargo).args(["fmt", "--all", "--", "--check"]))
+        && run(Command::new(&cargo).args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
+        && run(Command::new(&cargo)
+            .args(["test", "--workspace"])
+            .env("MLS_REQUIRE_VECTORS", "1"));
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -272,3 +272,29 @@ mod tests {
         assert!(!is_grease(0x0001) && !is_grease(0x0A0B) && !is_grease(0xFAFA));
     }
 }
+
+impl tls_codec::Size for CipherSuite {
+    fn tls_serialized_len(&self) -> usize {
+        2
+    }
+}
+
+impl tls_codec::SerializeBytes for CipherSuite {
+    fn tls_serialize_bytes(&self) -> Result<alloc::vec::Vec<u8>, tls_codec::Error> {
+        Ok(self.0.to_be_bytes().to_vec())
+    }
+}
+
+#[cfg(feature = "std")]
+impl tls_codec::Serialize for CipherSuite {
+    fn tls_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<usize, tls_codec::Error> {
+        self.0.tls_serialize(writer)
+    }
+}
+
+impl tls_codec::DeserializeBytes for CipherSuite {
+    fn tls_deserialize_bytes(bytes: &[u8]) -> Result<(Self, &[u8]), tls_codec::Error> {
+        let (v, rest) = u16::tls_deserialize_bytes(bytes)?;
+        Ok((Self(v), rest))
+    }
+}

@@ -1,0 +1,42 @@
+//! One checker per vector file. A checker gets the backend and one JSON
+//! entry and returns a [`Verdict`].
+
+use mls_core::crypto::CryptoProvider;
+use serde_json::Value;
+
+use crate::Verdict;
+
+mod deserialization;
+mod tree_math;
+
+/// A checker for one entry of a vector file.
+pub type Checker = fn(&dyn CryptoProvider, &Value) -> Verdict;
+
+/// The checker for a vector file, if one exists.
+pub fn checker(file: &str) -> Option<Checker> {
+    Some(match file {
+        "tree-math.json" => tree_math::check,
+        "deserialization.json" => deserialization::check,
+        _ => return None,
+    })
+}
+
+/// Turns a `Result` of a check into a [`Verdict`].
+pub(crate) fn verdict(r: Result<(), String>) -> Verdict {
+    match r {
+        Ok(()) => Verdict::Pass,
+        Err(e) => Verdict::Fail(e),
+    }
+}
+
+/// Runs `f` with the entry's suite, or reports it unsupported.
+pub(crate) fn with_suite(
+    provider: &dyn CryptoProvider,
+    entry: &Value,
+    f: impl FnOnce(&dyn mls_core::crypto::CipherSuiteProvider) -> Result<(), String>,
+) -> Verdict {
+    match crate::suite_of(provider, entry) {
+        Some(cs) => verdict(f(cs)),
+        None => Verdict::Unsupported,
+    }
+}
