@@ -29,6 +29,9 @@ pub mod codec;
 pub mod crypto;
 pub mod error;
 pub mod group_context;
+pub mod key_schedule;
+pub mod secret_tree;
+pub mod transcript;
 pub mod tree_math;
 
 pub use error::Error;

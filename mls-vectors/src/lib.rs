@@ -239,3 +239,33 @@ pub fn expect_hex(v: &Value, key: &str, got: &[u8]) -> Result<(), String> {
         ))
     }
 }
+
+/// A deterministic random source for checks that need fresh randomness
+/// (SplitMix64; not cryptographic, test use only).
+#[derive(Debug, Clone)]
+pub struct TestRng(u64);
+
+impl TestRng {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Self(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+impl mls_core::crypto::Rng for TestRng {
+    fn fill(&mut self, out: &mut [u8]) -> Result<(), mls_core::crypto::CryptoError> {
+        for chunk in out.chunks_mut(8) {
+            let v = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+        Ok(())
+    }
+}

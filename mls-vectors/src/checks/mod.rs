@@ -6,7 +6,11 @@ use serde_json::Value;
 
 use crate::Verdict;
 
+mod crypto_basics;
 mod deserialization;
+mod key_schedule;
+mod psk_secret;
+mod secret_tree;
 mod tree_math;
 
 /// A checker for one entry of a vector file.
@@ -17,6 +21,10 @@ pub fn checker(file: &str) -> Option<Checker> {
     Some(match file {
         "tree-math.json" => tree_math::check,
         "deserialization.json" => deserialization::check,
+        "crypto-basics.json" => crypto_basics::check,
+        "secret-tree.json" => secret_tree::check,
+        "key-schedule.json" => key_schedule::check,
+        "psk_secret.json" => psk_secret::check,
         _ => return None,
     })
 }

@@ -1,0 +1,359 @@
+//! The secret tree and its per-sender hash ratchets (RFC 9420 §9), and the
+//! sender-data key derivation (§6.3.2).
+//!
+//! Built for large groups: only the secrets still needed are stored, in a
+//! sparse map. Deriving a leaf's ratchets walks O(log n) nodes down from the
+//! nearest stored ancestor; consumed parents are deleted at once and their
+//! other child kept (§9.2). Keys skipped over by out-of-order delivery are
+//! kept up to a configurable window, and each key is deleted when used.
+//!
+//! Reads never mutate: [`SecretTree::decryption_key`] and
+//! [`SecretTree::encryption_key`] return the key together with a
+//! [`SecretTreeUpdate`], an overlay the caller applies with
+//! [`SecretTree::apply`] only once the message has been accepted. A failed
+//! decryption thus leaves the tree exactly as it was.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use crate::crypto::labeled::{derive_tree_secret, expand_with_label};
+use crate::crypto::{CipherSuiteProvider, Secret};
+use crate::error::{Error, ProtocolError};
+use crate::tree_math::{self, LeafIndex, NodeIndex};
+
+/// Which of a sender's two ratchets (RFC 9420 §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatchetKind {
+    /// Proposals and commits.
+    Handshake,
+    /// Application data.
+    Application,
+}
+
+/// Limits on out-of-order delivery (RFC 9420 §9.1, §15.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RatchetConfig {
+    /// How far beyond the next expected generation a message may be.
+    pub max_forward_distance: u32,
+    /// How many skipped keys a ratchet keeps for late messages.
+    pub out_of_order_tolerance: u32,
+}
+
+impl Default for RatchetConfig {
+    fn default() -> Self {
+        Self {
+            max_forward_distance: 1000,
+            out_of_order_tolerance: 10,
+        }
+    }
+}
+
+/// One key and nonce of a sender ratchet.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RatchetKey {
+    /// The generation j.
+    pub generation: u32,
+    /// ratchet_key_[N]_[j].
+    pub key: Secret,
+    /// ratchet_nonce_[N]_[j].
+    pub nonce: Secret,
+}
+
+impl RatchetKey {
+    fn duplicate(&self) -> Self {
+        Self {
+            generation: self.generation,
+            key: self.key.duplicate(),
+            nonce: self.nonce.duplicate(),
+        }
+    }
+}
+
+/// A symmetric hash ratchet (RFC 9420 §9.1).
+#[derive(Debug, PartialEq, Eq)]
+pub struct HashRatchet {
+    next_secret: Secret,
+    next_generation: u32,
+    /// Keys of generations skipped over, kept for late messages.
+    skipped: BTreeMap<u32, RatchetKey>,
+}
+
+impl HashRatchet {
+    fn new(secret: Secret) -> Self {
+        Self {
+            next_secret: secret,
+            next_generation: 0,
+            skipped: BTreeMap::new(),
+        }
+    }
+
+    fn duplicate(&self) -> Self {
+        Self {
+            next_secret: self.next_secret.duplicate(),
+            next_generation: self.next_generation,
+            skipped: self
+                .skipped
+                .iter()
+                .map(|(g, k)| (*g, k.duplicate()))
+                .collect(),
+        }
+    }
+
+    /// The next generation this ratchet will produce.
+    pub fn next_generation(&self) -> u32 {
+        self.next_generation
+    }
+
+    /// Derives key and nonce for the current generation and advances.
+    fn step(&mut self, cs: &dyn CipherSuiteProvider) -> Result<RatchetKey, Error> {
+        let info = cs.info();
+        let j = self.next_generation;
+        let s = self.next_secret.as_bytes();
+        let key = derive_tree_secret(cs, s, b"key", j, info.nk)?;
+        let nonce = derive_tree_secret(cs, s, b"nonce", j, info.nn)?;
+        let next = derive_tree_secret(cs, s, b"secret", j, cs.kdf().nh())?;
+        self.next_generation = j
+            .checked_add(1)
+            .ok_or(ProtocolError::GenerationOutOfWindow)?;
+        self.next_secret = next;
+        Ok(RatchetKey {
+            generation: j,
+            key,
+            nonce,
+        })
+    }
+
+    /// The key for `generation`, consuming it (and keeping the keys it skips
+    /// over, within the configured tolerance).
+    fn take(
+        &mut self,
+        cs: &dyn CipherSuiteProvider,
+        generation: u32,
+        cfg: &RatchetConfig,
+    ) -> Result<RatchetKey, Error> {
+        if generation < self.next_generation {
+            return self.skipped.remove(&generation).ok_or_else(|| {
+                if self.next_generation - generation > cfg.out_of_order_tolerance {
+                    ProtocolError::GenerationOutOfWindow.into()
+                } else {
+                    ProtocolError::SecretReused.into()
+                }
+            });
+        }
+        if generation - self.next_generation > cfg.max_forward_distance {
+            return Err(ProtocolError::GenerationOutOfWindow.into());
+        }
+        while self.next_generation < generation {
+            let k = self.step(cs)?;
+            if generation - k.generation <= cfg.out_of_order_tolerance {
+                self.skipped.insert(k.generation, k);
+            }
+        }
+        let key = self.step(cs)?;
+        // Forget skipped keys that fell out of the window.
+        let floor = self
+            .next_generation
+            .saturating_sub(cfg.out_of_order_tolerance.saturating_add(1));
+        self.skipped.retain(|g, _| *g >= floor);
+        Ok(key)
+    }
+}
+
+/// Both ratchets of one leaf.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LeafRatchets {
+    /// The handshake ratchet.
+    pub handshake: HashRatchet,
+    /// The application ratchet.
+    pub application: HashRatchet,
+}
+
+impl LeafRatchets {
+    fn get_mut(&mut self, kind: RatchetKind) -> &mut HashRatchet {
+        match kind {
+            RatchetKind::Handshake => &mut self.handshake,
+            RatchetKind::Application => &mut self.application,
+        }
+    }
+    fn duplicate(&self) -> Self {
+        Self {
+            handshake: self.handshake.duplicate(),
+            application: self.application.duplicate(),
+        }
+    }
+}
+
+/// The changes one key derivation makes, applied by [`SecretTree::apply`].
+#[derive(Debug)]
+pub struct SecretTreeUpdate {
+    leaf: LeafIndex,
+    consumed_nodes: Vec<NodeIndex>,
+    new_nodes: Vec<(NodeIndex, Secret)>,
+    ratchets: LeafRatchets,
+}
+
+/// The secret tree of one epoch (RFC 9420 §9).
+#[derive(Debug, PartialEq, Eq)]
+pub struct SecretTree {
+    n_leaves: u32,
+    nodes: BTreeMap<NodeIndex, Secret>,
+    ratchets: BTreeMap<LeafIndex, LeafRatchets>,
+    config: RatchetConfig,
+}
+
+impl SecretTree {
+    /// A secret tree for `n_leaves` leaves rooted at `encryption_secret`.
+    pub fn new(encryption_secret: Secret, n_leaves: u32, config: RatchetConfig) -> Self {
+        let mut nodes = BTreeMap::new();
+        if n_leaves > 0 {
+            nodes.insert(tree_math::root(n_leaves), encryption_secret);
+        }
+        Self {
+            n_leaves,
+            nodes,
+            ratchets: BTreeMap::new(),
+            config,
+        }
+    }
+
+    /// The number of leaves.
+    pub fn n_leaves(&self) -> u32 {
+        self.n_leaves
+    }
+
+    /// Derives (without storing) the ratchets of `leaf`, with the node
+    /// changes that deriving them makes.
+    fn leaf_ratchets(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        leaf: LeafIndex,
+    ) -> Result<(LeafRatchets, Vec<NodeIndex>, Vec<(NodeIndex, Secret)>), Error> {
+        if leaf.0 >= self.n_leaves {
+            return Err(ProtocolError::LeafIndexOutOfRange.into());
+        }
+        if let Some(r) = self.ratchets.get(&leaf) {
+            return Ok((r.duplicate(), Vec::new(), Vec::new()));
+        }
+        let target = leaf.node();
+        // Nearest stored ancestor-or-self, searching from the leaf upward.
+        let mut start = None;
+        if self.nodes.contains_key(&target) {
+            start = Some(target);
+        } else {
+            for a in tree_math::direct_path(target, self.n_leaves) {
+                if self.nodes.contains_key(&a) {
+                    start = Some(a);
+                    break;
+                }
+            }
+        }
+        // A leaf whose ratchets were dropped (never happens while the tree
+        // lives) or a tree without secrets: nothing to derive from.
+        let start = start.ok_or(ProtocolError::SecretReused)?;
+        let nh = cs.kdf().nh();
+        let mut consumed = Vec::new();
+        let mut created = Vec::new();
+        let mut node = start;
+        let mut secret = self
+            .nodes
+            .get(&start)
+            .ok_or(ProtocolError::SecretReused)?
+            .duplicate();
+        consumed.push(start);
+        while node != target {
+            let (l, r) = match (tree_math::left(node), tree_math::right(node)) {
+                (Some(l), Some(r)) => (l, r),
+                _ => return Err(ProtocolError::LeafIndexOutOfRange.into()),
+            };
+            let left_secret = expand_with_label(cs, secret.as_bytes(), b"tree", b"left", nh)?;
+            let right_secret = expand_with_label(cs, secret.as_bytes(), b"tree", b"right", nh)?;
+            if tree_math::is_ancestor_or_self(l, target) {
+                created.push((r, right_secret));
+                node = l;
+                secret = left_secret;
+            } else {
+                created.push((l, left_secret));
+                node = r;
+                secret = right_secret;
+            }
+        }
+        let handshake = expand_with_label(cs, secret.as_bytes(), b"handshake", b"", nh)?;
+        let application = expand_with_label(cs, secret.as_bytes(), b"application", b"", nh)?;
+        Ok((
+            LeafRatchets {
+                handshake: HashRatchet::new(handshake),
+                application: HashRatchet::new(application),
+            },
+            consumed,
+            created,
+        ))
+    }
+
+    /// The key for a received message from `leaf` at `generation`, and the
+    /// update that consumes it. Nothing changes until the update is applied.
+    pub fn decryption_key(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        leaf: LeafIndex,
+        kind: RatchetKind,
+        generation: u32,
+    ) -> Result<(RatchetKey, SecretTreeUpdate), Error> {
+        let (mut ratchets, consumed_nodes, new_nodes) = self.leaf_ratchets(cs, leaf)?;
+        let key = ratchets.get_mut(kind).take(cs, generation, &self.config)?;
+        Ok((
+            key,
+            SecretTreeUpdate {
+                leaf,
+                consumed_nodes,
+                new_nodes,
+                ratchets,
+            },
+        ))
+    }
+
+    /// The next key for sending as `leaf`, and the update that consumes it.
+    pub fn encryption_key(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        leaf: LeafIndex,
+        kind: RatchetKind,
+    ) -> Result<(RatchetKey, SecretTreeUpdate), Error> {
+        let (mut ratchets, consumed_nodes, new_nodes) = self.leaf_ratchets(cs, leaf)?;
+        let key = ratchets.get_mut(kind).step(cs)?;
+        Ok((
+            key,
+            SecretTreeUpdate {
+                leaf,
+                consumed_nodes,
+                new_nodes,
+                ratchets,
+            },
+        ))
+    }
+
+    /// Applies an update returned by this tree: deletes consumed secrets,
+    /// stores new ones and the leaf's advanced ratchets.
+    pub fn apply(&mut self, update: SecretTreeUpdate) {
+        for n in update.consumed_nodes {
+            self.nodes.remove(&n);
+        }
+        for (n, s) in update.new_nodes {
+            self.nodes.insert(n, s);
+        }
+        self.ratchets.insert(update.leaf, update.ratchets);
+    }
+}
+
+/// sender_data_key and sender_data_nonce (RFC 9420 §6.3.2): derived from the
+/// first KDF.Nh bytes of the content ciphertext (or all of it if shorter).
+pub fn sender_data_key_nonce(
+    cs: &dyn CipherSuiteProvider,
+    sender_data_secret: &Secret,
+    ciphertext: &[u8],
+) -> Result<(Secret, Secret), Error> {
+    let info = cs.info();
+    let sample = ciphertext.get(..cs.kdf().nh()).unwrap_or(ciphertext);
+    let key = expand_with_label(cs, sender_data_secret.as_bytes(), b"key", sample, info.nk)?;
+    let nonce = expand_with_label(cs, sender_data_secret.as_bytes(), b"nonce", sample, info.nn)?;
+    Ok((key, nonce))
+}
