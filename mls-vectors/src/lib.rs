@@ -53,11 +53,16 @@ pub fn backends() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
 /// Where the vectors are: `$MLS_TEST_VECTORS`, else `../shared/mls-test-vectors`
 /// beside the workspace root.
 pub fn vectors_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("MLS_TEST_VECTORS") {
-        return PathBuf::from(p);
-    }
+    // A relative path is taken relative to the workspace root, so that
+    // `MLS_TEST_VECTORS=../shared/mls-test-vectors` means the same to
+    // `cargo xtask` (run from the root) and to test binaries (run from
+    // their crate directory).
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    workspace.join("../shared/mls-test-vectors")
+    match std::env::var_os("MLS_TEST_VECTORS") {
+        Some(p) if Path::new(&p).is_absolute() => PathBuf::from(p),
+        Some(p) => workspace.join(p),
+        None => workspace.join("../shared/mls-test-vectors"),
+    }
 }
 
 /// True when `MLS_REQUIRE_VECTORS=1`: missing vectors are then a failure.
