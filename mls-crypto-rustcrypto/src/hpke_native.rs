@@ -20,12 +20,15 @@ use mls_core::crypto::{
 
 use crate::rng::RandCoreRng;
 
+/// Carries the `hpke` crate's type parameters (Send + Sync whatever they are).
+type Types<A, K, M> = fn() -> (A, K, M);
+
 /// HPKE base mode with KEM `M`, KDF `K` and AEAD `A` of the `hpke` crate.
 pub struct NativeHpke<A, K, M> {
     dh: &'static dyn Dh,
     kem: DhKem,
     kdf: &'static dyn Kdf,
-    _types: PhantomData<fn() -> (A, K, M)>,
+    _types: PhantomData<Types<A, K, M>>,
 }
 
 impl<A, K, M> fmt::Debug for NativeHpke<A, K, M> {

@@ -19,19 +19,34 @@
 //! | X448 | `x448` (pre-release) |
 //! | Ed448 | `ed448-goldilocks` (pre-release) |
 //! | HPKE for DHKEM(X25519), DHKEM(P-256/384/521) | `hpke` (rust-hpke) |
-//! | HPKE for DHKEM(X448) | `mls-core`'s generic RFC 9180 HPKE over [`dh::X448`] |
+//! | HPKE for DHKEM(X448) | `mls-core`'s generic RFC 9180 HPKE over `dh::X448` |
 //! | OS randomness ([`OsRng`]) | `getrandom` |
 //!
 //! All of them share one generation of the RustCrypto traits
-//! (`rand_core` 0.10, `elliptic-curve` 0.14, `digest` 0.11, `aead` 0.6), and
-//! `hpke` 0.15 is built on the same generation.
+//! (`rand_core` 0.10, `elliptic-curve` 0.14, `digest` 0.11, `aead` 0.6):
+//! `sha2` 0.11, `hkdf` 0.13, `hmac` 0.13, `aes-gcm` 0.11,
+//! `chacha20poly1305` 0.11, `p256`/`p384`/`p521` 0.14, `x25519-dalek` 3,
+//! `ed25519-dalek` 3, `getrandom` 0.4 — all stable releases — and the
+//! stable `hpke` 0.15 is built on the same generation, so there is a single
+//! copy of each trait crate in the dependency graph.
+//!
+//! ## Input handling
+//!
+//! Nothing derived from input can panic: keys, points, signatures and
+//! lengths are checked and rejected with a [`CryptoError`](mls_core::crypto::CryptoError).
+//! ECDSA private keys must be exactly the field-size big-endian scalar
+//! (66 bytes for P-521) and public keys uncompressed SEC1 points; ECDSA
+//! signatures are DER. Ed25519 verification is `verify_strict`. DH rejects
+//! invalid points and all-zero shared secrets. `Kdf::expand` requires a PRK
+//! of at least Nh bytes (RFC 5869) and at most 255·Nh bytes of output.
+//! Intermediate secret buffers are zeroized.
 //!
 //! ## What is borrowed, and why
 //!
 //! No crate offers DHKEM(X448) (the `hpke` crate implements X25519 and the
 //! NIST curves only), so suites 4 and 6 use the core's
-//! [`GenericHpke`](mls_core::crypto::hpke::GenericHpke) assembled from this
-//! crate's [`dh::X448`], HKDF-SHA512 and AEAD parts.
+//! [`GenericHpke`] assembled from this crate's `dh::X448`, HKDF-SHA512 and
+//! AEAD parts.
 //! [`CryptoProvider::borrowed_parts`] lists this.
 //!
 //! In the suites served by the `hpke` crate, DeriveKeyPair (RFC 9180
