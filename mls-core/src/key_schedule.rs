@@ -88,7 +88,7 @@ pub fn export(
         derived.as_bytes(),
         b"exported",
         context_hash.as_slice(),
-        out.as_mut(),
+        out.as_mut_bytes(),
     )?;
     Ok(out)
 }

@@ -227,12 +227,17 @@ impl SecretTree {
         &self,
         cs: &dyn CipherSuiteProvider,
         leaf: LeafIndex,
-    ) -> Result<(LeafRatchets, Vec<NodeIndex>, Vec<(NodeIndex, Secret)>), Error> {
+    ) -> Result<SecretTreeUpdate, Error> {
         if leaf.0 >= self.n_leaves {
             return Err(ProtocolError::LeafIndexOutOfRange.into());
         }
         if let Some(r) = self.ratchets.get(&leaf) {
-            return Ok((r.duplicate(), Vec::new(), Vec::new()));
+            return Ok(SecretTreeUpdate {
+                leaf,
+                consumed_nodes: Vec::new(),
+                new_nodes: Vec::new(),
+                ratchets: r.duplicate(),
+            });
         }
         let target = leaf.node();
         // Nearest stored ancestor-or-self, searching from the leaf upward.
@@ -279,14 +284,15 @@ impl SecretTree {
         }
         let handshake = expand_with_label(cs, secret.as_bytes(), b"handshake", b"", nh)?;
         let application = expand_with_label(cs, secret.as_bytes(), b"application", b"", nh)?;
-        Ok((
-            LeafRatchets {
+        Ok(SecretTreeUpdate {
+            leaf,
+            consumed_nodes: consumed,
+            new_nodes: created,
+            ratchets: LeafRatchets {
                 handshake: HashRatchet::new(handshake),
                 application: HashRatchet::new(application),
             },
-            consumed,
-            created,
-        ))
+        })
     }
 
     /// The key for a received message from `leaf` at `generation`, and the
@@ -298,17 +304,12 @@ impl SecretTree {
         kind: RatchetKind,
         generation: u32,
     ) -> Result<(RatchetKey, SecretTreeUpdate), Error> {
-        let (mut ratchets, consumed_nodes, new_nodes) = self.leaf_ratchets(cs, leaf)?;
-        let key = ratchets.get_mut(kind).take(cs, generation, &self.config)?;
-        Ok((
-            key,
-            SecretTreeUpdate {
-                leaf,
-                consumed_nodes,
-                new_nodes,
-                ratchets,
-            },
-        ))
+        let mut update = self.leaf_ratchets(cs, leaf)?;
+        let key = update
+            .ratchets
+            .get_mut(kind)
+            .take(cs, generation, &self.config)?;
+        Ok((key, update))
     }
 
     /// The next key for sending as `leaf`, and the update that consumes it.
@@ -318,17 +319,9 @@ impl SecretTree {
         leaf: LeafIndex,
         kind: RatchetKind,
     ) -> Result<(RatchetKey, SecretTreeUpdate), Error> {
-        let (mut ratchets, consumed_nodes, new_nodes) = self.leaf_ratchets(cs, leaf)?;
-        let key = ratchets.get_mut(kind).step(cs)?;
-        Ok((
-            key,
-            SecretTreeUpdate {
-                leaf,
-                consumed_nodes,
-                new_nodes,
-                ratchets,
-            },
-        ))
+        let mut update = self.leaf_ratchets(cs, leaf)?;
+        let key = update.ratchets.get_mut(kind).step(cs)?;
+        Ok((key, update))
     }
 
     /// Applies an update returned by this tree: deletes consumed secrets,

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Labeled KDF operations (RFC 9420 §5, §8) and secret-tree key derivation
 //! (§9), per backend and cipher suite.
 

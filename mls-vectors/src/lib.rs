@@ -42,10 +42,12 @@ pub const ALL_FILES: &[&str] = &[
 ];
 
 /// The backends compiled in, by name.
+#[allow(clippy::vec_init_then_push)]
 pub fn backends() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
     #[allow(unused_mut)]
     let mut v: Vec<(&'static str, &'static dyn CryptoProvider)> = Vec::new();
-    // BACKEND-RUSTCRYPTO
+    #[cfg(feature = "rustcrypto")]
+    v.push(("rustcrypto", mls_crypto_rustcrypto::provider()));
 
     v
 }

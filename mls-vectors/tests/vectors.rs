@@ -1,3 +1,4 @@
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 //! Every official vector file with a checker, on every compiled-in backend.
 //!
 //! Entries of suites a backend declares must pass; entries of other suites

@@ -84,7 +84,14 @@ impl DhKem {
         let mut sk = SecretVec::zero(self.dh.secret_len());
         match self.dh.derive_kind() {
             DeriveKind::Montgomery => {
-                labeled_expand(self.kdf, &sid, dkp_prk.as_bytes(), b"sk", b"", sk.as_mut())?;
+                labeled_expand(
+                    self.kdf,
+                    &sid,
+                    dkp_prk.as_bytes(),
+                    b"sk",
+                    b"",
+                    sk.as_mut_bytes(),
+                )?;
             }
             DeriveKind::Prime { bitmask } => {
                 let mut found = false;
@@ -95,9 +102,9 @@ impl DhKem {
                         dkp_prk.as_bytes(),
                         b"candidate",
                         &[counter],
-                        sk.as_mut(),
+                        sk.as_mut_bytes(),
                     )?;
-                    if let Some(b) = sk.as_mut().first_mut() {
+                    if let Some(b) = sk.as_mut_bytes().first_mut() {
                         *b &= bitmask;
                     }
                     if self.dh.is_valid_secret(sk.as_bytes()) {
@@ -124,7 +131,7 @@ impl DhKem {
             eae_prk.as_bytes(),
             b"shared_secret",
             kem_context,
-            shared.as_mut(),
+            shared.as_mut_bytes(),
         )?;
         Ok(shared)
     }
@@ -224,7 +231,7 @@ impl GenericHpke {
             secret.as_bytes(),
             b"key",
             &ks_context,
-            key.as_mut(),
+            key.as_mut_bytes(),
         )?;
         let mut base_nonce = alloc::vec![0u8; self.aead.nonce_len()];
         labeled_expand(
@@ -242,7 +249,7 @@ impl GenericHpke {
             secret.as_bytes(),
             b"exp",
             &ks_context,
-            exporter_secret.as_mut(),
+            exporter_secret.as_mut_bytes(),
         )?;
         Ok(Context {
             key,
@@ -264,7 +271,7 @@ impl GenericHpke {
             ctx.exporter_secret.as_bytes(),
             b"sec",
             exporter_context,
-            out.as_mut(),
+            out.as_mut_bytes(),
         )?;
         Ok(out)
     }

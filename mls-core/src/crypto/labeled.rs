@@ -58,7 +58,7 @@ pub fn expand_with_label(
     len: usize,
 ) -> Result<Secret, CryptoError> {
     let mut out = Secret::zero(len)?;
-    expand_with_label_into(cs, secret, label, context, out.as_mut())?;
+    expand_with_label_into(cs, secret, label, context, out.as_mut_bytes())?;
     Ok(out)
 }
 

@@ -169,9 +169,9 @@ pub trait Dh: Send + Sync {
     fn generate_secret(&self, rng: &mut dyn Rng) -> Result<SecretVec, CryptoError> {
         let mut buf = SecretVec::zero(self.secret_len());
         loop {
-            rng.fill(buf.as_mut())?;
+            rng.fill(buf.as_mut_bytes())?;
             if let DeriveKind::Prime { bitmask } = self.derive_kind() {
-                if let Some(b) = buf.as_mut().first_mut() {
+                if let Some(b) = buf.as_mut_bytes().first_mut() {
                     *b &= bitmask;
                 }
             }

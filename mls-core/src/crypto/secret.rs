@@ -51,7 +51,7 @@ impl Digest {
     }
 
     /// Mutable digest bytes.
-    pub fn as_mut(&mut self) -> &mut [u8] {
+    pub fn as_mut_bytes(&mut self) -> &mut [u8] {
         &mut self.bytes[..self.len as usize]
     }
 
@@ -123,7 +123,7 @@ impl Secret {
     /// Copies `s` into a new secret.
     pub fn from_slice(s: &[u8]) -> Result<Self, CryptoError> {
         let mut out = Self::zero(s.len())?;
-        out.as_mut().copy_from_slice(s);
+        out.as_mut_bytes().copy_from_slice(s);
         Ok(out)
     }
 
@@ -133,7 +133,7 @@ impl Secret {
     }
 
     /// Mutable secret bytes, for backends that fill a secret in place.
-    pub fn as_mut(&mut self) -> &mut [u8] {
+    pub fn as_mut_bytes(&mut self) -> &mut [u8] {
         &mut self.bytes[..self.len as usize]
     }
 
@@ -209,7 +209,7 @@ impl SecretVec {
     }
 
     /// Mutable secret bytes.
-    pub fn as_mut(&mut self) -> &mut [u8] {
+    pub fn as_mut_bytes(&mut self) -> &mut [u8] {
         &mut self.0
     }
 
