@@ -253,26 +253,6 @@ static REGISTRY: [SuiteInfo; 7] = [
     ),
 ];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc9420_17_1_registry_lengths() {
-        let s5 = CipherSuite(5).info().unwrap();
-        assert_eq!((s5.nh, s5.nk, s5.nsk, s5.npk), (64, 32, 66, 133));
-        let s7 = CipherSuite(7).info().unwrap();
-        assert_eq!((s7.nh, s7.kem), (48, KemId::DhKemP384));
-        assert!(CipherSuite(8).info().is_none());
-    }
-
-    #[test]
-    fn rfc9420_13_5_grease_values() {
-        assert!(is_grease(0x0A0A) && is_grease(0xEAEA) && is_grease(0x5A5A));
-        assert!(!is_grease(0x0001) && !is_grease(0x0A0B) && !is_grease(0xFAFA));
-    }
-}
-
 impl tls_codec::Size for CipherSuite {
     fn tls_serialized_len(&self) -> usize {
         2
@@ -296,5 +276,25 @@ impl tls_codec::DeserializeBytes for CipherSuite {
     fn tls_deserialize_bytes(bytes: &[u8]) -> Result<(Self, &[u8]), tls_codec::Error> {
         let (v, rest) = u16::tls_deserialize_bytes(bytes)?;
         Ok((Self(v), rest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc9420_17_1_registry_lengths() {
+        let s5 = CipherSuite(5).info().unwrap();
+        assert_eq!((s5.nh, s5.nk, s5.nsk, s5.npk), (64, 32, 66, 133));
+        let s7 = CipherSuite(7).info().unwrap();
+        assert_eq!((s7.nh, s7.kem), (48, KemId::DhKemP384));
+        assert!(CipherSuite(8).info().is_none());
+    }
+
+    #[test]
+    fn rfc9420_13_5_grease_values() {
+        assert!(is_grease(0x0A0A) && is_grease(0xEAEA) && is_grease(0x5A5A));
+        assert!(!is_grease(0x0001) && !is_grease(0x0A0B) && !is_grease(0xFAFA));
     }
 }
