@@ -29,6 +29,7 @@ pub mod codec;
 pub mod crypto;
 pub mod error;
 pub mod group_context;
+pub mod messages;
 pub mod tree_math;
 
 pub use error::Error;
