@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::Verdict;
 
 mod deserialization;
+mod messages;
 mod tree_math;
 
 /// A checker for one entry of a vector file.
@@ -17,6 +18,7 @@ pub fn checker(file: &str) -> Option<Checker> {
     Some(match file {
         "tree-math.json" => tree_math::check,
         "deserialization.json" => deserialization::check,
+        "messages.json" => messages::check,
         _ => return None,
     })
 }
