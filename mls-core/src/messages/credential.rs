@@ -139,6 +139,7 @@ impl Credential {
 manual_codec!(Credential);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::codec::{CodecError, decode};

@@ -118,6 +118,7 @@ pub type ExternalSenders = Vec<ExternalSender>;
 pub type RatchetTreeExtension = super::leaf_node::RatchetTree;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::codec::decode;

@@ -738,6 +738,7 @@ impl MlsMessage {
 manual_codec!(MlsMessage);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::codec::{Encode, decode};

@@ -66,6 +66,7 @@ impl KeyPackage {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod tests {
     use super::*;
     use crate::codec::Encode;

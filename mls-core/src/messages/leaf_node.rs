@@ -280,6 +280,7 @@ impl RatchetTree {
 manual_codec!(RatchetTree);
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod tests {
     use super::*;
     use crate::codec::{Encode, decode};

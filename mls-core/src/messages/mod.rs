@@ -201,6 +201,7 @@ u16_registry! {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod test_util {
     use crate::codec::{Encode, decode};
     use core::fmt::Debug;

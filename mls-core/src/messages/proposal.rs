@@ -434,6 +434,7 @@ pub enum ProposalOrRef {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::codec::{CodecError, decode};

@@ -129,6 +129,7 @@ pub struct Welcome {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::codec::{Encode, decode};

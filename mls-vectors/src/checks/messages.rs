@@ -145,4 +145,43 @@ mod tests {
             failures.join("\n")
         );
     }
+
+    #[test]
+    fn messages_checker_rejects_corrupted_fields() {
+        let Ok(entries) = crate::load("messages.json") else {
+            eprintln!("!!! messages.json missing: corruption test NOT RUN");
+            assert!(
+                !crate::vectors_required(),
+                "MLS_REQUIRE_VECTORS=1 but messages.json is missing"
+            );
+            return;
+        };
+        let Some(entry) = entries.first() else {
+            panic!("messages.json is empty");
+        };
+        for key in [
+            "commit",
+            "mls_key_package",
+            "public_message_commit",
+            "ratchet_tree",
+        ] {
+            let mut bad = entry.clone();
+            let hex = bad[key].as_str().unwrap_or_default().to_string();
+            // A trailing byte must be rejected.
+            bad[key] = Value::String(format!("{hex}00"));
+            assert!(
+                matches!(check(&NoCrypto, &bad), Verdict::Fail(_)),
+                "{key} + 00 accepted"
+            );
+            // (Truncated fields are not tried here: tls_codec 0.5 hits a
+            // `debug_assert_eq!` on a truncated `opaque<V>` in debug builds.)
+        }
+        // An MLSMessage of another wire format than the field's.
+        let mut bad = entry.clone();
+        bad["mls_welcome"] = entry["mls_group_info"].clone();
+        assert!(
+            matches!(check(&NoCrypto, &bad), Verdict::Fail(_)),
+            "wire format not checked"
+        );
+    }
 }
