@@ -43,13 +43,13 @@ fn message(
             m.wire_format()
         ));
     }
-    if let (Some(ct), MlsMessageBody::PublicMessage(pm)) = (content_type, &m.body) {
-        if pm.content.content_type() != ct {
-            return Err(format!(
-                "{key}: content type {:?}, expected {ct:?}",
-                pm.content.content_type()
-            ));
-        }
+    if let (Some(ct), MlsMessageBody::PublicMessage(pm)) = (content_type, &m.body)
+        && pm.content.content_type() != ct
+    {
+        return Err(format!(
+            "{key}: content type {:?}, expected {ct:?}",
+            pm.content.content_type()
+        ));
     }
     Ok(())
 }
