@@ -30,6 +30,7 @@ pub mod crypto;
 pub mod error;
 pub mod group_context;
 pub mod key_schedule;
+pub mod messages;
 pub mod secret_tree;
 pub mod transcript;
 pub mod tree_math;

@@ -9,6 +9,7 @@ use crate::Verdict;
 mod crypto_basics;
 mod deserialization;
 mod key_schedule;
+mod messages;
 mod psk_secret;
 mod secret_tree;
 mod tree_math;
@@ -25,6 +26,7 @@ pub fn checker(file: &str) -> Option<Checker> {
         "secret-tree.json" => secret_tree::check,
         "key-schedule.json" => key_schedule::check,
         "psk_secret.json" => psk_secret::check,
+        "messages.json" => messages::check,
         _ => return None,
     })
 }
