@@ -24,6 +24,10 @@ pub enum ProtocolError {
     TooManyPsks,
     /// RFC 9420 §5.1: the cipher suite is not served by the provider.
     UnsupportedCipherSuite,
+    /// A ratchet tree rule (RFC 9420 §7, §12.4.3.1).
+    Tree(crate::tree::TreeValidationError),
+    /// A TreeKEM rule (RFC 9420 §7.4–§7.6).
+    TreeKem(crate::treekem::TreeKemError),
 }
 
 impl fmt::Display for ProtocolError {
@@ -37,6 +41,8 @@ impl fmt::Display for ProtocolError {
             Self::UnsupportedCipherSuite => {
                 "cipher suite not supported by the provider (RFC 9420 §5.1)"
             }
+            Self::Tree(e) => return write!(f, "{e}"),
+            Self::TreeKem(e) => return write!(f, "{e}"),
         };
         f.write_str(s)
     }
@@ -116,5 +122,16 @@ impl From<UsageError> for Error {
 impl From<tls_codec::Error> for Error {
     fn from(e: tls_codec::Error) -> Self {
         Self::Codec(e.into())
+    }
+}
+
+impl From<crate::tree::TreeValidationError> for Error {
+    fn from(e: crate::tree::TreeValidationError) -> Self {
+        Self::Protocol(ProtocolError::Tree(e))
+    }
+}
+impl From<crate::treekem::TreeKemError> for Error {
+    fn from(e: crate::treekem::TreeKemError) -> Self {
+        Self::Protocol(ProtocolError::TreeKem(e))
     }
 }

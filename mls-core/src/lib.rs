@@ -33,6 +33,8 @@ pub mod key_schedule;
 pub mod messages;
 pub mod secret_tree;
 pub mod transcript;
+pub mod tree;
 pub mod tree_math;
+pub mod treekem;
 
 pub use error::Error;

@@ -79,4 +79,7 @@ vector_tests! {
     rfc9420_9_secret_tree => "secret-tree.json",
     rfc9420_8_key_schedule => "key-schedule.json",
     rfc9420_8_4_psk_secret => "psk_secret.json",
+    rfc9420_7_tree_validation => "tree-validation.json",
+    rfc9420_12_1_tree_operations => "tree-operations.json",
+    rfc9420_7_6_treekem => "treekem.json",
 }

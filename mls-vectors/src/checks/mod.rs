@@ -13,6 +13,9 @@ mod messages;
 mod psk_secret;
 mod secret_tree;
 mod tree_math;
+mod tree_operations;
+mod tree_validation;
+mod treekem;
 
 /// A checker for one entry of a vector file.
 pub type Checker = fn(&dyn CryptoProvider, &Value) -> Verdict;
@@ -26,6 +29,9 @@ pub fn checker(file: &str) -> Option<Checker> {
         "secret-tree.json" => secret_tree::check,
         "key-schedule.json" => key_schedule::check,
         "psk_secret.json" => psk_secret::check,
+        "tree-validation.json" => tree_validation::check,
+        "tree-operations.json" => tree_operations::check,
+        "treekem.json" => treekem::check,
         "messages.json" => messages::check,
         _ => return None,
     })

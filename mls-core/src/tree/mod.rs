@@ -1,0 +1,621 @@
+//! The ratchet tree (RFC 9420 §4, §7): nodes, resolution, filtered direct
+//! paths, tree hashes (§7.8), parent hashes (§7.9) and joiner validation
+//! (§12.4.3.1).
+//!
+//! # Cost model
+//!
+//! [`RatchetTree`] stores leaves and parents in two arrays (Appendix C
+//! layout) and caches the tree hash of every node. Changes are staged in a
+//! [`StagedTree`]: an overlay over a borrowed tree that records only the
+//! nodes it changes and recomputes only their hashes and those of their
+//! ancestors. A commit that changes one path therefore costs O(log n)
+//! hashing and O(log n) memory, the base tree is never cloned, and a staged
+//! change that is dropped leaves the tree untouched. [`RatchetTree::apply`]
+//! merges a finished [`TreeDiff`] in O(changed nodes).
+//!
+//! Extending the tree (doubling its width) hashes the new blank half once:
+//! O(n), amortised O(1) per added member, and forced by §7.8 since a blank
+//! leaf's hash covers its index.
+
+mod hashes;
+mod validate;
+
+use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::vec::Vec;
+
+use crate::crypto::{CipherSuiteProvider, Digest};
+use crate::error::Error;
+use crate::messages::{LeafNode, Node, ParentNode};
+use crate::tree_math::{self, LeafIndex, NodeIndex};
+
+pub use hashes::{parent_hash, tree_hash_input_leaf, tree_hash_input_parent};
+pub use validate::{TreeValidationError, ValidationOptions};
+
+/// Read access to a ratchet tree, implemented by the tree itself and by a
+/// staged overlay, so that every algorithm runs on either.
+pub trait TreeRead {
+    /// Number of leaves (a power of two, or 0 for an empty tree).
+    fn n_leaves(&self) -> u32;
+    /// The leaf at `i`, `None` when blank or out of range.
+    fn leaf(&self, i: LeafIndex) -> Option<&LeafNode>;
+    /// The parent node at odd index `x`, `None` when blank or out of range.
+    fn parent(&self, x: NodeIndex) -> Option<&ParentNode>;
+
+    /// True when node `x` is blank (or outside the tree).
+    fn is_blank(&self, x: NodeIndex) -> bool {
+        match x.leaf() {
+            Some(l) => self.leaf(l).is_none(),
+            None => self.parent(x).is_none(),
+        }
+    }
+
+    /// The HPKE public key of node `x`, `None` for a blank node.
+    fn encryption_key(&self, x: NodeIndex) -> Option<&[u8]> {
+        match x.leaf() {
+            Some(l) => self.leaf(l).map(|n| n.encryption_key.as_slice()),
+            None => self.parent(x).map(|n| n.encryption_key.as_slice()),
+        }
+    }
+
+    /// The number of nodes: 2n - 1.
+    fn node_width(&self) -> u32 {
+        tree_math::node_width(self.n_leaves())
+    }
+
+    /// The root node index.
+    fn root(&self) -> NodeIndex {
+        tree_math::root(self.n_leaves())
+    }
+}
+
+/// The resolution of node `x` (RFC 9420 §4.1.1), in order, with the leaves
+/// in `exclude` left out (new members of the current commit, §12.4.2).
+pub fn resolution(tree: &impl TreeRead, x: NodeIndex, exclude: &[LeafIndex]) -> Vec<NodeIndex> {
+    let mut out = Vec::new();
+    resolve_into(tree, x, exclude, &mut out);
+    out
+}
+
+fn resolve_into(
+    tree: &impl TreeRead,
+    x: NodeIndex,
+    exclude: &[LeafIndex],
+    out: &mut Vec<NodeIndex>,
+) {
+    if x.0 >= tree.node_width() {
+        return;
+    }
+    match x.leaf() {
+        Some(l) => {
+            if tree.leaf(l).is_some() && !exclude.contains(&l) {
+                out.push(x);
+            }
+        }
+        None => match tree.parent(x) {
+            Some(p) => {
+                out.push(x);
+                for &u in &p.unmerged_leaves {
+                    if !exclude.contains(&LeafIndex(u)) {
+                        out.push(LeafIndex(u).node());
+                    }
+                }
+            }
+            None => {
+                if let (Some(l), Some(r)) = (tree_math::left(x), tree_math::right(x)) {
+                    resolve_into(tree, l, exclude, out);
+                    resolve_into(tree, r, exclude, out);
+                }
+            }
+        },
+    }
+}
+
+/// True when the resolution of `x` has at least one node not in `exclude`.
+/// Stops at the first one found.
+pub fn has_nonempty_resolution(tree: &impl TreeRead, x: NodeIndex, exclude: &[LeafIndex]) -> bool {
+    if x.0 >= tree.node_width() {
+        return false;
+    }
+    match x.leaf() {
+        Some(l) => tree.leaf(l).is_some() && !exclude.contains(&l),
+        None => match tree.parent(x) {
+            Some(_) => true,
+            None => match (tree_math::left(x), tree_math::right(x)) {
+                (Some(l), Some(r)) => {
+                    has_nonempty_resolution(tree, l, exclude)
+                        || has_nonempty_resolution(tree, r, exclude)
+                }
+                _ => false,
+            },
+        },
+    }
+}
+
+/// One step of a filtered direct path: the direct-path node and its child
+/// on the copath.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathStep {
+    /// The node on the direct path.
+    pub node: NodeIndex,
+    /// Its child that is not on the path from the leaf (the copath child).
+    pub copath_child: NodeIndex,
+}
+
+/// The filtered direct path of `leaf` (RFC 9420 §4.1.2), from the leaf's
+/// parent up to the root: direct-path nodes whose copath child has a
+/// non-empty resolution.
+pub fn filtered_direct_path(tree: &impl TreeRead, leaf: LeafIndex) -> Vec<PathStep> {
+    filtered_direct_path_excluding(tree, leaf, &[])
+}
+
+/// The filtered direct path computed with `exclude` left out of the copath
+/// resolutions. (RFC 9420 §12.4.2 filters with new members included; this
+/// variant is for callers that need the other reading.)
+pub fn filtered_direct_path_excluding(
+    tree: &impl TreeRead,
+    leaf: LeafIndex,
+    exclude: &[LeafIndex],
+) -> Vec<PathStep> {
+    let n = tree.n_leaves();
+    let mut out = Vec::new();
+    let mut child = leaf.node();
+    for p in tree_math::direct_path(leaf.node(), n) {
+        if let Some(s) = tree_math::sibling(child, n) {
+            if has_nonempty_resolution(tree, s, exclude) {
+                out.push(PathStep {
+                    node: p,
+                    copath_child: s,
+                });
+            }
+        }
+        child = p;
+    }
+    out
+}
+
+/// A ratchet tree with a tree-hash cache (RFC 9420 §7.8).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RatchetTree {
+    leaves: Vec<Option<LeafNode>>,
+    /// Indexed by `node_index / 2` for odd node indices.
+    parents: Vec<Option<ParentNode>>,
+    /// Tree hash of every node, by node index.
+    hashes: Vec<Digest>,
+}
+
+impl TreeRead for RatchetTree {
+    fn n_leaves(&self) -> u32 {
+        self.leaves.len() as u32
+    }
+    fn leaf(&self, i: LeafIndex) -> Option<&LeafNode> {
+        self.leaves.get(i.0 as usize).and_then(Option::as_ref)
+    }
+    fn parent(&self, x: NodeIndex) -> Option<&ParentNode> {
+        if x.is_leaf() {
+            return None;
+        }
+        self.parents
+            .get((x.0 / 2) as usize)
+            .and_then(Option::as_ref)
+    }
+}
+
+/// Why a node array is not a ratchet tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TreeShapeError {
+    /// The array is empty or its last node is blank (RFC 9420 §12.4.3.3).
+    EmptyOrTrailingBlank,
+    /// A leaf position holds a parent node or vice versa (RFC 9420 §12.4.3.3).
+    WrongNodeType,
+    /// More nodes than a tree of 2^31 leaves.
+    TooLarge,
+}
+
+impl RatchetTree {
+    /// A one-member tree (RFC 9420 §11: group creation).
+    pub fn new_single(cs: &dyn CipherSuiteProvider, leaf: LeafNode) -> Result<Self, Error> {
+        let mut t = Self {
+            leaves: alloc::vec![Some(leaf)],
+            parents: Vec::new(),
+            hashes: Vec::new(),
+        };
+        t.rehash_all(cs)?;
+        Ok(t)
+    }
+
+    /// Builds a tree from the array of the `ratchet_tree` extension
+    /// (RFC 9420 §12.4.3.3), extending it to a full tree with blanks, and
+    /// computes every tree hash (O(n)).
+    pub fn from_nodes(
+        cs: &dyn CipherSuiteProvider,
+        nodes: Vec<Option<Node>>,
+    ) -> Result<Self, TreeShapeOr> {
+        if !matches!(nodes.last(), Some(Some(_))) {
+            return Err(TreeShapeOr::Shape(TreeShapeError::EmptyOrTrailingBlank));
+        }
+        if nodes.len() > (1usize << 31) {
+            return Err(TreeShapeOr::Shape(TreeShapeError::TooLarge));
+        }
+        // Smallest power of two number of leaves covering the array.
+        let leaves_needed = nodes.len().div_ceil(2);
+        let n_leaves = leaves_needed.next_power_of_two();
+        let mut leaves = Vec::with_capacity(n_leaves);
+        let mut parents = Vec::with_capacity(n_leaves.saturating_sub(1));
+        for (i, node) in nodes.into_iter().enumerate() {
+            match (i % 2 == 0, node) {
+                (true, None) => leaves.push(None),
+                (true, Some(Node::Leaf(l))) => leaves.push(Some(l)),
+                (false, None) => parents.push(None),
+                (false, Some(Node::Parent(p))) => parents.push(Some(p)),
+                _ => return Err(TreeShapeOr::Shape(TreeShapeError::WrongNodeType)),
+            }
+        }
+        leaves.resize_with(n_leaves, || None);
+        parents.resize_with(n_leaves - 1, || None);
+        let mut t = Self {
+            leaves,
+            parents,
+            hashes: Vec::new(),
+        };
+        t.rehash_all(cs).map_err(TreeShapeOr::Other)?;
+        Ok(t)
+    }
+
+    /// The node array for the `ratchet_tree` extension: trailing blanks
+    /// removed (RFC 9420 §12.4.3.3).
+    pub fn to_nodes(&self) -> Vec<Option<Node>> {
+        let width = self.node_width() as usize;
+        let mut out = Vec::with_capacity(width);
+        for x in 0..width {
+            let x = NodeIndex(x as u32);
+            out.push(match x.leaf() {
+                Some(l) => self.leaf(l).cloned().map(Node::Leaf),
+                None => self.parent(x).cloned().map(Node::Parent),
+            });
+        }
+        while matches!(out.last(), Some(None)) {
+            out.pop();
+        }
+        out
+    }
+
+    /// The cached tree hash of node `x` (RFC 9420 §7.8).
+    pub fn node_hash(&self, x: NodeIndex) -> Option<&Digest> {
+        self.hashes.get(x.0 as usize)
+    }
+
+    /// The tree hash of the root: GroupContext.tree_hash.
+    pub fn tree_hash(&self) -> Option<&Digest> {
+        self.node_hash(self.root())
+    }
+
+    /// Indices of non-blank leaves.
+    pub fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> {
+        self.leaves
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| l.as_ref().map(|l| (LeafIndex(i as u32), l)))
+    }
+
+    /// Recomputes every tree hash bottom-up: O(n).
+    fn rehash_all(&mut self, cs: &dyn CipherSuiteProvider) -> Result<(), Error> {
+        let width = self.node_width() as usize;
+        let empty = Digest::zeroed(0)?;
+        self.hashes = alloc::vec![empty; width];
+        let mut buf = Vec::new();
+        for (i, leaf) in self.leaves.iter().enumerate() {
+            buf.clear();
+            tree_hash_input_leaf(i as u32, leaf.as_ref(), &mut buf)?;
+            self.hashes[2 * i] = cs.hash().hash(&buf);
+        }
+        let levels = if width == 0 {
+            0
+        } else {
+            tree_math::level(self.root())
+        };
+        for k in 1..=levels {
+            // Nodes at level k: x = (2^k - 1) + j * 2^(k+1).
+            let first = (1usize << k) - 1;
+            let step = 1usize << (k + 1);
+            let mut x = first;
+            while x < width {
+                let n = NodeIndex(x as u32);
+                let (l, r) = match (tree_math::left(n), tree_math::right(n)) {
+                    (Some(l), Some(r)) => (l.0 as usize, r.0 as usize),
+                    _ => break,
+                };
+                buf.clear();
+                tree_hash_input_parent(
+                    self.parents[x / 2].as_ref(),
+                    self.hashes[l].as_slice(),
+                    self.hashes[r].as_slice(),
+                    &mut buf,
+                )?;
+                self.hashes[x] = cs.hash().hash(&buf);
+                x += step;
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts staging changes over this tree.
+    pub fn stage(&self) -> StagedTree<'_> {
+        StagedTree::new(self)
+    }
+
+    /// Merges a finished diff (see [`StagedTree::finish`]): O(changed nodes).
+    pub fn apply(&mut self, diff: TreeDiff) {
+        let n = diff.n_leaves as usize;
+        let width = tree_math::node_width(diff.n_leaves) as usize;
+        self.leaves.resize_with(n, || None);
+        self.parents.resize_with(n.saturating_sub(1), || None);
+        if let Some(first) = self.hashes.first().copied() {
+            self.hashes.resize(width, first);
+        } else if let Some((_, d)) = diff.hashes.iter().next() {
+            self.hashes.resize(width, *d);
+        }
+        for (i, l) in diff.leaves {
+            if let Some(slot) = self.leaves.get_mut(i as usize) {
+                *slot = l;
+            }
+        }
+        for (x, p) in diff.parents {
+            if let Some(slot) = self.parents.get_mut((x / 2) as usize) {
+                *slot = p;
+            }
+        }
+        for (x, h) in diff.hashes {
+            if let Some(slot) = self.hashes.get_mut(x as usize) {
+                *slot = h;
+            }
+        }
+    }
+}
+
+/// Either a shape error of the node array or another error (hashing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeShapeOr {
+    /// The node array is not a valid tree.
+    Shape(TreeShapeError),
+    /// Hashing or encoding failed.
+    Other(Error),
+}
+
+/// The changes of a staged tree, with the recomputed hashes, ready for
+/// [`RatchetTree::apply`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeDiff {
+    n_leaves: u32,
+    leaves: BTreeMap<u32, Option<LeafNode>>,
+    parents: BTreeMap<u32, Option<ParentNode>>,
+    hashes: BTreeMap<u32, Digest>,
+}
+
+impl TreeDiff {
+    /// The tree hash of the root after the change.
+    pub fn tree_hash(&self) -> Option<&Digest> {
+        self.hashes.get(&tree_math::root(self.n_leaves).0)
+    }
+    /// The number of leaves after the change.
+    pub fn n_leaves(&self) -> u32 {
+        self.n_leaves
+    }
+}
+
+/// Changes staged over a borrowed [`RatchetTree`]: an overlay of the nodes
+/// changed and the hashes recomputed. Dropping it discards the changes.
+#[derive(Debug)]
+pub struct StagedTree<'a> {
+    base: &'a RatchetTree,
+    diff: TreeDiff,
+    dirty: BTreeSet<u32>,
+}
+
+impl TreeRead for StagedTree<'_> {
+    fn n_leaves(&self) -> u32 {
+        self.diff.n_leaves
+    }
+    fn leaf(&self, i: LeafIndex) -> Option<&LeafNode> {
+        if i.0 >= self.diff.n_leaves {
+            return None;
+        }
+        match self.diff.leaves.get(&i.0) {
+            Some(l) => l.as_ref(),
+            None => self.base.leaf(i),
+        }
+    }
+    fn parent(&self, x: NodeIndex) -> Option<&ParentNode> {
+        if x.is_leaf() || x.0 >= self.node_width() {
+            return None;
+        }
+        match self.diff.parents.get(&x.0) {
+            Some(p) => p.as_ref(),
+            None => self.base.parent(x),
+        }
+    }
+}
+
+impl<'a> StagedTree<'a> {
+    fn new(base: &'a RatchetTree) -> Self {
+        Self {
+            base,
+            diff: TreeDiff {
+                n_leaves: base.n_leaves(),
+                leaves: BTreeMap::new(),
+                parents: BTreeMap::new(),
+                hashes: BTreeMap::new(),
+            },
+            dirty: BTreeSet::new(),
+        }
+    }
+
+    /// The tree this overlay is staged over.
+    pub fn base(&self) -> &'a RatchetTree {
+        self.base
+    }
+
+    fn mark_dirty(&mut self, x: NodeIndex) {
+        self.diff.hashes.remove(&x.0);
+        self.dirty.insert(x.0);
+        for a in tree_math::direct_path(x, self.diff.n_leaves) {
+            self.diff.hashes.remove(&a.0);
+            self.dirty.insert(a.0);
+        }
+    }
+
+    /// Sets or blanks leaf `i` (which must be inside the tree).
+    pub fn set_leaf(&mut self, i: LeafIndex, leaf: Option<LeafNode>) {
+        if i.0 < self.diff.n_leaves {
+            self.diff.leaves.insert(i.0, leaf);
+            self.mark_dirty(i.node());
+        }
+    }
+
+    /// Sets or blanks parent node `x` (odd, inside the tree).
+    pub fn set_parent(&mut self, x: NodeIndex, parent: Option<ParentNode>) {
+        if !x.is_leaf() && x.0 < self.node_width() {
+            self.diff.parents.insert(x.0, parent);
+            self.mark_dirty(x);
+        }
+    }
+
+    /// Mutable access to a non-blank parent node, copying it into the overlay.
+    pub fn parent_mut(&mut self, x: NodeIndex) -> Option<&mut ParentNode> {
+        let current = self.parent(x)?.clone();
+        self.mark_dirty(x);
+        let slot = self.diff.parents.entry(x.0).or_insert(Some(current));
+        slot.as_mut()
+    }
+
+    /// Blanks every node on the direct path of `leaf` (RFC 9420 §7.5).
+    pub fn blank_direct_path(&mut self, leaf: LeafIndex) {
+        let n = self.diff.n_leaves;
+        let path: Vec<NodeIndex> = tree_math::direct_path(leaf.node(), n).collect();
+        for p in path {
+            if !self.is_blank(p) {
+                self.set_parent(p, None);
+            }
+        }
+    }
+
+    /// Doubles the tree: the old tree becomes the left subtree of a new
+    /// blank root (RFC 9420 §7.7).
+    pub fn extend(&mut self) {
+        let n = self.diff.n_leaves;
+        let new_n = if n == 0 { 1 } else { n.saturating_mul(2) };
+        self.diff.n_leaves = new_n;
+        // New nodes are blank; their hashes are computed in `rehash`.
+        for i in n..new_n {
+            self.diff.leaves.insert(i, None);
+        }
+        for x in tree_math::node_width(n)..tree_math::node_width(new_n) {
+            if x % 2 == 1 {
+                self.diff.parents.insert(x, None);
+            }
+            self.dirty.insert(x);
+        }
+        // Parents inside the old width whose ancestors changed: none; the
+        // old root keeps its hash. The new root is dirty above.
+    }
+
+    /// Halves the tree while its right half is entirely blank (RFC 9420 §7.7).
+    pub fn truncate(&mut self) {
+        while self.diff.n_leaves > 1 {
+            let n = self.diff.n_leaves;
+            let half = n / 2;
+            if (half..n).any(|i| self.leaf(LeafIndex(i)).is_some()) {
+                break;
+            }
+            self.diff.n_leaves = half;
+        }
+    }
+
+    /// Adds a leaf at the leftmost blank position, extending the tree if
+    /// none is blank (RFC 9420 §12.1.1), and records it as unmerged at every
+    /// non-blank ancestor (§7.7). Returns its index.
+    pub fn add_leaf(&mut self, leaf: LeafNode) -> LeafIndex {
+        let n = self.diff.n_leaves;
+        let pos = (0..n).find(|&i| self.leaf(LeafIndex(i)).is_none());
+        let index = match pos {
+            Some(i) => LeafIndex(i),
+            None => {
+                self.extend();
+                LeafIndex(n)
+            }
+        };
+        self.set_leaf(index, Some(leaf));
+        let path: Vec<NodeIndex> =
+            tree_math::direct_path(index.node(), self.diff.n_leaves).collect();
+        for p in path {
+            if let Some(node) = self.parent_mut(p) {
+                if let Err(pos) = node.unmerged_leaves.binary_search(&index.0) {
+                    node.unmerged_leaves.insert(pos, index.0);
+                }
+            }
+        }
+        index
+    }
+
+    /// Blanks leaf `i` and its direct path (RFC 9420 §12.1.3).
+    pub fn remove_leaf(&mut self, i: LeafIndex) {
+        self.set_leaf(i, None);
+        self.blank_direct_path(i);
+    }
+
+    /// The tree hash of node `x` in the staged tree, computing (and caching)
+    /// what the changes made stale.
+    pub fn node_hash(
+        &mut self,
+        cs: &dyn CipherSuiteProvider,
+        x: NodeIndex,
+    ) -> Result<Digest, Error> {
+        if let Some(h) = self.diff.hashes.get(&x.0) {
+            return Ok(*h);
+        }
+        if !self.dirty.contains(&x.0) {
+            if let Some(h) = self.base.node_hash(x) {
+                return Ok(*h);
+            }
+        }
+        let mut buf = Vec::new();
+        let h = match x.leaf() {
+            Some(l) => {
+                tree_hash_input_leaf(l.0, self.leaf(l), &mut buf)?;
+                cs.hash().hash(&buf)
+            }
+            None => {
+                let (l, r) = match (tree_math::left(x), tree_math::right(x)) {
+                    (Some(l), Some(r)) => (l, r),
+                    _ => return Err(crate::error::ProtocolError::LeafIndexOutOfRange.into()),
+                };
+                let lh = self.node_hash(cs, l)?;
+                let rh = self.node_hash(cs, r)?;
+                tree_hash_input_parent(self.parent(x), lh.as_slice(), rh.as_slice(), &mut buf)?;
+                cs.hash().hash(&buf)
+            }
+        };
+        self.diff.hashes.insert(x.0, h);
+        self.dirty.remove(&x.0);
+        Ok(h)
+    }
+
+    /// The root tree hash of the staged tree.
+    pub fn tree_hash(&mut self, cs: &dyn CipherSuiteProvider) -> Result<Digest, Error> {
+        let root = self.root();
+        self.node_hash(cs, root)
+    }
+
+    /// Recomputes every stale hash and returns the diff to apply.
+    pub fn finish(mut self, cs: &dyn CipherSuiteProvider) -> Result<TreeDiff, Error> {
+        if self.diff.n_leaves > 0 {
+            self.tree_hash(cs)?;
+        }
+        // Dirty nodes outside the final tree (after truncation) are dropped.
+        let width = self.node_width();
+        self.diff.hashes.retain(|x, _| *x < width);
+        self.diff.leaves.retain(|i, _| *i < self.diff.n_leaves);
+        self.diff.parents.retain(|x, _| *x < width);
+        Ok(self.diff)
+    }
+}

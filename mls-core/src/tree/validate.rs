@@ -1,0 +1,343 @@
+//! Validation of a whole ratchet tree, as a joiner must do it
+//! (RFC 9420 §12.4.3.1): tree hash, parent-hash validity of every parent
+//! (§7.9.2), leaf node validity (§7.3), unmerged-leaf consistency and key
+//! uniqueness. Linear in the tree size, apart from resolutions of blank
+//! regions and the subtrees re-hashed for unmerged leaves.
+
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use core::fmt;
+
+use super::{
+    RatchetTree, TreeRead, parent_hash, resolution, tree_hash_input_leaf, tree_hash_input_parent,
+};
+use crate::crypto::labeled::sign_content;
+use crate::crypto::{CipherSuiteProvider, Digest, VerifyItem};
+use crate::error::Error;
+use crate::messages::{LeafNode, LeafNodeSource};
+use crate::tree_math::{self, LeafIndex, NodeIndex};
+
+/// A rule of the tree a joiner found broken. Each names its section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TreeValidationError {
+    /// RFC 9420 §12.4.3.1: the tree hash differs from GroupInfo's.
+    TreeHashMismatch,
+    /// RFC 9420 §7.9.2: a non-blank parent is not parent-hash valid with
+    /// respect to exactly one descendant.
+    ParentHashInvalid {
+        /// The parent node.
+        node: u32,
+    },
+    /// RFC 9420 §7.3: a leaf's signature does not verify.
+    LeafSignatureInvalid,
+    /// RFC 9420 §12.4.3.1: an unmerged leaf is blank, not a descendant, not
+    /// sorted, or missing from an intermediate node.
+    UnmergedLeavesInvalid {
+        /// The parent node.
+        node: u32,
+    },
+    /// RFC 9420 §7.3, §12.4.3.1: an encryption key appears twice.
+    DuplicateEncryptionKey,
+    /// RFC 9420 §7.3: a signature key appears twice.
+    DuplicateSignatureKey,
+    /// RFC 9420 §7.3: a leaf's credential type is not supported by every
+    /// member, or it does not support every credential type in use.
+    CredentialTypeUnsupported {
+        /// The leaf.
+        leaf: u32,
+    },
+    /// RFC 9420 §7.3: a leaf carries an extension its capabilities omit.
+    ExtensionNotInCapabilities {
+        /// The leaf.
+        leaf: u32,
+    },
+    /// RFC 9420 §7.3: a leaf's lifetime does not cover the current time.
+    LifetimeExpired {
+        /// The leaf.
+        leaf: u32,
+    },
+    /// RFC 9420 §7.3: a leaf does not support the group's cipher suite or version.
+    CipherSuiteUnsupported {
+        /// The leaf.
+        leaf: u32,
+    },
+}
+
+impl fmt::Display for TreeValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid ratchet tree: {self:?}")
+    }
+}
+
+/// What a joiner checks besides the tree itself.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidationOptions<'a> {
+    /// The group's ID (context of update/commit leaf signatures).
+    pub group_id: &'a [u8],
+    /// The expected root tree hash, if known.
+    pub tree_hash: Option<&'a [u8]>,
+    /// The current time (seconds since the Unix epoch), to check the
+    /// lifetime of `key_package` leaves (RECOMMENDED by §7.3); `None` skips it.
+    pub now: Option<u64>,
+}
+
+/// Either a tree rule or a lower-level error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValidationFailure {
+    /// A tree rule was broken.
+    Tree(TreeValidationError),
+    /// Encoding or crypto failed.
+    Other(Error),
+}
+
+impl From<TreeValidationError> for ValidationFailure {
+    fn from(e: TreeValidationError) -> Self {
+        Self::Tree(e)
+    }
+}
+impl From<Error> for ValidationFailure {
+    fn from(e: Error) -> Self {
+        Self::Other(e)
+    }
+}
+impl From<crate::crypto::CryptoError> for ValidationFailure {
+    fn from(e: crate::crypto::CryptoError) -> Self {
+        Self::Other(e.into())
+    }
+}
+impl From<crate::codec::CodecError> for ValidationFailure {
+    fn from(e: crate::codec::CodecError) -> Self {
+        Self::Other(e.into())
+    }
+}
+
+/// The parent hash a leaf carries, if its source is `commit`.
+fn leaf_parent_hash(l: &LeafNode) -> Option<&[u8]> {
+    match &l.leaf_node_source {
+        LeafNodeSource::Commit(ph) => Some(ph.as_slice()),
+        _ => None,
+    }
+}
+
+/// The `parent_hash` field of node `x` (a leaf's only for commit sources).
+pub(crate) fn node_parent_hash(tree: &impl TreeRead, x: NodeIndex) -> Option<&[u8]> {
+    match x.leaf() {
+        Some(l) => tree.leaf(l).and_then(leaf_parent_hash),
+        None => tree.parent(x).map(|p| p.parent_hash.as_slice()),
+    }
+}
+
+fn subtree_contains(x: NodeIndex, leaf: u32) -> bool {
+    tree_math::is_ancestor_or_self(x, LeafIndex(leaf).node())
+}
+
+impl RatchetTree {
+    /// The tree hash of subtree `x` with the leaves in `excluded` blanked and
+    /// removed from every unmerged list (the "original sibling tree hash" of
+    /// RFC 9420 §7.9). Uses the cache for subtrees without excluded leaves.
+    pub fn original_tree_hash(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        x: NodeIndex,
+        excluded: &[u32],
+    ) -> Result<Digest, Error> {
+        if !excluded.iter().any(|&u| subtree_contains(x, u)) {
+            return self
+                .node_hash(x)
+                .copied()
+                .ok_or_else(|| crate::error::ProtocolError::LeafIndexOutOfRange.into());
+        }
+        let mut buf = Vec::new();
+        match x.leaf() {
+            Some(l) => {
+                // Only reached when this very leaf is excluded: blank.
+                tree_hash_input_leaf(l.0, None, &mut buf)?;
+            }
+            None => {
+                let (l, r) = match (tree_math::left(x), tree_math::right(x)) {
+                    (Some(l), Some(r)) => (l, r),
+                    _ => return Err(crate::error::ProtocolError::LeafIndexOutOfRange.into()),
+                };
+                let lh = self.original_tree_hash(cs, l, excluded)?;
+                let rh = self.original_tree_hash(cs, r, excluded)?;
+                let node = self.parent(x).map(|p| {
+                    let mut p = p.clone();
+                    p.unmerged_leaves.retain(|u| !excluded.contains(u));
+                    p
+                });
+                tree_hash_input_parent(node.as_ref(), lh.as_slice(), rh.as_slice(), &mut buf)?;
+            }
+        }
+        Ok(cs.hash().hash(&buf))
+    }
+
+    /// True when parent `p` is parent-hash valid with respect to exactly one
+    /// descendant (RFC 9420 §7.9.2, "top down").
+    fn parent_hash_valid(&self, cs: &dyn CipherSuiteProvider, p: NodeIndex) -> Result<bool, Error> {
+        let Some(node) = self.parent(p) else {
+            return Ok(true);
+        };
+        let (l, r) = match (tree_math::left(p), tree_math::right(p)) {
+            (Some(l), Some(r)) => (l, r),
+            _ => return Ok(false),
+        };
+        let mut valid = 0;
+        for (c, s) in [(l, r), (r, l)] {
+            let osth = self.original_tree_hash(cs, s, &node.unmerged_leaves)?;
+            let ph = parent_hash(
+                cs,
+                node.encryption_key.as_slice(),
+                node.parent_hash.as_slice(),
+                osth.as_slice(),
+            )?;
+            // D must be in resolution(C), and resolution(C) \ {D} must equal
+            // P.unmerged_leaves ∩ subtree(C).
+            let unmerged_in_c: Vec<NodeIndex> = node
+                .unmerged_leaves
+                .iter()
+                .filter(|&&u| subtree_contains(c, u))
+                .map(|&u| LeafIndex(u).node())
+                .collect();
+            let res = resolution(self, c, &[]);
+            let others: Vec<NodeIndex> = res
+                .iter()
+                .copied()
+                .filter(|n| !unmerged_in_c.contains(n))
+                .collect();
+            if others.len() != 1 || res.len() != unmerged_in_c.len() + 1 {
+                continue;
+            }
+            let d = others[0];
+            if node_parent_hash(self, d) == Some(ph.as_slice()) {
+                valid += 1;
+            }
+        }
+        Ok(valid == 1)
+    }
+
+    /// Validates the whole tree as a joiner must (RFC 9420 §12.4.3.1).
+    pub fn validate(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        opts: &ValidationOptions<'_>,
+    ) -> Result<(), ValidationFailure> {
+        if let Some(want) = opts.tree_hash {
+            if self.tree_hash().map(Digest::as_slice) != Some(want) {
+                return Err(TreeValidationError::TreeHashMismatch.into());
+            }
+        }
+        let width = self.node_width();
+        let mut enc_keys: BTreeSet<&[u8]> = BTreeSet::new();
+        // Parents: parent-hash validity, unmerged leaves, unique keys.
+        let mut x = 1u32;
+        while x < width {
+            let p = NodeIndex(x);
+            if let Some(node) = self.parent(p) {
+                if !enc_keys.insert(node.encryption_key.as_slice()) {
+                    return Err(TreeValidationError::DuplicateEncryptionKey.into());
+                }
+                if !self.parent_hash_valid(cs, p)? {
+                    return Err(TreeValidationError::ParentHashInvalid { node: x }.into());
+                }
+                let mut prev: Option<u32> = None;
+                for &u in &node.unmerged_leaves {
+                    let bad = prev.is_some_and(|v| v >= u)
+                        || self.leaf(LeafIndex(u)).is_none()
+                        || !subtree_contains(p, u)
+                        || LeafIndex(u).node() == p;
+                    if bad {
+                        return Err(TreeValidationError::UnmergedLeavesInvalid { node: x }.into());
+                    }
+                    prev = Some(u);
+                    for a in tree_math::direct_path(LeafIndex(u).node(), self.n_leaves()) {
+                        if a == p {
+                            break;
+                        }
+                        if let Some(mid) = self.parent(a) {
+                            if mid.unmerged_leaves.binary_search(&u).is_err() {
+                                return Err(
+                                    TreeValidationError::UnmergedLeavesInvalid { node: x }.into()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            x += 2;
+        }
+        // Leaves: keys, capabilities, signatures (batched).
+        let mut sig_keys: BTreeSet<&[u8]> = BTreeSet::new();
+        let mut cred_types: BTreeSet<u16> = BTreeSet::new();
+        for (_, leaf) in self.members() {
+            cred_types.insert(leaf.credential.credential_type().0);
+        }
+        let mut tbs: Vec<(usize, Vec<u8>)> = Vec::new();
+        for (i, leaf) in self.members() {
+            if !enc_keys.insert(leaf.encryption_key.as_slice()) {
+                return Err(TreeValidationError::DuplicateEncryptionKey.into());
+            }
+            if !sig_keys.insert(leaf.signature_key.as_slice()) {
+                return Err(TreeValidationError::DuplicateSignatureKey.into());
+            }
+            validate_leaf_capabilities(cs, leaf, i, &cred_types)?;
+            if let (Some(now), LeafNodeSource::KeyPackage(lt)) = (opts.now, &leaf.leaf_node_source)
+            {
+                if now < lt.not_before || now > lt.not_after {
+                    return Err(TreeValidationError::LifetimeExpired { leaf: i.0 }.into());
+                }
+            }
+            let group = match leaf.leaf_node_source {
+                LeafNodeSource::KeyPackage(_) => None,
+                _ => Some((opts.group_id, i.0)),
+            };
+            let content = leaf.tbs(group)?;
+            tbs.push((i.0 as usize, sign_content(b"LeafNodeTBS", &content)?));
+        }
+        let items: Vec<VerifyItem<'_>> = tbs
+            .iter()
+            .filter_map(|(i, msg)| {
+                self.leaf(LeafIndex(*i as u32)).map(|l| VerifyItem {
+                    public_key: l.signature_key.as_slice(),
+                    message: msg,
+                    signature: l.signature.as_slice(),
+                })
+            })
+            .collect();
+        cs.signature()
+            .verify_batch(&items)
+            .map_err(|_| ValidationFailure::Tree(TreeValidationError::LeafSignatureInvalid))?;
+        Ok(())
+    }
+}
+
+/// Extension types RFC 9420 §7.2 calls default: never listed in capabilities.
+fn is_default_extension(t: u16) -> bool {
+    (1..=5).contains(&t)
+}
+
+/// The lifetime-independent capability checks of RFC 9420 §7.3 for one leaf.
+pub(crate) fn validate_leaf_capabilities(
+    cs: &dyn CipherSuiteProvider,
+    leaf: &LeafNode,
+    i: LeafIndex,
+    cred_types_in_use: &BTreeSet<u16>,
+) -> Result<(), TreeValidationError> {
+    let caps = &leaf.capabilities;
+    if !caps.cipher_suites.contains(&cs.cipher_suite()) {
+        return Err(TreeValidationError::CipherSuiteUnsupported { leaf: i.0 });
+    }
+    for t in cred_types_in_use {
+        if !caps.credentials.iter().any(|c| c.0 == *t) {
+            return Err(TreeValidationError::CredentialTypeUnsupported { leaf: i.0 });
+        }
+    }
+    for e in &leaf.extensions {
+        if !is_default_extension(e.extension_type)
+            && !caps.extensions.iter().any(|c| c.0 == e.extension_type)
+        {
+            return Err(TreeValidationError::ExtensionNotInCapabilities { leaf: i.0 });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,422 @@
+//! TreeKEM (RFC 9420 §7.4–§7.6): creating and processing an UpdatePath.
+//!
+//! Both directions work on a [`StagedTree`], so nothing touches the group's
+//! tree until the caller merges the staged commit. Cost per commit: O(log n)
+//! key derivations and tree hashes, plus one HPKE operation per node in the
+//! copath resolutions (sender) or a single decryption (receiver).
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::fmt;
+
+use tls_codec::VLBytes;
+
+use crate::crypto::labeled::{
+    decrypt_with_label, derive_secret, encrypt_with_label, sign_with_label, verify_with_label,
+};
+use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey};
+use crate::error::Error;
+use crate::messages::{
+    HpkeCiphertext, LeafNode, LeafNodeSource, ParentNode, UpdatePath, UpdatePathNode,
+};
+use crate::tree::{PathStep, StagedTree, TreeRead, filtered_direct_path, parent_hash, resolution};
+use crate::tree_math::{self, LeafIndex, NodeIndex};
+
+/// A TreeKEM rule an UpdatePath broke. Each names its section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TreeKemError {
+    /// RFC 9420 §7.3: the path's leaf node source is not `commit`.
+    LeafSourceNotCommit,
+    /// RFC 9420 §7.3: the path's leaf node signature does not verify.
+    LeafSignatureInvalid,
+    /// RFC 9420 §12.4.2: the path length differs from the filtered direct path.
+    PathLengthMismatch,
+    /// RFC 9420 §7.9.2: the leaf's parent hash does not match the path.
+    ParentHashMismatch,
+    /// RFC 9420 §7.6: the number of encrypted path secrets differs from the
+    /// resolution of the copath node.
+    CiphertextCountMismatch,
+    /// RFC 9420 §7.6: no private key for any node of the resolution.
+    NoDecryptionKey,
+    /// RFC 9420 §7.6: the path secret did not decrypt.
+    DecryptionFailed,
+    /// RFC 9420 §7.6: a derived public key differs from the one sent.
+    PublicKeyMismatch,
+    /// The receiver is the sender, or not in the tree.
+    NotARecipient,
+}
+
+impl fmt::Display for TreeKemError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid UpdatePath: {self:?}")
+    }
+}
+
+/// A member's private TreeKEM state: its leaf key and the keys of the
+/// parent nodes it knows (RFC 9420 §4.2 tree invariant).
+#[derive(Debug, PartialEq, Eq)]
+pub struct TreeKemPrivate {
+    /// The member's leaf.
+    pub own_leaf: LeafIndex,
+    /// The private key of the leaf's encryption key.
+    pub leaf_key: HpkePrivateKey,
+    /// Private keys of parent nodes on the member's direct path.
+    pub path_keys: BTreeMap<NodeIndex, HpkePrivateKey>,
+}
+
+impl TreeKemPrivate {
+    /// The private key for node `x`, if held.
+    pub fn key_for(&self, x: NodeIndex) -> Option<&HpkePrivateKey> {
+        if x == self.own_leaf.node() {
+            Some(&self.leaf_key)
+        } else {
+            self.path_keys.get(&x)
+        }
+    }
+
+    /// An explicit copy (private keys are not `Clone`).
+    pub fn duplicate(&self) -> Self {
+        Self {
+            own_leaf: self.own_leaf,
+            leaf_key: self.leaf_key.duplicate(),
+            path_keys: self
+                .path_keys
+                .iter()
+                .map(|(k, v)| (*k, v.duplicate()))
+                .collect(),
+        }
+    }
+
+    /// Applies a processed or created path: forgets keys of nodes on the
+    /// sender's direct path and stores the new ones (RFC 9420 §7.5 deletion).
+    pub fn apply(&mut self, update: PrivateUpdate) {
+        for x in &update.blanked {
+            self.path_keys.remove(x);
+        }
+        if let Some(k) = update.leaf_key {
+            self.leaf_key = k;
+        }
+        for (x, k) in update.path_keys {
+            self.path_keys.insert(x, k);
+        }
+    }
+}
+
+/// Changes to a [`TreeKemPrivate`], applied when the commit is merged.
+#[derive(Debug)]
+pub struct PrivateUpdate {
+    /// Nodes whose keys are dropped (the sender's direct path).
+    pub blanked: Vec<NodeIndex>,
+    /// A new leaf key (the committer's own).
+    pub leaf_key: Option<HpkePrivateKey>,
+    /// New parent keys.
+    pub path_keys: Vec<(NodeIndex, HpkePrivateKey)>,
+}
+
+/// path_secret[n] = DeriveSecret(path_secret[n-1], "path") (RFC 9420 §7.4).
+pub fn next_path_secret(
+    cs: &dyn CipherSuiteProvider,
+    path_secret: &Secret,
+) -> Result<Secret, Error> {
+    Ok(derive_secret(cs, path_secret.as_bytes(), b"path")?)
+}
+
+/// node_priv, node_pub = DeriveKeyPair(DeriveSecret(path_secret, "node")) (RFC 9420 §7.4).
+pub fn node_key_pair(
+    cs: &dyn CipherSuiteProvider,
+    path_secret: &Secret,
+) -> Result<(HpkePrivateKey, Vec<u8>), Error> {
+    let node_secret = derive_secret(cs, path_secret.as_bytes(), b"node")?;
+    Ok(cs.hpke().derive_key_pair(node_secret.as_bytes())?)
+}
+
+/// Sets the filtered direct path's parents to `keys` (unmerged lists empty)
+/// and fills in parent hashes top-down (RFC 9420 §7.9). Returns the parent
+/// hash the sender's leaf must carry.
+fn install_path(
+    cs: &dyn CipherSuiteProvider,
+    tree: &mut StagedTree<'_>,
+    steps: &[PathStep],
+    keys: &[&[u8]],
+) -> Result<Vec<u8>, Error> {
+    for (s, k) in steps.iter().zip(keys) {
+        tree.set_parent(
+            s.node,
+            Some(ParentNode {
+                encryption_key: VLBytes::new(k.to_vec()),
+                parent_hash: VLBytes::new(Vec::new()),
+                unmerged_leaves: Vec::new(),
+            }),
+        );
+    }
+    let mut above: Vec<u8> = Vec::new();
+    for (s, k) in steps.iter().zip(keys).rev() {
+        if let Some(p) = tree.parent_mut(s.node) {
+            p.parent_hash = VLBytes::new(above.clone());
+        }
+        let sibling_hash = tree.node_hash(cs, s.copath_child)?;
+        above = parent_hash(cs, k, &above, sibling_hash.as_slice())?.to_vec();
+    }
+    Ok(above)
+}
+
+/// What creating an UpdatePath produced.
+#[derive(Debug)]
+pub struct CreatedPath {
+    /// The UpdatePath for the Commit.
+    pub update_path: UpdatePath,
+    /// commit_secret = path_secret[n+1] (RFC 9420 §12.4.2).
+    pub commit_secret: Secret,
+    /// The path secret of every node of the filtered direct path, bottom-up
+    /// (for the Welcome's GroupSecrets.path_secret, §12.4.3.1).
+    pub path_secrets: Vec<(NodeIndex, Secret)>,
+    /// The committer's private-state changes.
+    pub private: PrivateUpdate,
+}
+
+/// Builds the encoded provisional GroupContext from a tree hash.
+pub type GroupContextFn<'a> = dyn Fn(&[u8]) -> Result<Vec<u8>, Error> + 'a;
+
+/// Everything needed to create an UpdatePath besides the tree.
+pub struct PathParams<'a> {
+    /// The committer's leaf.
+    pub sender: LeafIndex,
+    /// The new leaf node: every field but `encryption_key`,
+    /// `leaf_node_source` and `signature` is taken as given.
+    pub leaf_template: LeafNode,
+    /// The committer's signature key.
+    pub signer: &'a SignaturePrivateKey,
+    /// The group ID (LeafNodeTBS context).
+    pub group_id: &'a [u8],
+    /// New members added by this commit: excluded from the resolutions (§12.4.2).
+    pub exclude: &'a [LeafIndex],
+    /// Builds the encoded provisional GroupContext from the new tree hash.
+    pub group_context: &'a GroupContextFn<'a>,
+}
+
+impl fmt::Debug for PathParams<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PathParams")
+            .field("sender", &self.sender)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Creates an UpdatePath (RFC 9420 §7.5, §12.4.2) on a staged tree.
+pub fn create_update_path(
+    cs: &dyn CipherSuiteProvider,
+    tree: &mut StagedTree<'_>,
+    params: PathParams<'_>,
+    rng: &mut dyn Rng,
+) -> Result<CreatedPath, Error> {
+    let sender = params.sender;
+    tree.blank_direct_path(sender);
+    let steps = filtered_direct_path(tree, sender);
+    let nh = cs.kdf().nh();
+
+    let (leaf_sk, leaf_pk) = cs.hpke().generate_key_pair(rng)?;
+    let mut secrets: Vec<Secret> = Vec::with_capacity(steps.len() + 1);
+    let mut first = Secret::zero(nh)?;
+    rng.fill(first.as_mut_bytes())?;
+    secrets.push(first);
+    for i in 1..=steps.len() {
+        let next = next_path_secret(cs, &secrets[i - 1])?;
+        secrets.push(next);
+    }
+    // secrets[steps.len()] is path_secret[n+1], the commit secret.
+    let mut pubs = Vec::with_capacity(steps.len());
+    let mut privs = Vec::with_capacity(steps.len());
+    for (s, ps) in steps.iter().zip(&secrets) {
+        let (sk, pk) = node_key_pair(cs, ps)?;
+        pubs.push(pk);
+        privs.push((s.node, sk));
+    }
+    let key_refs: Vec<&[u8]> = pubs.iter().map(Vec::as_slice).collect();
+    let leaf_ph = install_path(cs, tree, &steps, &key_refs)?;
+
+    let mut leaf = params.leaf_template;
+    leaf.encryption_key = VLBytes::new(leaf_pk);
+    leaf.leaf_node_source = LeafNodeSource::Commit(VLBytes::new(leaf_ph));
+    let tbs = leaf.tbs(Some((params.group_id, sender.0)))?;
+    leaf.signature = VLBytes::new(sign_with_label(cs, params.signer, b"LeafNodeTBS", &tbs)?);
+    tree.set_leaf(sender, Some(leaf.clone()));
+
+    let tree_hash = tree.tree_hash(cs)?;
+    let ctx = (params.group_context)(tree_hash.as_slice())?;
+
+    let mut nodes = Vec::with_capacity(steps.len());
+    for ((s, ps), pk) in steps.iter().zip(&secrets).zip(&pubs) {
+        let mut cts = Vec::new();
+        for r in resolution(tree, s.copath_child, params.exclude) {
+            let key = tree
+                .encryption_key(r)
+                .ok_or(TreeKemError::NoDecryptionKey)?
+                .to_vec();
+            let ct = encrypt_with_label(cs, &key, b"UpdatePathNode", &ctx, ps.as_bytes(), rng)?;
+            cts.push(HpkeCiphertext {
+                kem_output: VLBytes::new(ct.kem_output),
+                ciphertext: VLBytes::new(ct.ciphertext),
+            });
+        }
+        nodes.push(UpdatePathNode {
+            encryption_key: VLBytes::new(pk.clone()),
+            encrypted_path_secret: cts,
+        });
+    }
+
+    let blanked = tree_math::direct_path(sender.node(), tree.n_leaves()).collect();
+    let commit_secret = secrets.pop().ok_or(TreeKemError::PathLengthMismatch)?;
+    let path_secrets = steps.iter().map(|s| s.node).zip(secrets).collect();
+    Ok(CreatedPath {
+        update_path: UpdatePath {
+            leaf_node: leaf,
+            nodes,
+        },
+        commit_secret,
+        path_secrets,
+        private: PrivateUpdate {
+            blanked,
+            leaf_key: Some(leaf_sk),
+            path_keys: privs,
+        },
+    })
+}
+
+/// Merges a received UpdatePath's public part into a staged tree (RFC 9420
+/// §7.5, first half): checks the leaf's source, signature and parent hash.
+/// Returns the sender and the filtered direct path used.
+pub fn merge_update_path(
+    cs: &dyn CipherSuiteProvider,
+    tree: &mut StagedTree<'_>,
+    sender: LeafIndex,
+    path: &UpdatePath,
+    group_id: &[u8],
+) -> Result<MergedPath, Error> {
+    let LeafNodeSource::Commit(leaf_ph) = &path.leaf_node.leaf_node_source else {
+        return Err(TreeKemError::LeafSourceNotCommit.into());
+    };
+    let tbs = path.leaf_node.tbs(Some((group_id, sender.0)))?;
+    verify_with_label(
+        cs,
+        path.leaf_node.signature_key.as_slice(),
+        b"LeafNodeTBS",
+        &tbs,
+        path.leaf_node.signature.as_slice(),
+    )
+    .map_err(|_| TreeKemError::LeafSignatureInvalid)?;
+    tree.blank_direct_path(sender);
+    let steps = filtered_direct_path(tree, sender);
+    if steps.len() != path.nodes.len() {
+        return Err(TreeKemError::PathLengthMismatch.into());
+    }
+    let keys: Vec<&[u8]> = path
+        .nodes
+        .iter()
+        .map(|n| n.encryption_key.as_slice())
+        .collect();
+    let ph = install_path(cs, tree, &steps, &keys)?;
+    if ph.as_slice() != leaf_ph.as_slice() {
+        return Err(TreeKemError::ParentHashMismatch.into());
+    }
+    tree.set_leaf(sender, Some(path.leaf_node.clone()));
+    Ok(MergedPath { sender, steps })
+}
+
+/// A received UpdatePath merged into a staged tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergedPath {
+    /// The committer.
+    pub sender: LeafIndex,
+    /// The committer's filtered direct path, bottom-up.
+    pub steps: Vec<PathStep>,
+}
+
+/// What processing an UpdatePath yielded for the receiver.
+#[derive(Debug)]
+pub struct ProcessedPath {
+    /// The commit secret.
+    pub commit_secret: Secret,
+    /// The path secret decrypted (for the node where the paths meet).
+    pub path_secret: Secret,
+    /// The receiver's private-state changes.
+    pub private: PrivateUpdate,
+}
+
+/// Decrypts the receiver's path secret and derives the rest of the path
+/// (RFC 9420 §7.5, second half), on a tree where [`merge_update_path`] has
+/// run. `group_context` is the encoded provisional GroupContext.
+pub fn decrypt_update_path(
+    cs: &dyn CipherSuiteProvider,
+    tree: &StagedTree<'_>,
+    merged: &MergedPath,
+    path: &UpdatePath,
+    exclude: &[LeafIndex],
+    group_context: &[u8],
+    private: &TreeKemPrivate,
+) -> Result<ProcessedPath, Error> {
+    let (sender, steps) = (merged.sender, merged.steps.as_slice());
+    let me = private.own_leaf;
+    if me == sender {
+        return Err(TreeKemError::NotARecipient.into());
+    }
+    let pos = steps
+        .iter()
+        .position(|s| tree_math::is_ancestor_or_self(s.copath_child, me.node()))
+        .ok_or(TreeKemError::NotARecipient)?;
+    let step = steps[pos];
+    let res = resolution(tree, step.copath_child, exclude);
+    let node = path
+        .nodes
+        .get(pos)
+        .ok_or(TreeKemError::PathLengthMismatch)?;
+    if node.encrypted_path_secret.len() != res.len() {
+        return Err(TreeKemError::CiphertextCountMismatch.into());
+    }
+    let (idx, key) = res
+        .iter()
+        .enumerate()
+        .find_map(|(i, x)| private.key_for(*x).map(|k| (i, k)))
+        .ok_or(TreeKemError::NoDecryptionKey)?;
+    let ct = node
+        .encrypted_path_secret
+        .get(idx)
+        .ok_or(TreeKemError::CiphertextCountMismatch)?;
+    let pt = decrypt_with_label(
+        cs,
+        key,
+        b"UpdatePathNode",
+        group_context,
+        ct.kem_output.as_slice(),
+        ct.ciphertext.as_slice(),
+    )
+    .map_err(|_| TreeKemError::DecryptionFailed)?;
+    let path_secret = Secret::from_slice(&pt).map_err(|_| TreeKemError::DecryptionFailed)?;
+    let mut pt = pt;
+    zeroize::Zeroize::zeroize(&mut pt);
+
+    let mut ps = path_secret.duplicate();
+    let mut path_keys = Vec::new();
+    for (i, s) in steps.iter().enumerate().skip(pos) {
+        if i > pos {
+            ps = next_path_secret(cs, &ps)?;
+        }
+        let (sk, pk) = node_key_pair(cs, &ps)?;
+        let sent = path.nodes.get(i).ok_or(TreeKemError::PathLengthMismatch)?;
+        if pk.as_slice() != sent.encryption_key.as_slice() {
+            return Err(TreeKemError::PublicKeyMismatch.into());
+        }
+        path_keys.push((s.node, sk));
+    }
+    let commit_secret = next_path_secret(cs, &ps)?;
+    let blanked = tree_math::direct_path(sender.node(), tree.n_leaves()).collect();
+    Ok(ProcessedPath {
+        commit_secret,
+        path_secret,
+        private: PrivateUpdate {
+            blanked,
+            leaf_key: None,
+            path_keys,
+        },
+    })
+}
