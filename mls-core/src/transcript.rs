@@ -60,3 +60,16 @@ pub fn verify_confirmation_tag(
         Err(ProtocolError::ConfirmationTagMismatch.into())
     }
 }
+
+/// The encoded `ConfirmedTranscriptHashInput` of an AuthenticatedContent
+/// (RFC 9420 §8.2): `wire_format || content || signature<V>`.
+pub fn confirmed_transcript_input(
+    content: &crate::messages::AuthenticatedContent,
+) -> Result<Vec<u8>, Error> {
+    use crate::codec::Encode;
+    let mut out = Vec::new();
+    content.wire_format.encode_into(&mut out)?;
+    content.content.encode_into(&mut out)?;
+    write_opaque(content.auth.signature.as_slice(), &mut out)?;
+    Ok(out)
+}

@@ -82,4 +82,6 @@ vector_tests! {
     rfc9420_7_tree_validation => "tree-validation.json",
     rfc9420_12_1_tree_operations => "tree-operations.json",
     rfc9420_7_6_treekem => "treekem.json",
+    rfc9420_8_2_transcript_hashes => "transcript-hashes.json",
+    rfc9420_6_messages_roundtrip => "messages.json",
 }

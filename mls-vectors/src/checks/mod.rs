@@ -12,6 +12,7 @@ mod key_schedule;
 mod messages;
 mod psk_secret;
 mod secret_tree;
+mod transcript_hashes;
 mod tree_math;
 mod tree_operations;
 mod tree_validation;
@@ -33,6 +34,7 @@ pub fn checker(file: &str) -> Option<Checker> {
         "tree-operations.json" => tree_operations::check,
         "treekem.json" => treekem::check,
         "messages.json" => messages::check,
+        "transcript-hashes.json" => transcript_hashes::check,
         _ => return None,
     })
 }
