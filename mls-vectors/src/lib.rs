@@ -14,6 +14,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod checks;
+pub mod fixtures;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -298,6 +298,29 @@ impl RatchetTree {
             .filter_map(|(i, l)| l.as_ref().map(|l| (LeafIndex(i as u32), l)))
     }
 
+    /// An estimate of the heap memory the tree holds, in bytes: the node
+    /// arrays, the hash cache and each node's encoded size (a close proxy
+    /// for its heap payload).
+    pub fn approx_heap_bytes(&self) -> usize {
+        use tls_codec::Size;
+        let slots = self.leaves.capacity() * core::mem::size_of::<Option<LeafNode>>()
+            + self.parents.capacity() * core::mem::size_of::<Option<ParentNode>>()
+            + self.hashes.capacity() * core::mem::size_of::<Digest>();
+        let leaves: usize = self
+            .leaves
+            .iter()
+            .flatten()
+            .map(|l| l.tls_serialized_len())
+            .sum();
+        let parents: usize = self
+            .parents
+            .iter()
+            .flatten()
+            .map(|p| p.tls_serialized_len())
+            .sum();
+        slots + leaves + parents
+    }
+
     /// Recomputes every tree hash bottom-up: O(n).
     fn rehash_all(&mut self, cs: &dyn CipherSuiteProvider) -> Result<(), Error> {
         let width = self.node_width() as usize;
