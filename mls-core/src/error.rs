@@ -28,6 +28,8 @@ pub enum ProtocolError {
     Tree(crate::tree::TreeValidationError),
     /// A TreeKEM rule (RFC 9420 §7.4–§7.6).
     TreeKem(crate::treekem::TreeKemError),
+    /// A group-level rule (RFC 9420 §12).
+    Group(crate::group::GroupError),
 }
 
 impl fmt::Display for ProtocolError {
@@ -43,6 +45,7 @@ impl fmt::Display for ProtocolError {
             }
             Self::Tree(e) => return write!(f, "{e}"),
             Self::TreeKem(e) => return write!(f, "{e}"),
+            Self::Group(e) => return write!(f, "{e}"),
         };
         f.write_str(s)
     }
@@ -54,12 +57,27 @@ impl fmt::Display for ProtocolError {
 pub enum UsageError {
     /// A requested output length is not possible for the suite.
     InvalidLength,
+    /// A commit of ours is pending: merge or discard it first.
+    CommitPending,
+    /// No commit of ours is pending.
+    NoPendingCommit,
+    /// The leaf index does not name a member.
+    NoSuchMember,
+    /// This member was removed or the group reinitialized: it cannot send.
+    GroupInactive,
+    /// The snapshot bytes are not a group state of a supported version.
+    InvalidSnapshot,
 }
 
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidLength => f.write_str("invalid requested length"),
+            Self::CommitPending => f.write_str("a commit is pending: merge or discard it first"),
+            Self::NoPendingCommit => f.write_str("no commit is pending"),
+            Self::NoSuchMember => f.write_str("no such member"),
+            Self::GroupInactive => f.write_str("the group can no longer be used to send"),
+            Self::InvalidSnapshot => f.write_str("invalid group snapshot"),
         }
     }
 }
@@ -133,5 +151,11 @@ impl From<crate::tree::TreeValidationError> for Error {
 impl From<crate::treekem::TreeKemError> for Error {
     fn from(e: crate::treekem::TreeKemError) -> Self {
         Self::Protocol(ProtocolError::TreeKem(e))
+    }
+}
+
+impl From<crate::group::GroupError> for Error {
+    fn from(e: crate::group::GroupError) -> Self {
+        Self::Protocol(ProtocolError::Group(e))
     }
 }

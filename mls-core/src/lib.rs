@@ -28,6 +28,7 @@ extern crate std;
 pub mod codec;
 pub mod crypto;
 pub mod error;
+pub mod group;
 pub mod group_context;
 pub mod key_schedule;
 pub mod messages;

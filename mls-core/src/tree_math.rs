@@ -122,25 +122,32 @@ pub fn is_ancestor_or_self(ancestor: NodeIndex, x: NodeIndex) -> bool {
     }
 }
 
-/// The lowest common ancestor of two nodes.
-pub fn common_ancestor(x: NodeIndex, y: NodeIndex) -> NodeIndex {
-    let (mut xn, mut yn) = (x.0, y.0);
-    let (lx, ly) = (level(x) + 1, level(y) + 1);
-    // Work on the "level-shifted" representation as in Appendix C.
-    if lx <= ly && (xn >> ly) == (yn >> ly) {
-        return y;
-    }
-    if ly <= lx && (xn >> lx) == (yn >> lx) {
+/// The parent of `x` in an unbounded tree (Appendix C, without the root check).
+fn parent_unbounded(x: NodeIndex) -> NodeIndex {
+    let k = level(x);
+    if k >= 30 {
         return x;
     }
-    let mut k = 0u32;
-    while xn != yn {
-        xn >>= 1;
-        yn >>= 1;
-        k += 1;
+    let b = (x.0 >> (k + 1)) & 1;
+    NodeIndex((x.0 | (1 << k)) ^ (b << (k + 1)))
+}
+
+/// The lowest common ancestor of two nodes (either may be the ancestor of
+/// the other).
+pub fn common_ancestor(x: NodeIndex, y: NodeIndex) -> NodeIndex {
+    let (mut x, mut y) = (x, y);
+    // At most 2 * 31 steps: each step raises one side by a level.
+    for _ in 0..64 {
+        if x == y {
+            break;
+        }
+        if level(x) <= level(y) {
+            x = parent_unbounded(x);
+        } else {
+            y = parent_unbounded(y);
+        }
     }
-    let prefix = xn << k;
-    NodeIndex(prefix + (1 << (k - 1)) - 1)
+    x
 }
 
 #[cfg(test)]
@@ -167,6 +174,9 @@ mod tests {
         assert_eq!(common_ancestor(NodeIndex(0), NodeIndex(6)), NodeIndex(3));
         assert_eq!(common_ancestor(NodeIndex(0), NodeIndex(2)), NodeIndex(1));
         assert_eq!(common_ancestor(NodeIndex(1), NodeIndex(2)), NodeIndex(1));
+        assert_eq!(common_ancestor(NodeIndex(4), NodeIndex(6)), NodeIndex(5));
+        assert_eq!(common_ancestor(NodeIndex(0), NodeIndex(14)), NodeIndex(7));
+        assert_eq!(common_ancestor(NodeIndex(5), NodeIndex(4)), NodeIndex(5));
         assert!(is_ancestor_or_self(NodeIndex(3), NodeIndex(6)));
         assert!(!is_ancestor_or_self(NodeIndex(1), NodeIndex(4)));
     }

@@ -84,4 +84,7 @@ vector_tests! {
     rfc9420_7_6_treekem => "treekem.json",
     rfc9420_8_2_transcript_hashes => "transcript-hashes.json",
     rfc9420_6_messages_roundtrip => "messages.json",
+    rfc9420_12_4_3_1_passive_client_welcome => "passive-client-welcome.json",
+    rfc9420_12_4_2_passive_client_handling_commit => "passive-client-handling-commit.json",
+    rfc9420_12_passive_client_random => "passive-client-random.json",
 }

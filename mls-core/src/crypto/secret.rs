@@ -293,6 +293,56 @@ private_key_type!(
     /// An HPKE private key in the KEM's serialization (RFC 9180 §7.1.2).
     HpkePrivateKey
 );
+
+/// Left-pads a big-endian scalar shorter than `len` with zeros. Some
+/// implementations (and some published test vectors) drop leading zero
+/// bytes of P-521 and other prime-curve scalars; RFC 9180 §7.1.2 and
+/// SEC 1 fix the length, so keys are brought to it before use.
+fn left_pad(bytes: &[u8], len: usize) -> Option<Vec<u8>> {
+    if bytes.is_empty() || bytes.len() >= len {
+        return None;
+    }
+    let mut v = alloc::vec![0u8; len];
+    v[len - bytes.len()..].copy_from_slice(bytes);
+    Some(v)
+}
+
+impl HpkePrivateKey {
+    /// The key in the canonical Nsk-byte encoding of `suite`'s KEM: a
+    /// prime-curve scalar given with its leading zero bytes dropped is
+    /// left-padded. Other keys are returned unchanged.
+    pub fn normalized(self, suite: &super::SuiteInfo) -> Self {
+        use super::KemId;
+        match suite.kem {
+            KemId::DhKemP256 | KemId::DhKemP384 | KemId::DhKemP521 => {
+                match left_pad(self.as_bytes(), suite.nsk) {
+                    Some(v) => Self::new(v),
+                    None => self,
+                }
+            }
+            _ => self,
+        }
+    }
+}
+
+impl SignaturePrivateKey {
+    /// The key in the canonical encoding of `suite`'s signature scheme: an
+    /// ECDSA scalar given with its leading zero bytes dropped is left-padded
+    /// to the field size. Other keys are returned unchanged.
+    pub fn normalized(self, suite: &super::SuiteInfo) -> Self {
+        use super::SignatureScheme;
+        let len = match suite.signature {
+            SignatureScheme::EcdsaP256Sha256 => 32,
+            SignatureScheme::EcdsaP384Sha384 => 48,
+            SignatureScheme::EcdsaP521Sha512 => 66,
+            _ => return self,
+        };
+        match left_pad(self.as_bytes(), len) {
+            Some(v) => Self::new(v),
+            None => self,
+        }
+    }
+}
 private_key_type!(
     /// A signature private key: the RFC 8032 seed for EdDSA, the big-endian
     /// scalar for ECDSA (the encodings the RFC 9420 test vectors use).

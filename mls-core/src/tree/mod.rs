@@ -181,6 +181,11 @@ pub struct RatchetTree {
     parents: Vec<Option<ParentNode>>,
     /// Tree hash of every node, by node index.
     hashes: Vec<Digest>,
+    /// Encryption key -> node index, for the uniqueness checks of RFC 9420
+    /// §7.3 and §12.4.2 in O(log n).
+    enc_index: BTreeMap<Vec<u8>, u32>,
+    /// Signature key -> leaf index (RFC 9420 §7.3, §12.2).
+    sig_index: BTreeMap<Vec<u8>, u32>,
 }
 
 impl TreeRead for RatchetTree {
@@ -217,10 +222,10 @@ impl RatchetTree {
     pub fn new_single(cs: &dyn CipherSuiteProvider, leaf: LeafNode) -> Result<Self, Error> {
         let mut t = Self {
             leaves: alloc::vec![Some(leaf)],
-            parents: Vec::new(),
-            hashes: Vec::new(),
+            ..Self::default()
         };
         t.rehash_all(cs)?;
+        t.reindex();
         Ok(t)
     }
 
@@ -256,9 +261,10 @@ impl RatchetTree {
         let mut t = Self {
             leaves,
             parents,
-            hashes: Vec::new(),
+            ..Self::default()
         };
         t.rehash_all(cs).map_err(TreeShapeOr::Other)?;
+        t.reindex();
         Ok(t)
     }
 
@@ -296,6 +302,55 @@ impl RatchetTree {
             .iter()
             .enumerate()
             .filter_map(|(i, l)| l.as_ref().map(|l| (LeafIndex(i as u32), l)))
+    }
+
+    /// Rebuilds the key indexes: O(n log n), on construction only.
+    fn reindex(&mut self) {
+        self.enc_index.clear();
+        self.sig_index.clear();
+        for (i, l) in self.leaves.iter().enumerate() {
+            if let Some(l) = l {
+                self.enc_index
+                    .insert(l.encryption_key.as_slice().to_vec(), 2 * i as u32);
+                self.sig_index
+                    .insert(l.signature_key.as_slice().to_vec(), i as u32);
+            }
+        }
+        for (j, p) in self.parents.iter().enumerate() {
+            if let Some(p) = p {
+                self.enc_index
+                    .insert(p.encryption_key.as_slice().to_vec(), 2 * j as u32 + 1);
+            }
+        }
+    }
+
+    /// The node holding encryption key `key`, if any: O(log n).
+    pub fn find_encryption_key(&self, key: &[u8]) -> Option<NodeIndex> {
+        self.enc_index.get(key).map(|x| NodeIndex(*x))
+    }
+
+    /// The leaf holding signature key `key`, if any: O(log n).
+    pub fn find_signature_key(&self, key: &[u8]) -> Option<LeafIndex> {
+        self.sig_index.get(key).map(|i| LeafIndex(*i))
+    }
+
+    fn unindex_leaf(&mut self, i: u32) {
+        if let Some(Some(l)) = self.leaves.get(i as usize) {
+            if self.enc_index.get(l.encryption_key.as_slice()) == Some(&(2 * i)) {
+                self.enc_index.remove(l.encryption_key.as_slice());
+            }
+            if self.sig_index.get(l.signature_key.as_slice()) == Some(&i) {
+                self.sig_index.remove(l.signature_key.as_slice());
+            }
+        }
+    }
+
+    fn unindex_parent(&mut self, x: u32) {
+        if let Some(Some(p)) = self.parents.get((x / 2) as usize) {
+            if self.enc_index.get(p.encryption_key.as_slice()) == Some(&x) {
+                self.enc_index.remove(p.encryption_key.as_slice());
+            }
+        }
     }
 
     /// An estimate of the heap memory the tree holds, in bytes: the node
@@ -369,6 +424,26 @@ impl RatchetTree {
 
     /// Merges a finished diff (see [`StagedTree::finish`]): O(changed nodes).
     pub fn apply(&mut self, diff: TreeDiff) {
+        // Drop index entries of every node that is replaced or cut off.
+        let old_n = self.leaves.len() as u32;
+        for i in diff
+            .leaves
+            .keys()
+            .copied()
+            .chain(diff.n_leaves.min(old_n)..old_n)
+        {
+            self.unindex_leaf(i);
+        }
+        let old_width = tree_math::node_width(old_n);
+        let new_width = tree_math::node_width(diff.n_leaves);
+        for x in diff
+            .parents
+            .keys()
+            .copied()
+            .chain((new_width.min(old_width)..old_width).filter(|x| x % 2 == 1))
+        {
+            self.unindex_parent(x);
+        }
         let n = diff.n_leaves as usize;
         let width = tree_math::node_width(diff.n_leaves) as usize;
         self.leaves.resize_with(n, || None);
@@ -379,11 +454,21 @@ impl RatchetTree {
             self.hashes.resize(width, *d);
         }
         for (i, l) in diff.leaves {
+            if let Some(leaf) = &l {
+                self.enc_index
+                    .insert(leaf.encryption_key.as_slice().to_vec(), 2 * i);
+                self.sig_index
+                    .insert(leaf.signature_key.as_slice().to_vec(), i);
+            }
             if let Some(slot) = self.leaves.get_mut(i as usize) {
                 *slot = l;
             }
         }
         for (x, p) in diff.parents {
+            if let Some(node) = &p {
+                self.enc_index
+                    .insert(node.encryption_key.as_slice().to_vec(), x);
+            }
             if let Some(slot) = self.parents.get_mut((x / 2) as usize) {
                 *slot = p;
             }
@@ -485,6 +570,44 @@ impl<'a> StagedTree<'a> {
             self.diff.hashes.remove(&a.0);
             self.dirty.insert(a.0);
         }
+    }
+
+    /// True when some node of the staged tree holds encryption key `key`:
+    /// O(log n + changed nodes).
+    pub fn encryption_key_in_use(&self, key: &[u8]) -> bool {
+        let in_diff = self
+            .diff
+            .leaves
+            .values()
+            .flatten()
+            .any(|l| l.encryption_key.as_slice() == key)
+            || self
+                .diff
+                .parents
+                .values()
+                .flatten()
+                .any(|p| p.encryption_key.as_slice() == key);
+        in_diff
+            || self.base.find_encryption_key(key).is_some_and(|x| {
+                x.0 < self.node_width()
+                    && match x.leaf() {
+                        Some(l) => !self.diff.leaves.contains_key(&l.0),
+                        None => !self.diff.parents.contains_key(&x.0),
+                    }
+            })
+    }
+
+    /// The leaf of the staged tree holding signature key `key`, if any.
+    pub fn find_signature_key(&self, key: &[u8]) -> Option<LeafIndex> {
+        if let Some((i, _)) = self.diff.leaves.iter().find(|(_, l)| {
+            l.as_ref()
+                .is_some_and(|l| l.signature_key.as_slice() == key)
+        }) {
+            return Some(LeafIndex(*i));
+        }
+        self.base
+            .find_signature_key(key)
+            .filter(|i| i.0 < self.diff.n_leaves && !self.diff.leaves.contains_key(&i.0))
     }
 
     /// Sets or blanks leaf `i` (which must be inside the tree).

@@ -82,36 +82,6 @@ pub struct ValidationOptions<'a> {
     pub now: Option<u64>,
 }
 
-/// Either a tree rule or a lower-level error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValidationFailure {
-    /// A tree rule was broken.
-    Tree(TreeValidationError),
-    /// Encoding or crypto failed.
-    Other(Error),
-}
-
-impl From<TreeValidationError> for ValidationFailure {
-    fn from(e: TreeValidationError) -> Self {
-        Self::Tree(e)
-    }
-}
-impl From<Error> for ValidationFailure {
-    fn from(e: Error) -> Self {
-        Self::Other(e)
-    }
-}
-impl From<crate::crypto::CryptoError> for ValidationFailure {
-    fn from(e: crate::crypto::CryptoError) -> Self {
-        Self::Other(e.into())
-    }
-}
-impl From<crate::codec::CodecError> for ValidationFailure {
-    fn from(e: crate::codec::CodecError) -> Self {
-        Self::Other(e.into())
-    }
-}
-
 /// The parent hash a leaf carries, if its source is `commit`.
 fn leaf_parent_hash(l: &LeafNode) -> Option<&[u8]> {
     match &l.leaf_node_source {
@@ -221,7 +191,7 @@ impl RatchetTree {
         &self,
         cs: &dyn CipherSuiteProvider,
         opts: &ValidationOptions<'_>,
-    ) -> Result<(), ValidationFailure> {
+    ) -> Result<(), Error> {
         if let Some(want) = opts.tree_hash {
             if self.tree_hash().map(Digest::as_slice) != Some(want) {
                 return Err(TreeValidationError::TreeHashMismatch.into());
@@ -306,7 +276,7 @@ impl RatchetTree {
             .collect();
         cs.signature()
             .verify_batch(&items)
-            .map_err(|_| ValidationFailure::Tree(TreeValidationError::LeafSignatureInvalid))?;
+            .map_err(|_| Error::from(TreeValidationError::LeafSignatureInvalid))?;
         Ok(())
     }
 }

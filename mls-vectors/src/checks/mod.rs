@@ -10,6 +10,7 @@ mod crypto_basics;
 mod deserialization;
 mod key_schedule;
 mod messages;
+mod passive_client;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
@@ -35,6 +36,9 @@ pub fn checker(file: &str) -> Option<Checker> {
         "treekem.json" => treekem::check,
         "messages.json" => messages::check,
         "transcript-hashes.json" => transcript_hashes::check,
+        "passive-client-welcome.json"
+        | "passive-client-handling-commit.json"
+        | "passive-client-random.json" => passive_client::check,
         _ => return None,
     })
 }

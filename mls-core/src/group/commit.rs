@@ -1,0 +1,685 @@
+//! Commits: staging a received one (RFC 9420 §12.4.2), creating our own
+//! (§12.4.1), and merging either (§12.4.2 last steps).
+
+use alloc::vec::Vec;
+
+use tls_codec::VLBytes;
+
+use super::proposals::{ApplyEnv, Resolved};
+use super::{CredentialValidator, Group, GroupError, PskStore, vl};
+use crate::codec::{Encode, write_opaque};
+use crate::crypto::labeled::{encrypt_with_label, sign_with_label};
+use crate::crypto::{CipherSuiteProvider, CryptoProvider, Rng, Secret};
+use crate::error::{Error, UsageError};
+use crate::group_context::{Extension, GroupContext};
+use crate::key_schedule::{EpochSecrets, PskInput, derive_epoch, psk_secret, welcome_key_nonce};
+use crate::messages::framing::{authenticated_content_tbm, framed_content_tbs};
+use crate::messages::{
+    AuthenticatedContent, Commit, Content, EncryptedGroupSecrets, ExtensionType, FramedContent,
+    FramedContentAuthData, GroupInfo, GroupSecrets, HpkeCiphertext, KeyPackage, LeafNode,
+    MlsMessage, MlsMessageBody, PathSecret, PreSharedKeyId, Proposal, ProposalOrRef, Psk,
+    PublicMessage, ReInit, Sender, Welcome, WireFormat,
+};
+use crate::secret_tree::{SecretTree, SecretTreeUpdate};
+use crate::transcript::{
+    confirmation_tag, confirmed_transcript_hash, confirmed_transcript_input,
+    interim_transcript_hash, verify_confirmation_tag,
+};
+use crate::tree::{TreeDiff, TreeRead};
+use crate::tree_math::{self, LeafIndex};
+use crate::treekem::{
+    PathParams, PrivateUpdate, create_update_path, decrypt_update_path, merge_update_path,
+};
+
+/// What processing needs from the caller besides the message.
+pub struct ProcessEnv<'a> {
+    /// External PSKs.
+    pub psks: &'a dyn PskStore,
+    /// The authentication service.
+    pub credentials: &'a dyn CredentialValidator,
+}
+
+impl core::fmt::Debug for ProcessEnv<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ProcessEnv")
+    }
+}
+
+/// A commit whose effects are computed but not applied: an overlay over the
+/// group's current state. Inspect it, then [`Group::merge_staged`] it.
+#[derive(Debug)]
+#[must_use]
+pub struct StagedCommit {
+    pub(crate) committer: Sender,
+    pub(crate) tree_diff: Option<TreeDiff>,
+    pub(crate) context: GroupContext,
+    pub(crate) secrets: Option<EpochSecrets>,
+    pub(crate) interim: Vec<u8>,
+    pub(crate) confirmation_tag: Vec<u8>,
+    pub(crate) private: Option<PrivateUpdate>,
+    pub(crate) secret_tree_update: Option<SecretTreeUpdate>,
+    pub(crate) self_removed: bool,
+    pub(crate) reinit: Option<ReInit>,
+    pub(crate) signature: Vec<u8>,
+    /// New members (leaf, KeyPackage).
+    pub added: Vec<(LeafIndex, KeyPackage)>,
+    /// Removed members (leaf, their last leaf node).
+    pub removed: Vec<(LeafIndex, LeafNode)>,
+    /// Members who replaced their leaf by Update.
+    pub updated: Vec<LeafIndex>,
+    /// PSKs injected.
+    pub psks: Vec<PreSharedKeyId>,
+    /// New GroupContext extensions, if changed.
+    pub new_extensions: Option<Vec<Extension>>,
+}
+
+impl StagedCommit {
+    /// The committer.
+    pub fn committer(&self) -> &Sender {
+        &self.committer
+    }
+    /// The epoch the commit leads to.
+    pub fn new_epoch(&self) -> u64 {
+        self.context.epoch
+    }
+    /// True when the commit removes us: merging it deactivates the group.
+    pub fn removes_self(&self) -> bool {
+        self.self_removed
+    }
+    /// The ReInit committed, if any (RFC 9420 §11.2).
+    pub fn reinit(&self) -> Option<&ReInit> {
+        self.reinit.as_ref()
+    }
+    /// The epoch authenticator of the new epoch (None when removed).
+    pub fn epoch_authenticator(&self) -> Option<&[u8]> {
+        self.secrets
+            .as_ref()
+            .map(|s| s.epoch_authenticator.as_bytes())
+    }
+    pub(crate) fn is_same_commit(&self, ac: &AuthenticatedContent) -> bool {
+        ac.auth.signature.as_slice() == self.signature.as_slice()
+    }
+}
+
+/// What to commit.
+#[derive(Debug, Clone, Default)]
+pub struct CommitOptions {
+    /// Proposals to include by value.
+    pub proposals: Vec<Proposal>,
+    /// Include every cached proposal by reference.
+    pub include_pending: bool,
+    /// Include an UpdatePath even when not required.
+    pub force_path: bool,
+    /// Authenticated data of the commit message.
+    pub authenticated_data: Vec<u8>,
+}
+
+/// The messages a commit produced.
+#[derive(Debug)]
+#[must_use]
+pub struct CommitOutput {
+    /// The Commit, to send to the group.
+    pub commit: MlsMessage,
+    /// The Welcome for new members, if any were added.
+    pub welcome: Option<MlsMessage>,
+    /// The signed GroupInfo of the new epoch (for external joins).
+    pub group_info: GroupInfo,
+}
+
+/// Randomness and policy for creating a commit.
+pub struct CommitEnv<'a> {
+    /// Randomness.
+    pub rng: &'a mut dyn Rng,
+    /// External PSKs.
+    pub psks: &'a dyn PskStore,
+    /// The authentication service.
+    pub credentials: &'a dyn CredentialValidator,
+}
+
+impl core::fmt::Debug for CommitEnv<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CommitEnv")
+    }
+}
+
+impl Group {
+    /// The PSK values for `ids`, in order (RFC 9420 §8.4).
+    pub(crate) fn psk_secret_for(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        ids: &[PreSharedKeyId],
+        store: &dyn PskStore,
+    ) -> Result<Secret, Error> {
+        let mut encoded = Vec::with_capacity(ids.len());
+        let mut values: Vec<Vec<u8>> = Vec::with_capacity(ids.len());
+        for id in ids {
+            encoded.push(id.encode()?);
+            let v = match &id.psk {
+                Psk::External(psk_id) => store.external_psk(psk_id.as_slice()).map(<[u8]>::to_vec),
+                Psk::Resumption(r) => {
+                    if r.psk_group_id.as_slice() == self.context.group_id.as_slice() {
+                        self.resumption_psk(r.psk_epoch)
+                            .map(|s| s.as_bytes().to_vec())
+                    } else {
+                        None
+                    }
+                }
+            };
+            values.push(v.ok_or(GroupError::PskNotFound)?);
+        }
+        let inputs: Vec<PskInput<'_>> = encoded
+            .iter()
+            .zip(&values)
+            .map(|(id, psk)| PskInput { id, psk })
+            .collect();
+        let out = psk_secret(cs, &inputs);
+        for v in &mut values {
+            zeroize::Zeroize::zeroize(v);
+        }
+        out
+    }
+
+    fn resolve(&self, commit: &Commit, sender: &Sender) -> Result<Vec<Resolved>, Error> {
+        commit
+            .proposals
+            .iter()
+            .map(|p| match p {
+                ProposalOrRef::Proposal(p) => Ok(Resolved {
+                    proposal: p.clone(),
+                    sender: *sender,
+                }),
+                ProposalOrRef::Reference(r) => self
+                    .proposals
+                    .iter()
+                    .find(|c| c.reference.as_slice() == r.as_slice())
+                    .map(|c| Resolved {
+                        proposal: c.proposal.clone(),
+                        sender: c.sender,
+                    })
+                    .ok_or_else(|| GroupError::UnknownProposalRef.into()),
+            })
+            .collect()
+    }
+
+    fn provisional_context(
+        &self,
+        epoch: u64,
+        tree_hash: &[u8],
+        cth: &[u8],
+        ext: &[Extension],
+    ) -> GroupContext {
+        GroupContext {
+            version: self.context.version,
+            cipher_suite: self.context.cipher_suite,
+            group_id: self.context.group_id.clone(),
+            epoch,
+            tree_hash: vl(tree_hash),
+            confirmed_transcript_hash: vl(cth),
+            extensions: ext.to_vec(),
+        }
+    }
+
+    /// Stages a received, authenticated commit (RFC 9420 §12.4.2).
+    pub(crate) fn stage_commit(
+        &self,
+        _provider: &dyn CryptoProvider,
+        cs: &dyn CipherSuiteProvider,
+        ac: &AuthenticatedContent,
+        env: &mut ProcessEnv<'_>,
+    ) -> Result<StagedCommit, Error> {
+        let Content::Commit(commit) = &ac.content.content else {
+            return Err(GroupError::SenderNotAllowed.into());
+        };
+        let committer = match ac.content.sender {
+            Sender::Member(i) => Some(LeafIndex(i)),
+            Sender::NewMemberCommit => None,
+            _ => return Err(GroupError::SenderNotAllowed.into()),
+        };
+        if committer.is_some_and(|c| self.tree.leaf(c).is_none()) {
+            return Err(GroupError::UnknownSender.into());
+        }
+        let resolved = self.resolve(commit, &ac.content.sender)?;
+        let mut staged = self.tree.stage();
+        let apply_env = ApplyEnv {
+            psks: env.psks,
+            credentials: env.credentials,
+        };
+        let applied = self.apply_proposals(cs, &mut staged, committer, &resolved, &apply_env)?;
+        if (applied.path_required || committer.is_none()) && commit.path.is_none() {
+            return Err(GroupError::PathRequired.into());
+        }
+        let extensions = applied
+            .extensions
+            .clone()
+            .unwrap_or_else(|| self.context.extensions.clone());
+        let new_epoch = self
+            .context
+            .epoch
+            .checked_add(1)
+            .ok_or(GroupError::WrongEpoch)?;
+        let me = self.private.own_leaf;
+        let self_removed = applied.removed.iter().any(|(i, _)| *i == me);
+        let exclude: Vec<LeafIndex> = applied.added.iter().map(|(i, _)| *i).collect();
+
+        let nh = cs.kdf().nh();
+        let mut commit_secret = Secret::zero(nh)?;
+        let mut private = None;
+        if let Some(path) = &commit.path {
+            let sender_leaf = match committer {
+                Some(c) => {
+                    let old = self.tree.leaf(c).ok_or(GroupError::UnknownSender)?;
+                    if old.encryption_key.as_slice() == path.leaf_node.encryption_key.as_slice() {
+                        return Err(GroupError::EncryptionKeyNotFresh.into());
+                    }
+                    c
+                }
+                None => {
+                    let n = staged.n_leaves();
+                    match (0..n).map(LeafIndex).find(|i| staged.leaf(*i).is_none()) {
+                        Some(i) => i,
+                        None => {
+                            staged.extend();
+                            LeafIndex(n)
+                        }
+                    }
+                }
+            };
+            super::proposals::validate_leaf(
+                self,
+                cs,
+                &path.leaf_node,
+                Some(sender_leaf),
+                &extensions,
+                env.credentials,
+            )?;
+            // RFC 9420 §12.4.2: no public key of the path may already be in the tree.
+            let keys = core::iter::once(path.leaf_node.encryption_key.as_slice())
+                .chain(path.nodes.iter().map(|n| n.encryption_key.as_slice()));
+            for k in keys {
+                if staged.encryption_key_in_use(k) {
+                    return Err(GroupError::DuplicatePublicKey.into());
+                }
+            }
+            let merged = merge_update_path(
+                cs,
+                &mut staged,
+                sender_leaf,
+                path,
+                self.context.group_id.as_slice(),
+            )?;
+            if !self_removed {
+                let th = staged.tree_hash(cs)?;
+                let ctx = self.provisional_context(
+                    new_epoch,
+                    th.as_slice(),
+                    self.context.confirmed_transcript_hash.as_slice(),
+                    &extensions,
+                );
+                let ctx_bytes = ctx.encode()?;
+                let out = decrypt_update_path(
+                    cs,
+                    &staged,
+                    &merged,
+                    path,
+                    &exclude,
+                    &ctx_bytes,
+                    &self.private,
+                )?;
+                commit_secret = out.commit_secret;
+                private = Some(out.private);
+            }
+        }
+        let tree_hash = staged.tree_hash(cs)?;
+        let diff = staged.finish(cs)?;
+
+        let input = confirmed_transcript_input(ac)?;
+        let confirmed = confirmed_transcript_hash(cs, &self.interim_transcript_hash, &input);
+        let context = self.provisional_context(
+            new_epoch,
+            tree_hash.as_slice(),
+            confirmed.as_slice(),
+            &extensions,
+        );
+        let tag = ac
+            .auth
+            .confirmation_tag
+            .as_ref()
+            .ok_or(GroupError::InvalidSignature)?;
+
+        let mut staged_commit = StagedCommit {
+            committer: ac.content.sender,
+            tree_diff: Some(diff),
+            context,
+            secrets: None,
+            interim: Vec::new(),
+            confirmation_tag: tag.as_slice().to_vec(),
+            private,
+            secret_tree_update: None,
+            self_removed,
+            reinit: applied.reinit,
+            signature: ac.auth.signature.as_slice().to_vec(),
+            added: applied.added,
+            removed: applied.removed,
+            updated: applied.updated,
+            psks: applied.psks,
+            new_extensions: applied.extensions,
+        };
+        if self_removed {
+            return Ok(staged_commit);
+        }
+        let psk = self.psk_secret_for(cs, &staged_commit.psks, env.psks)?;
+        let init_secret = match &applied.external_init {
+            None => self.secrets.init_secret.duplicate(),
+            Some(kem_output) => {
+                let (external_priv, _) = self.secrets.external_key_pair(cs)?;
+                let s = cs.hpke().setup_receiver_and_export(
+                    &external_priv,
+                    kem_output,
+                    b"",
+                    b"MLS 1.0 external init secret",
+                    nh,
+                )?;
+                Secret::from_slice(s.as_bytes())?
+            }
+        };
+        let ctx_bytes = staged_commit.context.encode()?;
+        let d = derive_epoch(cs, &init_secret, commit_secret.as_bytes(), &psk, &ctx_bytes)?;
+        verify_confirmation_tag(
+            cs,
+            &d.epoch.confirmation_key,
+            confirmed.as_slice(),
+            tag.as_slice(),
+        )?;
+        staged_commit.interim =
+            interim_transcript_hash(cs, confirmed.as_slice(), tag.as_slice())?.to_vec();
+        staged_commit.secrets = Some(d.epoch);
+        Ok(staged_commit)
+    }
+
+    /// Creates a commit (RFC 9420 §12.4.1). The group keeps it pending:
+    /// send `commit`, then [`Group::merge_pending`] once the delivery
+    /// service accepts it, or [`Group::discard_pending`].
+    pub fn commit(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        options: CommitOptions,
+        env: &mut CommitEnv<'_>,
+    ) -> Result<CommitOutput, Error> {
+        if !self.active {
+            return Err(UsageError::GroupInactive.into());
+        }
+        if self.pending.is_some() {
+            return Err(UsageError::CommitPending.into());
+        }
+        let cs = super::suite(provider, self.context.cipher_suite)?;
+        let me = self.private.own_leaf;
+        let sender = Sender::Member(me.0);
+        let mut por: Vec<ProposalOrRef> = Vec::new();
+        let mut resolved: Vec<Resolved> = Vec::new();
+        if options.include_pending {
+            for c in &self.proposals {
+                por.push(ProposalOrRef::Reference(vl(&c.reference)));
+                resolved.push(Resolved {
+                    proposal: c.proposal.clone(),
+                    sender: c.sender,
+                });
+            }
+        }
+        for p in options.proposals {
+            resolved.push(Resolved {
+                proposal: p.clone(),
+                sender,
+            });
+            por.push(ProposalOrRef::Proposal(p));
+        }
+        let mut staged = self.tree.stage();
+        let apply_env = ApplyEnv {
+            psks: env.psks,
+            credentials: env.credentials,
+        };
+        let applied = self.apply_proposals(cs, &mut staged, Some(me), &resolved, &apply_env)?;
+        let extensions = applied
+            .extensions
+            .clone()
+            .unwrap_or_else(|| self.context.extensions.clone());
+        let new_epoch = self
+            .context
+            .epoch
+            .checked_add(1)
+            .ok_or(GroupError::WrongEpoch)?;
+        let exclude: Vec<LeafIndex> = applied.added.iter().map(|(i, _)| *i).collect();
+        let nh = cs.kdf().nh();
+
+        let mut commit_secret = Secret::zero(nh)?;
+        let mut private = None;
+        let mut path = None;
+        let mut path_secrets = Vec::new();
+        if applied.path_required || options.force_path {
+            let template = self.tree.leaf(me).ok_or(UsageError::NoSuchMember)?.clone();
+            let cth = self.context.confirmed_transcript_hash.as_slice().to_vec();
+            let gc = |th: &[u8]| -> Result<Vec<u8>, Error> {
+                Ok(self
+                    .provisional_context(new_epoch, th, &cth, &extensions)
+                    .encode()?)
+            };
+            let created = create_update_path(
+                cs,
+                &mut staged,
+                PathParams {
+                    sender: me,
+                    leaf_template: template,
+                    signer: &self.signer,
+                    group_id: self.context.group_id.as_slice(),
+                    exclude: &exclude,
+                    group_context: &gc,
+                },
+                env.rng,
+            )?;
+            commit_secret = created.commit_secret;
+            private = Some(created.private);
+            path_secrets = created.path_secrets;
+            path = Some(created.update_path);
+        }
+        let tree_hash = staged.tree_hash(cs)?;
+        let diff = staged.finish(cs)?;
+        let wire_format = WireFormat::PUBLIC_MESSAGE;
+        let content = FramedContent {
+            group_id: self.context.group_id.clone(),
+            epoch: self.context.epoch,
+            sender,
+            authenticated_data: VLBytes::new(options.authenticated_data),
+            content: Content::Commit(Commit {
+                proposals: por,
+                path,
+            }),
+        };
+        let tbs = framed_content_tbs(wire_format, &content, Some(&self.context))?;
+        let signature = sign_with_label(cs, &self.signer, b"FramedContentTBS", &tbs)?;
+        let mut ac = AuthenticatedContent {
+            wire_format,
+            content,
+            auth: FramedContentAuthData {
+                signature: VLBytes::new(signature.clone()),
+                confirmation_tag: None,
+            },
+        };
+        let input = confirmed_transcript_input(&ac)?;
+        let confirmed = confirmed_transcript_hash(cs, &self.interim_transcript_hash, &input);
+        let context = self.provisional_context(
+            new_epoch,
+            tree_hash.as_slice(),
+            confirmed.as_slice(),
+            &extensions,
+        );
+        let ctx_bytes = context.encode()?;
+        let psk = self.psk_secret_for(cs, &applied.psks, env.psks)?;
+        let d = derive_epoch(
+            cs,
+            &self.secrets.init_secret,
+            commit_secret.as_bytes(),
+            &psk,
+            &ctx_bytes,
+        )?;
+        let tag = confirmation_tag(cs, &d.epoch.confirmation_key, confirmed.as_slice())?;
+        ac.auth.confirmation_tag = Some(VLBytes::new(tag.to_vec()));
+        let interim = interim_transcript_hash(cs, confirmed.as_slice(), tag.as_slice())?.to_vec();
+
+        // PublicMessage with the membership tag of the current epoch.
+        let tbm = authenticated_content_tbm(&tbs, &ac.auth)?;
+        let membership_tag = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
+        let message = MlsMessage {
+            body: MlsMessageBody::PublicMessage(PublicMessage {
+                content: ac.content,
+                auth: ac.auth,
+                membership_tag: Some(VLBytes::new(membership_tag.to_vec())),
+            }),
+        };
+
+        // GroupInfo of the new epoch (RFC 9420 §12.4.3), signed by us.
+        let (_, external_pub) = d.epoch.external_key_pair(cs)?;
+        let mut gi_ext = Vec::new();
+        let mut ext_pub_body = Vec::new();
+        write_opaque(&external_pub, &mut ext_pub_body)?;
+        gi_ext.push(Extension {
+            extension_type: ExtensionType::EXTERNAL_PUB.0,
+            extension_data: VLBytes::new(ext_pub_body),
+        });
+        if self.config.ratchet_tree_in_welcome {
+            // The tree after merge: base tree with the diff applied.
+            let mut tree_after = self.tree.clone();
+            tree_after.apply(diff.clone());
+            let body = crate::messages::RatchetTree(tree_after.to_nodes()).encode()?;
+            gi_ext.push(Extension {
+                extension_type: ExtensionType::RATCHET_TREE.0,
+                extension_data: VLBytes::new(body),
+            });
+        }
+        let mut group_info = GroupInfo {
+            group_context: context.clone(),
+            extensions: gi_ext,
+            confirmation_tag: VLBytes::new(tag.to_vec()),
+            signer: me.0,
+            signature: VLBytes::new(Vec::new()),
+        };
+        let gi_tbs = group_info.tbs()?;
+        group_info.signature =
+            VLBytes::new(sign_with_label(cs, &self.signer, b"GroupInfoTBS", &gi_tbs)?);
+
+        let welcome = if applied.added.is_empty() {
+            None
+        } else {
+            let (key, nonce) = welcome_key_nonce(cs, &d.welcome_secret)?;
+            let encrypted_group_info =
+                cs.aead()
+                    .seal(key.as_bytes(), nonce.as_bytes(), b"", &group_info.encode()?)?;
+            let mut secrets = Vec::with_capacity(applied.added.len());
+            for (leaf, kp) in &applied.added {
+                let lca = tree_math::common_ancestor(me.node(), leaf.node());
+                let path_secret =
+                    path_secrets
+                        .iter()
+                        .find(|(x, _)| *x == lca)
+                        .map(|(_, s)| PathSecret {
+                            path_secret: vl(s.as_bytes()),
+                        });
+                let gs = GroupSecrets {
+                    joiner_secret: vl(d.joiner_secret.as_bytes()),
+                    path_secret,
+                    psks: applied.psks.clone(),
+                };
+                let mut gs_bytes = gs.encode()?;
+                let ct = encrypt_with_label(
+                    cs,
+                    kp.init_key.as_slice(),
+                    b"Welcome",
+                    &encrypted_group_info,
+                    &gs_bytes,
+                    env.rng,
+                )?;
+                zeroize::Zeroize::zeroize(&mut gs_bytes);
+                let kp_ref = crate::crypto::labeled::key_package_ref(cs, &kp.encode()?)?;
+                secrets.push(EncryptedGroupSecrets {
+                    new_member: vl(kp_ref.as_slice()),
+                    encrypted_group_secrets: HpkeCiphertext {
+                        kem_output: VLBytes::new(ct.kem_output),
+                        ciphertext: VLBytes::new(ct.ciphertext),
+                    },
+                });
+            }
+            Some(MlsMessage {
+                body: MlsMessageBody::Welcome(Welcome {
+                    cipher_suite: self.context.cipher_suite,
+                    secrets,
+                    encrypted_group_info: VLBytes::new(encrypted_group_info),
+                }),
+            })
+        };
+
+        self.pending = Some(alloc::boxed::Box::new(StagedCommit {
+            committer: sender,
+            tree_diff: Some(diff),
+            context,
+            secrets: Some(d.epoch),
+            interim,
+            confirmation_tag: tag.to_vec(),
+            private,
+            secret_tree_update: None,
+            self_removed: false,
+            reinit: applied.reinit,
+            signature,
+            added: applied.added,
+            removed: applied.removed,
+            updated: applied.updated,
+            psks: applied.psks,
+            new_extensions: applied.extensions,
+        }));
+        Ok(CommitOutput {
+            commit: message,
+            welcome,
+            group_info,
+        })
+    }
+}
+
+/// Applies a staged commit (RFC 9420 §12.4.2, last steps; §7.5 deletion).
+pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
+    if staged.self_removed {
+        group.active = false;
+        group.proposals.clear();
+        group.pending = None;
+        return;
+    }
+    let Some(secrets) = staged.secrets else {
+        return;
+    };
+    if let Some(diff) = staged.tree_diff {
+        group.tree.apply(diff);
+    }
+    let old_epoch = group.context.epoch;
+    let old_resumption = core::mem::replace(&mut group.secrets, secrets).resumption_psk;
+    group
+        .resumption_psks
+        .push_front((old_epoch, old_resumption));
+    group
+        .resumption_psks
+        .truncate(group.config.max_resumption_psks);
+    group.context = staged.context;
+    group.interim_transcript_hash = staged.interim;
+    group.confirmation_tag = staged.confirmation_tag;
+    if let Some(p) = staged.private {
+        group.private.apply(p);
+    }
+    // Forget keys of nodes that are blank or gone in the new tree.
+    let tree = &group.tree;
+    group.private.path_keys.retain(|x, _| !tree.is_blank(*x));
+    group.secret_tree = SecretTree::new(
+        group.secrets.encryption_secret.duplicate(),
+        group.tree.n_leaves(),
+        group.config.ratchet,
+    );
+    group.proposals.clear();
+    group.pending = None;
+    if staged.reinit.is_some() {
+        group.active = false;
+    }
+}

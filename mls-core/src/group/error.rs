@@ -1,0 +1,96 @@
+//! Group-level protocol rules (RFC 9420 §7.3, §10.1, §12).
+
+use core::fmt;
+
+/// A rule of RFC 9420 that an incoming message or a requested operation
+/// broke at the group level. Each variant names its section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum GroupError {
+    /// RFC 9420 §6: the message is for another group.
+    WrongGroupId,
+    /// RFC 9420 §6, §12.4.2: the message is for another epoch.
+    WrongEpoch,
+    /// RFC 9420 §6.1: the signature does not verify.
+    InvalidSignature,
+    /// RFC 9420 §6.2: the membership tag is missing or wrong.
+    InvalidMembershipTag,
+    /// RFC 9420 §6.1: the sender is not a member (blank or out-of-range leaf).
+    UnknownSender,
+    /// RFC 9420 §6.2: application data must be a PrivateMessage.
+    ApplicationAsPublicMessage,
+    /// RFC 9420 §6.1: this sender type may not send this content.
+    SenderNotAllowed,
+    /// RFC 9420 §12.4: a proposal reference names no cached proposal.
+    UnknownProposalRef,
+    /// RFC 9420 §12.2: the Commit contains an Update by the committer.
+    CommitterUpdate,
+    /// RFC 9420 §12.2: the Commit removes the committer.
+    CommitterRemoved,
+    /// RFC 9420 §12.2: two Update/Remove proposals for the same leaf.
+    DuplicateLeafChange,
+    /// RFC 9420 §12.2: two Adds for the same client, or an Add of a member.
+    DuplicateAdd,
+    /// RFC 9420 §12.2: two PreSharedKey proposals with the same ID.
+    DuplicatePsk,
+    /// RFC 9420 §12.2: more than one GroupContextExtensions proposal.
+    MultipleGroupContextExtensions,
+    /// RFC 9420 §12.2: a ReInit together with other proposals.
+    ReInitNotAlone,
+    /// RFC 9420 §12.2: an ExternalInit in a regular Commit, or an external
+    /// Commit without exactly one.
+    ExternalInitMisplaced,
+    /// RFC 9420 §12.2: a proposal type external commits may not carry.
+    ExternalCommitProposalNotAllowed,
+    /// RFC 9420 §12.2: a proposal type some member does not support.
+    UnsupportedProposalType,
+    /// RFC 9420 §12.1.1: a Remove names a blank or out-of-range leaf.
+    RemoveOfBlankLeaf,
+    /// RFC 9420 §12.4.2: the Commit needs a path and has none.
+    PathRequired,
+    /// RFC 9420 §7.3: a leaf node is invalid (source, signature, capabilities, lifetime).
+    InvalidLeafNode,
+    /// RFC 9420 §7.3: an Update/commit leaf keeps the old encryption key.
+    EncryptionKeyNotFresh,
+    /// RFC 9420 §7.3, §12.4.2: a public key already appears in the tree.
+    DuplicatePublicKey,
+    /// RFC 9420 §8.4: a PSK is not available.
+    PskNotFound,
+    /// RFC 9420 §10.1: a KeyPackage is invalid.
+    InvalidKeyPackage,
+    /// RFC 9420 §11.1: a member or new member lacks a required capability.
+    RequiredCapabilityMissing,
+    /// RFC 9420 §13: an extension is not supported by every member.
+    UnsupportedExtension,
+    /// RFC 9420 §12.4.3.1: no entry of the Welcome is for our KeyPackage.
+    WelcomeNotForUs,
+    /// RFC 9420 §12.4.3.1: the GroupInfo signature does not verify.
+    InvalidGroupInfoSignature,
+    /// RFC 9420 §12.4.3.1: the ratchet tree is missing (neither in the
+    /// GroupInfo nor supplied).
+    MissingRatchetTree,
+    /// RFC 9420 §12.4.3.1: our KeyPackage's leaf is not in the tree.
+    OwnLeafNotFound,
+    /// RFC 9420 §12.4.3.1: the Welcome's path secret does not match the tree.
+    PathSecretMismatch,
+    /// RFC 9420 §12.4.3.1: the cipher suite differs from the KeyPackage's.
+    CipherSuiteMismatch,
+    /// RFC 9420 §8.3, §12.4.3.2: no external_pub to join with.
+    MissingExternalPub,
+    /// RFC 9420 §12.1.8: an external sender index without a matching entry.
+    UnknownExternalSender,
+    /// RFC 9420 §12.4.2: this member was removed by the Commit and cannot
+    /// follow it into the new epoch.
+    RemovedFromGroup,
+    /// RFC 9420 §12.4: an own commit arrived back but none is pending, or
+    /// it differs from the pending one.
+    UnexpectedOwnCommit,
+    /// RFC 9420 §11.2: the group was reinitialized; no more messages.
+    GroupReinitialized,
+}
+
+impl fmt::Display for GroupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "group rule broken: {self:?}")
+    }
+}

@@ -1,0 +1,328 @@
+//! Creating a group (RFC 9420 §11) and joining one from a Welcome
+//! (§12.4.3.1).
+
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::vec::Vec;
+
+use tls_codec::VLBytes;
+
+use super::commit::ProcessEnv;
+use super::{Group, GroupConfig, GroupError, suite};
+use crate::codec::{Encode, decode};
+use crate::crypto::labeled::{
+    decrypt_with_label, key_package_ref, sign_with_label, verify_with_label,
+};
+use crate::crypto::{
+    CipherSuite, CryptoProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey,
+};
+use crate::error::Error;
+use crate::group_context::{Extension, GroupContext, MLS10};
+use crate::key_schedule::{EpochSecrets, from_joiner_secret, welcome_key_nonce};
+use crate::messages::{
+    Capabilities, Credential, ExtensionType, GroupInfo, GroupSecrets, KeyPackage, LeafNode,
+    LeafNodeSource, Lifetime, Node, RatchetTree as RatchetTreeExt, Welcome,
+};
+use crate::secret_tree::SecretTree;
+use crate::transcript::{confirmation_tag, interim_transcript_hash, verify_confirmation_tag};
+use crate::tree::{RatchetTree, TreeRead, ValidationOptions};
+use crate::tree_math::{self, LeafIndex};
+use crate::treekem::{TreeKemPrivate, next_path_secret, node_key_pair};
+
+/// Who a member is: what goes into its leaf nodes.
+#[derive(Debug)]
+pub struct MemberIdentity {
+    /// The credential.
+    pub credential: Credential,
+    /// The signature private key.
+    pub signature_key: SignaturePrivateKey,
+    /// The matching public key.
+    pub signature_public_key: Vec<u8>,
+    /// The capabilities to advertise.
+    pub capabilities: Capabilities,
+    /// Leaf extensions.
+    pub extensions: Vec<Extension>,
+    /// Lifetime of key-package leaves.
+    pub lifetime: Lifetime,
+}
+
+impl Group {
+    /// Creates a one-member group (RFC 9420 §11).
+    pub fn create(
+        provider: &dyn CryptoProvider,
+        cipher_suite: CipherSuite,
+        group_id: Vec<u8>,
+        identity: MemberIdentity,
+        extensions: Vec<Extension>,
+        config: GroupConfig,
+        rng: &mut dyn Rng,
+    ) -> Result<Self, Error> {
+        let cs = suite(provider, cipher_suite)?;
+        let (enc_sk, enc_pk) = cs.hpke().generate_key_pair(rng)?;
+        let mut leaf = LeafNode {
+            encryption_key: VLBytes::new(enc_pk),
+            signature_key: VLBytes::new(identity.signature_public_key),
+            credential: identity.credential,
+            capabilities: identity.capabilities,
+            leaf_node_source: LeafNodeSource::KeyPackage(identity.lifetime),
+            extensions: identity.extensions,
+            signature: VLBytes::new(Vec::new()),
+        };
+        let tbs = leaf.tbs(None)?;
+        leaf.signature = VLBytes::new(sign_with_label(
+            cs,
+            &identity.signature_key,
+            b"LeafNodeTBS",
+            &tbs,
+        )?);
+        let req = super::proposals::required_capabilities(&extensions)?;
+        if !super::proposals::leaf_supports(&leaf, req.as_ref(), &extensions) {
+            return Err(GroupError::UnsupportedExtension.into());
+        }
+        let tree = RatchetTree::new_single(cs, leaf)?;
+        let tree_hash = tree
+            .tree_hash()
+            .ok_or(GroupError::MissingRatchetTree)?
+            .to_vec();
+        let context = GroupContext {
+            version: MLS10,
+            cipher_suite,
+            group_id: VLBytes::new(group_id),
+            epoch: 0,
+            tree_hash: VLBytes::new(tree_hash),
+            confirmed_transcript_hash: VLBytes::new(Vec::new()),
+            extensions,
+        };
+        let mut epoch_secret = Secret::zero(cs.kdf().nh())?;
+        rng.fill(epoch_secret.as_mut_bytes())?;
+        let secrets = EpochSecrets::from_epoch_secret(cs, &epoch_secret)?;
+        let tag = confirmation_tag(cs, &secrets.confirmation_key, b"")?;
+        let interim = interim_transcript_hash(cs, b"", tag.as_slice())?.to_vec();
+        let secret_tree = SecretTree::new(secrets.encryption_secret.duplicate(), 1, config.ratchet);
+        Ok(Self {
+            context,
+            tree,
+            interim_transcript_hash: interim,
+            confirmation_tag: tag.to_vec(),
+            private: TreeKemPrivate {
+                own_leaf: LeafIndex(0),
+                leaf_key: enc_sk,
+                path_keys: BTreeMap::new(),
+            },
+            signer: identity.signature_key,
+            secrets,
+            secret_tree,
+            proposals: Vec::new(),
+            resumption_psks: VecDeque::new(),
+            config,
+            pending: None,
+            active: true,
+        })
+    }
+
+    /// Joins a group from a Welcome (RFC 9420 §12.4.3.1). `ratchet_tree` is
+    /// the tree when it is not in the GroupInfo's `ratchet_tree` extension.
+    #[allow(clippy::too_many_arguments)]
+    pub fn join(
+        provider: &dyn CryptoProvider,
+        welcome: &Welcome,
+        key_package: &KeyPackage,
+        init_key: &HpkePrivateKey,
+        encryption_key: HpkePrivateKey,
+        signature_key: SignaturePrivateKey,
+        ratchet_tree: Option<Vec<Option<Node>>>,
+        env: &mut ProcessEnv<'_>,
+        config: GroupConfig,
+    ) -> Result<Self, Error> {
+        if welcome.cipher_suite != key_package.cipher_suite {
+            return Err(GroupError::CipherSuiteMismatch.into());
+        }
+        let cs = suite(provider, welcome.cipher_suite)?;
+        let info = cs.info();
+        let init_key = &init_key.duplicate().normalized(info);
+        let encryption_key = encryption_key.normalized(info);
+        let signature_key = signature_key.normalized(info);
+        let kp_ref = key_package_ref(cs, &key_package.encode()?)?;
+        let entry = welcome
+            .secrets
+            .iter()
+            .find(|s| s.new_member.as_slice() == kp_ref.as_slice())
+            .ok_or(GroupError::WelcomeNotForUs)?;
+        let mut gs_bytes = decrypt_with_label(
+            cs,
+            init_key,
+            b"Welcome",
+            welcome.encrypted_group_info.as_slice(),
+            entry.encrypted_group_secrets.kem_output.as_slice(),
+            entry.encrypted_group_secrets.ciphertext.as_slice(),
+        )?;
+        let gs: Result<GroupSecrets, _> = decode(&gs_bytes);
+        zeroize::Zeroize::zeroize(&mut gs_bytes);
+        let mut gs = gs?;
+        let joiner_secret = Secret::from_slice(gs.joiner_secret.as_slice())?;
+        zeroize::Zeroize::zeroize(&mut gs.joiner_secret);
+
+        // A placeholder group gives the PSK lookup its context; it holds no
+        // resumption PSKs, so only external PSKs resolve here.
+        let psk_secret = {
+            let mut encoded = Vec::new();
+            let mut values = Vec::new();
+            for id in &gs.psks {
+                encoded.push(id.encode()?);
+                let v = match &id.psk {
+                    crate::messages::Psk::External(psk_id) => {
+                        env.psks.external_psk(psk_id.as_slice()).map(<[u8]>::to_vec)
+                    }
+                    crate::messages::Psk::Resumption(_) => None,
+                };
+                values.push(v.ok_or(GroupError::PskNotFound)?);
+            }
+            let inputs: Vec<crate::key_schedule::PskInput<'_>> = encoded
+                .iter()
+                .zip(&values)
+                .map(|(id, psk)| crate::key_schedule::PskInput { id, psk })
+                .collect();
+            crate::key_schedule::psk_secret(cs, &inputs)?
+        };
+
+        // welcome_secret depends only on joiner_secret and psk_secret.
+        let member = cs
+            .kdf()
+            .extract(joiner_secret.as_bytes(), psk_secret.as_bytes())?;
+        let welcome_secret =
+            crate::crypto::labeled::derive_secret(cs, member.as_bytes(), b"welcome")?;
+        let (key, nonce) = welcome_key_nonce(cs, &welcome_secret)?;
+        let gi_bytes = cs.aead().open(
+            key.as_bytes(),
+            nonce.as_bytes(),
+            b"",
+            welcome.encrypted_group_info.as_slice(),
+        )?;
+        let gi: GroupInfo = decode(&gi_bytes)?;
+        if gi.group_context.cipher_suite != welcome.cipher_suite
+            || gi.group_context.version != MLS10
+        {
+            return Err(GroupError::CipherSuiteMismatch.into());
+        }
+
+        let nodes = match ratchet_tree {
+            Some(t) => t,
+            None => {
+                let ext = gi
+                    .extensions
+                    .iter()
+                    .find(|e| e.extension_type == ExtensionType::RATCHET_TREE.0)
+                    .ok_or(GroupError::MissingRatchetTree)?;
+                let t: RatchetTreeExt = decode(ext.extension_data.as_slice())?;
+                t.0
+            }
+        };
+        let tree = RatchetTree::from_nodes(cs, nodes).map_err(|e| match e {
+            crate::tree::TreeShapeOr::Other(e) => e,
+            crate::tree::TreeShapeOr::Shape(_) => GroupError::MissingRatchetTree.into(),
+        })?;
+
+        // GroupInfo signature by the signer's leaf (RFC 9420 §12.4.3.1).
+        let signer = tree
+            .leaf(LeafIndex(gi.signer))
+            .ok_or(GroupError::InvalidGroupInfoSignature)?;
+        verify_with_label(
+            cs,
+            signer.signature_key.as_slice(),
+            b"GroupInfoTBS",
+            &gi.tbs()?,
+            gi.signature.as_slice(),
+        )
+        .map_err(|_| GroupError::InvalidGroupInfoSignature)?;
+
+        tree.validate(
+            cs,
+            &ValidationOptions {
+                group_id: gi.group_context.group_id.as_slice(),
+                tree_hash: Some(gi.group_context.tree_hash.as_slice()),
+                now: None,
+            },
+        )?;
+        for (_, leaf) in tree.members() {
+            if !env
+                .credentials
+                .validate(&leaf.credential, leaf.signature_key.as_slice())
+            {
+                return Err(GroupError::InvalidLeafNode.into());
+            }
+        }
+
+        let own_leaf = tree
+            .members()
+            .find(|(_, l)| **l == key_package.leaf_node)
+            .map(|(i, _)| i)
+            .ok_or(GroupError::OwnLeafNotFound)?;
+        if cs.hpke().public_key(&encryption_key)?.as_slice()
+            != key_package.leaf_node.encryption_key.as_slice()
+        {
+            return Err(GroupError::OwnLeafNotFound.into());
+        }
+
+        // Path secret: the common ancestor with the signer and up to the root.
+        let mut path_keys = BTreeMap::new();
+        if let Some(ps) = &gs.path_secret {
+            let n = tree.n_leaves();
+            let lca = tree_math::common_ancestor(own_leaf.node(), LeafIndex(gi.signer).node());
+            let mut secret = Secret::from_slice(ps.path_secret.as_slice())?;
+            let mut node = Some(lca);
+            let mut first = true;
+            while let Some(x) = node {
+                if !tree.is_blank(x) || first {
+                    if !first {
+                        secret = next_path_secret(cs, &secret)?;
+                    }
+                    let (sk, pk) = node_key_pair(cs, &secret)?;
+                    if tree.encryption_key(x) != Some(pk.as_slice()) {
+                        return Err(GroupError::PathSecretMismatch.into());
+                    }
+                    path_keys.insert(x, sk);
+                    first = false;
+                }
+                node = tree_math::parent(x, n);
+            }
+        }
+
+        let ctx_bytes = gi.group_context.encode()?;
+        let out = from_joiner_secret(cs, &joiner_secret, &psk_secret, &ctx_bytes)?;
+        verify_confirmation_tag(
+            cs,
+            &out.epoch.confirmation_key,
+            gi.group_context.confirmed_transcript_hash.as_slice(),
+            gi.confirmation_tag.as_slice(),
+        )?;
+        let interim = interim_transcript_hash(
+            cs,
+            gi.group_context.confirmed_transcript_hash.as_slice(),
+            gi.confirmation_tag.as_slice(),
+        )?
+        .to_vec();
+        let secret_tree = SecretTree::new(
+            out.epoch.encryption_secret.duplicate(),
+            tree.n_leaves(),
+            config.ratchet,
+        );
+        Ok(Self {
+            context: gi.group_context,
+            tree,
+            interim_transcript_hash: interim,
+            confirmation_tag: gi.confirmation_tag.as_slice().to_vec(),
+            private: TreeKemPrivate {
+                own_leaf,
+                leaf_key: encryption_key,
+                path_keys,
+            },
+            signer: signature_key,
+            secrets: out.epoch,
+            secret_tree,
+            proposals: Vec::new(),
+            resumption_psks: VecDeque::new(),
+            config,
+            pending: None,
+            active: true,
+        })
+    }
+}

@@ -1,0 +1,496 @@
+//! The group state machine (RFC 9420 §11, §12): a member's view of one
+//! group, driven by the caller.
+//!
+//! Sans-IO: every call takes the crypto provider, and where needed the
+//! randomness, the current time and the PSKs, as arguments. Inputs are
+//! `process_*`, commands are verbs (`commit`, `propose_*`, `protect`),
+//! results are `#[must_use]` values.
+//!
+//! # Atomicity
+//!
+//! Nothing is changed by a call that fails. Processing a commit returns a
+//! [`StagedCommit`]: an overlay of what the commit changes (the tree diff,
+//! the next epoch's secrets and context, the private-key changes) over the
+//! current state, built without cloning the tree. [`Group::merge_staged`]
+//! applies it. An own commit stays pending until [`Group::merge_pending`] or
+//! [`Group::discard_pending`].
+
+mod commit;
+mod error;
+mod join;
+mod proposals;
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use subtle::ConstantTimeEq;
+use tls_codec::VLBytes;
+
+pub use commit::{CommitEnv, ProcessEnv};
+pub use commit::{CommitOptions, CommitOutput, StagedCommit};
+pub use error::GroupError;
+pub use join::MemberIdentity;
+pub use proposals::{CachedProposal, ProposalSummary};
+
+use crate::codec::Encode;
+use crate::crypto::labeled::{proposal_ref, verify_with_label};
+use crate::crypto::{
+    CipherSuite, CipherSuiteProvider, CryptoProvider, Digest, Secret, SecretVec,
+    SignaturePrivateKey,
+};
+use crate::error::{Error, ProtocolError, UsageError};
+use crate::group_context::GroupContext;
+use crate::key_schedule::EpochSecrets;
+use crate::messages::framing::authenticated_content_tbm;
+use crate::messages::{
+    AuthenticatedContent, Content, ContentType, Credential, ExternalSenders, FramedContent,
+    LeafNode, Proposal, PublicMessage, Sender, WireFormat,
+};
+use crate::secret_tree::{RatchetConfig, SecretTree};
+use crate::tree::{RatchetTree, TreeRead};
+use crate::tree_math::LeafIndex;
+use crate::treekem::TreeKemPrivate;
+
+/// External pre-shared keys the application holds (RFC 9420 §8.4).
+pub trait PskStore {
+    /// The PSK with this `psk_id`, if known.
+    fn external_psk(&self, psk_id: &[u8]) -> Option<&[u8]>;
+}
+
+/// No external PSKs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPsks;
+
+impl PskStore for NoPsks {
+    fn external_psk(&self, _: &[u8]) -> Option<&[u8]> {
+        None
+    }
+}
+
+impl PskStore for alloc::collections::BTreeMap<Vec<u8>, Vec<u8>> {
+    fn external_psk(&self, psk_id: &[u8]) -> Option<&[u8]> {
+        self.get(psk_id).map(Vec::as_slice)
+    }
+}
+
+/// The application's authentication service (RFC 9750 §5, RFC 9420 §5.3.1):
+/// called wherever RFC 9420 says a credential must be validated — new
+/// members, updated leaves, external senders and external joiners.
+pub trait CredentialValidator {
+    /// True when `credential` is acceptable and binds `signature_key`.
+    fn validate(&self, credential: &Credential, signature_key: &[u8]) -> bool;
+}
+
+/// Accepts every credential. For tests and applications that authenticate
+/// members by other means; say so explicitly by choosing it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AcceptAllCredentials;
+
+impl CredentialValidator for AcceptAllCredentials {
+    fn validate(&self, _: &Credential, _: &[u8]) -> bool {
+        true
+    }
+}
+
+/// Policy knobs of a group member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupConfig {
+    /// Out-of-order tolerance of the sender ratchets (RFC 9420 §9.1).
+    pub ratchet: RatchetConfig,
+    /// How many past epochs' resumption PSKs to keep (RFC 9420 §8.6).
+    pub max_resumption_psks: usize,
+    /// Send handshake messages as PrivateMessage (else PublicMessage).
+    pub encrypt_handshake: bool,
+    /// Include the ratchet tree in the GroupInfo of Welcome messages.
+    pub ratchet_tree_in_welcome: bool,
+    /// Pad PrivateMessage content to a multiple of this many bytes (0: none).
+    pub padding_block: usize,
+}
+
+impl Default for GroupConfig {
+    fn default() -> Self {
+        Self {
+            ratchet: RatchetConfig::default(),
+            max_resumption_psks: 8,
+            encrypt_handshake: false,
+            ratchet_tree_in_welcome: true,
+            padding_block: 0,
+        }
+    }
+}
+
+/// What an incoming message was.
+#[derive(Debug)]
+#[must_use]
+pub enum Received {
+    /// Application data from a member.
+    Application {
+        /// The sender's leaf.
+        sender: LeafIndex,
+        /// The data.
+        data: Vec<u8>,
+        /// The message's authenticated data.
+        authenticated_data: Vec<u8>,
+    },
+    /// A proposal, now cached for a later commit.
+    Proposal(ProposalSummary),
+    /// A commit from another member, staged: inspect, then
+    /// [`Group::merge_staged`] it.
+    Commit(alloc::boxed::Box<StagedCommit>),
+    /// Our own pending commit came back from the delivery service: merge it
+    /// with [`Group::merge_pending`].
+    OwnCommit,
+}
+
+/// One member's state in one group.
+pub struct Group {
+    pub(crate) context: GroupContext,
+    pub(crate) tree: RatchetTree,
+    pub(crate) interim_transcript_hash: Vec<u8>,
+    pub(crate) confirmation_tag: Vec<u8>,
+    pub(crate) private: TreeKemPrivate,
+    pub(crate) signer: SignaturePrivateKey,
+    pub(crate) secrets: EpochSecrets,
+    pub(crate) secret_tree: SecretTree,
+    pub(crate) proposals: Vec<CachedProposal>,
+    pub(crate) resumption_psks: VecDeque<(u64, Secret)>,
+    pub(crate) config: GroupConfig,
+    pub(crate) pending: Option<alloc::boxed::Box<StagedCommit>>,
+    pub(crate) active: bool,
+}
+
+impl core::fmt::Debug for Group {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Group")
+            .field("cipher_suite", &self.context.cipher_suite)
+            .field("epoch", &self.context.epoch)
+            .field("own_leaf", &self.private.own_leaf)
+            .field("members", &self.tree.members().count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The suite object of `cs` from `provider`, or an error.
+pub(crate) fn suite(
+    provider: &dyn CryptoProvider,
+    cs: CipherSuite,
+) -> Result<&dyn CipherSuiteProvider, Error> {
+    provider
+        .cipher_suite(cs)
+        .ok_or_else(|| ProtocolError::UnsupportedCipherSuite.into())
+}
+
+impl Group {
+    /// The current GroupContext.
+    pub fn context(&self) -> &GroupContext {
+        &self.context
+    }
+    /// The current epoch.
+    pub fn epoch(&self) -> u64 {
+        self.context.epoch
+    }
+    /// The group ID.
+    pub fn group_id(&self) -> &[u8] {
+        self.context.group_id.as_slice()
+    }
+    /// The cipher suite.
+    pub fn cipher_suite(&self) -> CipherSuite {
+        self.context.cipher_suite
+    }
+    /// The ratchet tree.
+    pub fn tree(&self) -> &RatchetTree {
+        &self.tree
+    }
+    /// Our leaf index.
+    pub fn own_leaf(&self) -> LeafIndex {
+        self.private.own_leaf
+    }
+    /// The members: leaf index and leaf node.
+    pub fn members(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> {
+        self.tree.members()
+    }
+    /// The epoch authenticator (RFC 9420 §8.7).
+    pub fn epoch_authenticator(&self) -> &[u8] {
+        self.secrets.epoch_authenticator.as_bytes()
+    }
+    /// The tree hash of the current tree.
+    pub fn tree_hash(&self) -> Option<&Digest> {
+        self.tree.tree_hash()
+    }
+    /// True while this member can send (not removed, not reinitialized).
+    pub fn is_active(&self) -> bool {
+        self.active
+    }
+    /// The interim transcript hash.
+    pub fn interim_transcript_hash(&self) -> &[u8] {
+        &self.interim_transcript_hash
+    }
+    /// Proposals received this epoch and cached for the next commit.
+    pub fn pending_proposals(&self) -> &[CachedProposal] {
+        &self.proposals
+    }
+    /// True when an own commit awaits merge or discard.
+    pub fn has_pending_commit(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// MLS-Exporter(label, context, len) (RFC 9420 §8.5).
+    pub fn export(
+        &self,
+        provider: &dyn CryptoProvider,
+        label: &[u8],
+        context: &[u8],
+        len: usize,
+    ) -> Result<SecretVec, Error> {
+        let cs = suite(provider, self.context.cipher_suite)?;
+        Ok(self.secrets.export(cs, label, context, len)?)
+    }
+
+    /// The resumption PSK of `epoch`, if still kept (RFC 9420 §8.6).
+    pub fn resumption_psk(&self, epoch: u64) -> Option<&Secret> {
+        if epoch == self.context.epoch {
+            return Some(&self.secrets.resumption_psk);
+        }
+        self.resumption_psks
+            .iter()
+            .find(|(e, _)| *e == epoch)
+            .map(|(_, s)| s)
+    }
+
+    /// The signature public key of `sender` for content verification
+    /// (RFC 9420 §6.1). For new-member senders the key comes from the
+    /// content itself; for external senders from the external_senders
+    /// extension (§12.1.8.1).
+    fn sender_signature_key(&self, sender: &Sender, content: &Content) -> Result<Vec<u8>, Error> {
+        let key = match sender {
+            Sender::Member(i) => self
+                .tree
+                .leaf(LeafIndex(*i))
+                .map(|l| l.signature_key.as_slice().to_vec()),
+            Sender::External(i) => self
+                .external_senders()?
+                .get(*i as usize)
+                .map(|s| s.signature_key.as_slice().to_vec()),
+            Sender::NewMemberProposal => match content {
+                Content::Proposal(Proposal::Add(add)) => {
+                    Some(add.key_package.leaf_node.signature_key.as_slice().to_vec())
+                }
+                _ => return Err(GroupError::SenderNotAllowed.into()),
+            },
+            Sender::NewMemberCommit => match content {
+                Content::Commit(c) => c
+                    .path
+                    .as_ref()
+                    .map(|p| p.leaf_node.signature_key.as_slice().to_vec()),
+                _ => return Err(GroupError::SenderNotAllowed.into()),
+            },
+        };
+        key.ok_or_else(|| GroupError::UnknownSender.into())
+    }
+
+    /// The external_senders extension of the GroupContext (RFC 9420 §12.1.8.1).
+    pub(crate) fn external_senders(&self) -> Result<ExternalSenders, Error> {
+        for e in &self.context.extensions {
+            if e.extension_type == crate::messages::ExtensionType::EXTERNAL_SENDERS.0 {
+                return Ok(crate::codec::decode(e.extension_data.as_slice())?);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Verifies the content signature (RFC 9420 §6.1).
+    pub(crate) fn verify_content(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        ac: &AuthenticatedContent,
+    ) -> Result<(), Error> {
+        let tbs = match ac.content.sender {
+            Sender::Member(_) | Sender::NewMemberCommit => ac.tbs(Some(&self.context))?,
+            Sender::External(_) | Sender::NewMemberProposal => ac.tbs(None)?,
+        };
+        if !Self::content_type_allowed(&ac.content.sender, ac.content.content_type()) {
+            return Err(GroupError::SenderNotAllowed.into());
+        }
+        let key = self.sender_signature_key(&ac.content.sender, &ac.content.content)?;
+        verify_with_label(
+            cs,
+            &key,
+            b"FramedContentTBS",
+            &tbs,
+            ac.auth.signature.as_slice(),
+        )
+        .map_err(|_| GroupError::InvalidSignature.into())
+    }
+
+    /// Checks group ID and epoch of incoming content (RFC 9420 §6).
+    fn check_header(&self, content: &FramedContent) -> Result<(), Error> {
+        if content.group_id.as_slice() != self.context.group_id.as_slice() {
+            return Err(GroupError::WrongGroupId.into());
+        }
+        if content.epoch != self.context.epoch {
+            return Err(GroupError::WrongEpoch.into());
+        }
+        Ok(())
+    }
+
+    /// Processes an incoming PublicMessage (RFC 9420 §6.2): checks group,
+    /// epoch, membership tag (member senders) and signature, then handles
+    /// the proposal or stages the commit. Application data is refused.
+    pub fn process_public(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        msg: &PublicMessage,
+        env: &mut commit::ProcessEnv<'_>,
+    ) -> Result<Received, Error> {
+        if !self.active {
+            return Err(UsageError::GroupInactive.into());
+        }
+        let cs = suite(provider, self.context.cipher_suite)?;
+        self.check_header(&msg.content)?;
+        let ac = AuthenticatedContent {
+            wire_format: WireFormat::PUBLIC_MESSAGE,
+            content: msg.content.clone(),
+            auth: msg.auth.clone(),
+        };
+        match msg.content.sender {
+            Sender::Member(_) => {
+                let tag = msg
+                    .membership_tag
+                    .as_ref()
+                    .ok_or(GroupError::InvalidMembershipTag)?;
+                let tbs = ac.tbs(Some(&self.context))?;
+                let tbm = authenticated_content_tbm(&tbs, &ac.auth)?;
+                let want = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
+                if !bool::from(want.as_slice().ct_eq(tag.as_slice())) {
+                    return Err(GroupError::InvalidMembershipTag.into());
+                }
+            }
+            _ => {
+                if msg.membership_tag.is_some() {
+                    return Err(GroupError::InvalidMembershipTag.into());
+                }
+            }
+        }
+        if matches!(msg.content.content, Content::Application(_)) {
+            return Err(GroupError::ApplicationAsPublicMessage.into());
+        }
+        self.verify_content(cs, &ac)?;
+        self.handle_authenticated(provider, cs, ac, None, env)
+    }
+
+    /// Processes an incoming MLSMessage: a PublicMessage or PrivateMessage
+    /// of this group. Any other wire format is a usage error.
+    pub fn process(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        msg: &crate::messages::MlsMessage,
+        env: &mut commit::ProcessEnv<'_>,
+    ) -> Result<Received, Error> {
+        match &msg.body {
+            crate::messages::MlsMessageBody::PublicMessage(pm) => {
+                self.process_public(provider, pm, env)
+            }
+            crate::messages::MlsMessageBody::PrivateMessage(_) => {
+                Err(Error::Usage(UsageError::InvalidSnapshot))
+            }
+            _ => Err(Error::Usage(UsageError::InvalidSnapshot)),
+        }
+    }
+
+    /// Handles authenticated proposal or commit content.
+    pub(crate) fn handle_authenticated(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        cs: &dyn CipherSuiteProvider,
+        ac: AuthenticatedContent,
+        tree_update: Option<crate::secret_tree::SecretTreeUpdate>,
+        env: &mut commit::ProcessEnv<'_>,
+    ) -> Result<Received, Error> {
+        match &ac.content.content {
+            Content::Application(data) => {
+                let Sender::Member(i) = ac.content.sender else {
+                    return Err(GroupError::SenderNotAllowed.into());
+                };
+                let data = data.as_slice().to_vec();
+                let ad = ac.content.authenticated_data.as_slice().to_vec();
+                if let Some(u) = tree_update {
+                    self.secret_tree.apply(u);
+                }
+                Ok(Received::Application {
+                    sender: LeafIndex(i),
+                    data,
+                    authenticated_data: ad,
+                })
+            }
+            Content::Proposal(p) => {
+                proposals::check_proposal_sender(&ac.content.sender, p)?;
+                let encoded = ac.encode()?;
+                let reference = proposal_ref(cs, &encoded)?;
+                let summary = ProposalSummary::of(p, &ac.content.sender);
+                if let Some(u) = tree_update {
+                    self.secret_tree.apply(u);
+                }
+                self.proposals.push(CachedProposal {
+                    reference: reference.to_vec(),
+                    proposal: p.clone(),
+                    sender: ac.content.sender,
+                });
+                Ok(Received::Proposal(summary))
+            }
+            Content::Commit(_) => {
+                if let (Some(pending), Sender::Member(i)) = (&self.pending, &ac.content.sender) {
+                    if *i == self.private.own_leaf.0 {
+                        return if pending.is_same_commit(&ac) {
+                            Ok(Received::OwnCommit)
+                        } else {
+                            Err(GroupError::UnexpectedOwnCommit.into())
+                        };
+                    }
+                }
+                let mut staged = self.stage_commit(provider, cs, &ac, env)?;
+                staged.secret_tree_update = tree_update;
+                Ok(Received::Commit(alloc::boxed::Box::new(staged)))
+            }
+        }
+    }
+
+    /// Discards our pending commit (e.g. when another commit won).
+    pub fn discard_pending(&mut self) {
+        self.pending = None;
+    }
+
+    /// Makes our pending commit the current state.
+    pub fn merge_pending(&mut self) -> Result<(), Error> {
+        let staged = self.pending.take().ok_or(UsageError::NoPendingCommit)?;
+        self.merge_staged(*staged);
+        Ok(())
+    }
+
+    /// Makes a staged commit the current state: O(changed nodes).
+    pub fn merge_staged(&mut self, staged: StagedCommit) {
+        commit::merge(self, staged);
+    }
+
+    /// Our leaf node.
+    pub fn own_leaf_node(&self) -> Option<&LeafNode> {
+        self.tree.leaf(self.private.own_leaf)
+    }
+
+    /// The confirmation tag of the commit that started this epoch.
+    pub fn confirmation_tag(&self) -> &[u8] {
+        &self.confirmation_tag
+    }
+
+    pub(crate) fn content_type_allowed(sender: &Sender, ct: ContentType) -> bool {
+        match sender {
+            Sender::Member(_) => true,
+            Sender::External(_) | Sender::NewMemberProposal => ct == ContentType::Proposal,
+            Sender::NewMemberCommit => ct == ContentType::Commit,
+        }
+    }
+}
+
+/// `opaque` helper: a VLBytes from a slice.
+pub(crate) fn vl(b: &[u8]) -> VLBytes {
+    VLBytes::new(b.to_vec())
+}

@@ -1,0 +1,433 @@
+//! Proposal validation (RFC 9420 §12.1, §12.2) and application (§12.3).
+
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+
+use super::{CredentialValidator, Group, GroupError, PskStore};
+use crate::codec::{Encode, decode};
+use crate::crypto::CipherSuiteProvider;
+use crate::crypto::labeled::verify_with_label;
+use crate::error::Error;
+use crate::group_context::Extension;
+use crate::messages::{
+    ExtensionType, KeyPackage, LeafNode, LeafNodeSource, PreSharedKeyId, Proposal, ProposalType,
+    ProtocolVersion, Psk, ReInit, RequiredCapabilities, Sender,
+};
+use crate::tree::{StagedTree, TreeRead};
+use crate::tree_math::LeafIndex;
+
+/// A proposal received this epoch, kept for a commit that references it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedProposal {
+    /// Its ProposalRef (RFC 9420 §5.2).
+    pub reference: Vec<u8>,
+    /// The proposal.
+    pub proposal: Proposal,
+    /// Who sent it.
+    pub sender: Sender,
+}
+
+/// What a received proposal asks for, for the application to inspect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposalSummary {
+    /// The proposal type.
+    pub proposal_type: ProposalType,
+    /// Who sent it.
+    pub sender: Sender,
+}
+
+impl ProposalSummary {
+    pub(crate) fn of(p: &Proposal, sender: &Sender) -> Self {
+        Self {
+            proposal_type: p.proposal_type(),
+            sender: *sender,
+        }
+    }
+}
+
+/// Which senders may send which proposals (RFC 9420 §12.1.8, §17.4 "Ext").
+pub(crate) fn check_proposal_sender(sender: &Sender, p: &Proposal) -> Result<(), Error> {
+    let ok = match sender {
+        Sender::Member(_) => !matches!(p, Proposal::ExternalInit(_)),
+        Sender::External(_) => matches!(
+            p,
+            Proposal::Add(_)
+                | Proposal::Remove(_)
+                | Proposal::PreSharedKey(_)
+                | Proposal::ReInit(_)
+                | Proposal::GroupContextExtensions(_)
+                | Proposal::Custom(_)
+        ),
+        Sender::NewMemberProposal => matches!(p, Proposal::Add(_)),
+        Sender::NewMemberCommit => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(GroupError::SenderNotAllowed.into())
+    }
+}
+
+/// A proposal of a commit with its sender (the committer for by-value ones).
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    pub proposal: Proposal,
+    pub sender: Sender,
+}
+
+/// What applying a proposal list did (RFC 9420 §12.3).
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// New GroupContext extensions, if a GCE proposal was committed.
+    pub extensions: Option<Vec<Extension>>,
+    /// New members: their leaf and KeyPackage, in Add order.
+    pub added: Vec<(LeafIndex, KeyPackage)>,
+    /// Removed members.
+    pub removed: Vec<(LeafIndex, LeafNode)>,
+    /// Members who updated their leaf.
+    pub updated: Vec<LeafIndex>,
+    /// PSKs to inject, in order.
+    pub psks: Vec<PreSharedKeyId>,
+    /// The ExternalInit kem_output of an external commit.
+    pub external_init: Option<Vec<u8>>,
+    /// A committed ReInit.
+    pub reinit: Option<ReInit>,
+    /// True when the commit must carry a path (RFC 9420 §12.4).
+    pub path_required: bool,
+}
+
+/// RFC 9420 §12.4: proposal types that require a path.
+fn requires_path(p: &Proposal) -> bool {
+    !matches!(
+        p,
+        Proposal::Add(_) | Proposal::PreSharedKey(_) | Proposal::ReInit(_)
+    )
+}
+
+/// The required_capabilities extension among `exts`, if any (RFC 9420 §11.1).
+pub(crate) fn required_capabilities(
+    exts: &[Extension],
+) -> Result<Option<RequiredCapabilities>, Error> {
+    for e in exts {
+        if e.extension_type == ExtensionType::REQUIRED_CAPABILITIES.0 {
+            return Ok(Some(decode(e.extension_data.as_slice())?));
+        }
+    }
+    Ok(None)
+}
+
+/// RFC 9420 §7.3, §11.1: a leaf supports the group's required capabilities
+/// and the non-default extension types in `exts`.
+pub(crate) fn leaf_supports(
+    leaf: &LeafNode,
+    req: Option<&RequiredCapabilities>,
+    exts: &[Extension],
+) -> bool {
+    let caps = &leaf.capabilities;
+    if let Some(r) = req {
+        if !r
+            .extension_types
+            .iter()
+            .all(|t| t.is_default() || caps.extensions.contains(t))
+            || !r
+                .proposal_types
+                .iter()
+                .all(|t| t.is_default() || caps.proposals.contains(t))
+            || !r
+                .credential_types
+                .iter()
+                .all(|t| caps.credentials.contains(t))
+        {
+            return false;
+        }
+    }
+    exts.iter().all(|e| {
+        let t = ExtensionType::of(e);
+        t.is_default() || caps.extensions.contains(&t)
+    })
+}
+
+/// The checks of RFC 9420 §7.3 a leaf must pass in this group, apart from
+/// the source-specific ones. `index` is the leaf it will occupy.
+pub(crate) fn validate_leaf(
+    group: &Group,
+    cs: &dyn CipherSuiteProvider,
+    leaf: &LeafNode,
+    index: Option<LeafIndex>,
+    extensions: &[Extension],
+    credentials: &dyn CredentialValidator,
+) -> Result<(), Error> {
+    if !credentials.validate(&leaf.credential, leaf.signature_key.as_slice()) {
+        return Err(GroupError::InvalidLeafNode.into());
+    }
+    let group_ctx = match (&leaf.leaf_node_source, index) {
+        (LeafNodeSource::KeyPackage(_), _) => None,
+        (_, Some(i)) => Some((group.context.group_id.as_slice(), i.0)),
+        (_, None) => return Err(GroupError::InvalidLeafNode.into()),
+    };
+    let tbs = leaf.tbs(group_ctx)?;
+    verify_with_label(
+        cs,
+        leaf.signature_key.as_slice(),
+        b"LeafNodeTBS",
+        &tbs,
+        leaf.signature.as_slice(),
+    )
+    .map_err(|_| GroupError::InvalidLeafNode)?;
+    let caps = &leaf.capabilities;
+    if !caps.cipher_suites.contains(&cs.cipher_suite())
+        || !caps.versions.contains(&ProtocolVersion::MLS10)
+    {
+        return Err(GroupError::InvalidLeafNode.into());
+    }
+    // Credential type listed by itself and supported by every member, and
+    // every member's type supported by it.
+    let ct = leaf.credential.credential_type();
+    if !caps.credentials.contains(&ct) {
+        return Err(GroupError::InvalidLeafNode.into());
+    }
+    let req = required_capabilities(extensions)?;
+    if !leaf_supports(leaf, req.as_ref(), extensions) {
+        return Err(GroupError::RequiredCapabilityMissing.into());
+    }
+    for e in &leaf.extensions {
+        let t = ExtensionType::of(e);
+        if !t.is_default() && !caps.extensions.contains(&t) {
+            return Err(GroupError::InvalidLeafNode.into());
+        }
+    }
+    Ok(())
+}
+
+/// KeyPackage validation (RFC 9420 §10.1) in this group.
+pub(crate) fn validate_key_package(
+    group: &Group,
+    cs: &dyn CipherSuiteProvider,
+    kp: &KeyPackage,
+    extensions: &[Extension],
+    credentials: &dyn CredentialValidator,
+) -> Result<(), Error> {
+    if kp.version != ProtocolVersion::MLS10 || kp.cipher_suite != cs.cipher_suite() {
+        return Err(GroupError::InvalidKeyPackage.into());
+    }
+    if !matches!(kp.leaf_node.leaf_node_source, LeafNodeSource::KeyPackage(_)) {
+        return Err(GroupError::InvalidKeyPackage.into());
+    }
+    if kp.init_key.as_slice() == kp.leaf_node.encryption_key.as_slice() {
+        return Err(GroupError::InvalidKeyPackage.into());
+    }
+    let tbs = kp.tbs()?;
+    verify_with_label(
+        cs,
+        kp.leaf_node.signature_key.as_slice(),
+        b"KeyPackageTBS",
+        &tbs,
+        kp.signature.as_slice(),
+    )
+    .map_err(|_| GroupError::InvalidKeyPackage)?;
+    validate_leaf(group, cs, &kp.leaf_node, None, extensions, credentials)
+}
+
+/// Environment a proposal list is validated in.
+pub(crate) struct ApplyEnv<'a> {
+    pub psks: &'a dyn PskStore,
+    pub credentials: &'a dyn CredentialValidator,
+}
+
+impl Group {
+    /// Validates a proposal list (RFC 9420 §12.2) and applies it to a staged
+    /// tree (§12.3). `committer` is `Some(leaf)` for a regular commit, `None`
+    /// for an external one.
+    pub(crate) fn apply_proposals(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        staged: &mut StagedTree<'_>,
+        committer: Option<LeafIndex>,
+        list: &[Resolved],
+        env: &ApplyEnv<'_>,
+    ) -> Result<Applied, Error> {
+        let mut out = Applied {
+            path_required: list.is_empty(),
+            ..Applied::default()
+        };
+        let mut touched: BTreeSet<u32> = BTreeSet::new();
+        let mut psk_ids: Vec<Vec<u8>> = Vec::new();
+        let (mut n_gce, mut n_reinit, mut n_ext_init, mut n_remove) = (0, 0, 0, 0);
+
+        for r in list {
+            out.path_required |= requires_path(&r.proposal);
+            match &r.proposal {
+                Proposal::GroupContextExtensions(g) => {
+                    n_gce += 1;
+                    out.extensions = Some(g.extensions.clone());
+                }
+                Proposal::ReInit(ri) => {
+                    n_reinit += 1;
+                    out.reinit = Some(ri.clone());
+                }
+                Proposal::ExternalInit(ei) => {
+                    n_ext_init += 1;
+                    out.external_init = Some(ei.kem_output.as_slice().to_vec());
+                }
+                Proposal::PreSharedKey(psk) => {
+                    let id = psk.psk.encode()?;
+                    if psk_ids.contains(&id) {
+                        return Err(GroupError::DuplicatePsk.into());
+                    }
+                    if psk.psk.psk_nonce.as_slice().len() != cs.kdf().nh() {
+                        return Err(GroupError::PskNotFound.into());
+                    }
+                    psk_ids.push(id);
+                    out.psks.push(psk.psk.clone());
+                }
+                Proposal::Remove(_) => n_remove += 1,
+                _ => {}
+            }
+        }
+        if n_gce > 1 {
+            return Err(GroupError::MultipleGroupContextExtensions.into());
+        }
+        if n_reinit > 0 && list.len() > 1 {
+            return Err(GroupError::ReInitNotAlone.into());
+        }
+        match committer {
+            Some(_) if n_ext_init > 0 => return Err(GroupError::ExternalInitMisplaced.into()),
+            None => {
+                if n_ext_init != 1 {
+                    return Err(GroupError::ExternalInitMisplaced.into());
+                }
+                if n_remove > 1
+                    || list.iter().any(|r| {
+                        !matches!(
+                            r.proposal,
+                            Proposal::ExternalInit(_)
+                                | Proposal::Remove(_)
+                                | Proposal::PreSharedKey(_)
+                        )
+                    })
+                {
+                    return Err(GroupError::ExternalCommitProposalNotAllowed.into());
+                }
+            }
+            _ => {}
+        }
+        let extensions: Vec<Extension> = out
+            .extensions
+            .clone()
+            .unwrap_or_else(|| self.context.extensions.clone());
+
+        // GCE: every member must support the new extensions (RFC 9420 §12.1.7).
+        if let Some(exts) = &out.extensions {
+            let req = required_capabilities(exts)?;
+            let removed: Vec<u32> = list
+                .iter()
+                .filter_map(|r| match &r.proposal {
+                    Proposal::Remove(rm) => Some(rm.removed),
+                    _ => None,
+                })
+                .collect();
+            for (i, leaf) in self.tree.members() {
+                if !removed.contains(&i.0) && !leaf_supports(leaf, req.as_ref(), exts) {
+                    return Err(GroupError::UnsupportedExtension.into());
+                }
+            }
+        }
+
+        // Updates (RFC 9420 §12.1.2).
+        for r in list {
+            if let Proposal::Update(u) = &r.proposal {
+                let Sender::Member(i) = r.sender else {
+                    return Err(GroupError::SenderNotAllowed.into());
+                };
+                let i = LeafIndex(i);
+                if Some(i) == committer {
+                    return Err(GroupError::CommitterUpdate.into());
+                }
+                if !touched.insert(i.0) {
+                    return Err(GroupError::DuplicateLeafChange.into());
+                }
+                let old = self.tree.leaf(i).ok_or(GroupError::UnknownSender)?;
+                if !matches!(u.leaf_node.leaf_node_source, LeafNodeSource::Update) {
+                    return Err(GroupError::InvalidLeafNode.into());
+                }
+                if old.encryption_key.as_slice() == u.leaf_node.encryption_key.as_slice() {
+                    return Err(GroupError::EncryptionKeyNotFresh.into());
+                }
+                validate_leaf(
+                    self,
+                    cs,
+                    &u.leaf_node,
+                    Some(i),
+                    &extensions,
+                    env.credentials,
+                )?;
+                staged.set_leaf(i, Some(u.leaf_node.clone()));
+                staged.blank_direct_path(i);
+                out.updated.push(i);
+            }
+        }
+        // Removes (RFC 9420 §12.1.3).
+        for r in list {
+            if let Proposal::Remove(rm) = &r.proposal {
+                let i = LeafIndex(rm.removed);
+                if Some(i) == committer {
+                    return Err(GroupError::CommitterRemoved.into());
+                }
+                if !touched.insert(i.0) {
+                    return Err(GroupError::DuplicateLeafChange.into());
+                }
+                let old = self
+                    .tree
+                    .leaf(i)
+                    .ok_or(GroupError::RemoveOfBlankLeaf)?
+                    .clone();
+                staged.remove_leaf(i);
+                out.removed.push((i, old));
+            }
+        }
+        if !out.removed.is_empty() {
+            staged.truncate();
+        }
+        // Adds (RFC 9420 §12.1.1), in order.
+        let mut added_keys: Vec<Vec<u8>> = Vec::new();
+        for r in list {
+            if let Proposal::Add(a) = &r.proposal {
+                validate_key_package(self, cs, &a.key_package, &extensions, env.credentials)?;
+                let sig = a.key_package.leaf_node.signature_key.as_slice();
+                if added_keys.iter().any(|k| k.as_slice() == sig) {
+                    return Err(GroupError::DuplicateAdd.into());
+                }
+                // An Add of a current member is invalid unless that member
+                // is removed by this commit.
+                let clash = staged.find_signature_key(sig).is_some();
+                if clash {
+                    return Err(GroupError::DuplicateAdd.into());
+                }
+                added_keys.push(sig.to_vec());
+                let i = staged.add_leaf(a.key_package.leaf_node.clone());
+                out.added.push((i, a.key_package.clone()));
+            }
+        }
+        // Custom proposals must be supported by every member who stays.
+        for r in list {
+            if let Proposal::Custom(c) = &r.proposal {
+                let t = c.proposal_type;
+                for (i, leaf) in self.tree.members() {
+                    let leaving = out.removed.iter().any(|(j, _)| *j == i);
+                    if !leaving && !leaf.capabilities.proposals.contains(&t) {
+                        return Err(GroupError::UnsupportedProposalType.into());
+                    }
+                }
+            }
+        }
+        // PSKs must be available (RFC 9420 §12.4.2).
+        for id in &out.psks {
+            if let Psk::External(psk_id) = &id.psk {
+                if env.psks.external_psk(psk_id.as_slice()).is_none() {
+                    return Err(GroupError::PskNotFound.into());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
