@@ -253,3 +253,58 @@ mod tests {
         }
     }
 }
+
+/// A byte reader for hand-written formats (snapshots): every read is
+/// bounds-checked and fails with [`CodecError::Truncated`].
+#[derive(Debug)]
+pub struct Reader<'a> {
+    input: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    /// Reads from `input`.
+    pub fn new(input: &'a [u8]) -> Self {
+        Self { input }
+    }
+    /// Takes `n` bytes.
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], CodecError> {
+        if self.input.len() < n {
+            return Err(CodecError::Truncated);
+        }
+        let (head, rest) = self.input.split_at(n);
+        self.input = rest;
+        Ok(head)
+    }
+    /// Reads a u8.
+    pub fn u8(&mut self) -> Result<u8, CodecError> {
+        Ok(self.take(1)?[0])
+    }
+    /// Reads a big-endian u32.
+    pub fn u32(&mut self) -> Result<u32, CodecError> {
+        let b = self.take(4)?;
+        Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// Reads a big-endian u64.
+    pub fn u64(&mut self) -> Result<u64, CodecError> {
+        let b = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        Ok(u64::from_be_bytes(a))
+    }
+    /// Reads an `opaque<V>`.
+    pub fn opaque(&mut self) -> Result<&'a [u8], CodecError> {
+        let (v, rest) = read_opaque(self.input)?;
+        self.input = rest;
+        Ok(v)
+    }
+    /// Decodes a `tls_codec` value.
+    pub fn value<T: DeserializeBytes>(&mut self) -> Result<T, CodecError> {
+        let (v, rest) = decode_prefix::<T>(self.input)?;
+        self.input = rest;
+        Ok(v)
+    }
+    /// True when all input is consumed.
+    pub fn is_empty(&self) -> bool {
+        self.input.is_empty()
+    }
+}

@@ -337,6 +337,82 @@ impl SecretTree {
     }
 }
 
+impl SecretTree {
+    /// An upper bound of the length of [`SecretTree::write_state`]'s output,
+    /// so that a zeroizing buffer can be sized once.
+    pub(crate) fn state_len_bound(&self) -> usize {
+        const S: usize = 2 + 64;
+        let skipped: usize = self.ratchets.values().map(|r| r.handshake.skipped.len() + r.application.skipped.len()).sum();
+        16 + self.nodes.len() * (4 + S) + self.ratchets.len() * (4 + 2 * (8 + S)) + skipped * (4 + 2 * S)
+    }
+
+    /// Appends the tree's state to a snapshot.
+    pub(crate) fn write_state(&self, out: &mut Vec<u8>) -> Result<(), Error> {
+        use crate::codec::write_opaque;
+        out.extend_from_slice(&self.n_leaves.to_be_bytes());
+        out.extend_from_slice(&self.config.max_forward_distance.to_be_bytes());
+        out.extend_from_slice(&self.config.out_of_order_tolerance.to_be_bytes());
+        out.extend_from_slice(&(self.nodes.len() as u32).to_be_bytes());
+        for (x, s) in &self.nodes {
+            out.extend_from_slice(&x.0.to_be_bytes());
+            write_opaque(s.as_bytes(), out)?;
+        }
+        out.extend_from_slice(&(self.ratchets.len() as u32).to_be_bytes());
+        for (l, r) in &self.ratchets {
+            out.extend_from_slice(&l.0.to_be_bytes());
+            for h in [&r.handshake, &r.application] {
+                out.extend_from_slice(&h.next_generation.to_be_bytes());
+                write_opaque(h.next_secret.as_bytes(), out)?;
+                out.extend_from_slice(&(h.skipped.len() as u32).to_be_bytes());
+                for (g, k) in &h.skipped {
+                    out.extend_from_slice(&g.to_be_bytes());
+                    write_opaque(k.key.as_bytes(), out)?;
+                    write_opaque(k.nonce.as_bytes(), out)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a state written by [`SecretTree::write_state`].
+    pub(crate) fn read_state(r: &mut crate::codec::Reader<'_>) -> Result<Self, Error> {
+        let n_leaves = r.u32()?;
+        let config = RatchetConfig { max_forward_distance: r.u32()?, out_of_order_tolerance: r.u32()? };
+        let width = tree_math::node_width(n_leaves);
+        let mut nodes = BTreeMap::new();
+        for _ in 0..r.u32()? {
+            let x = r.u32()?;
+            if x >= width {
+                return Err(crate::codec::CodecError::InvalidValue.into());
+            }
+            nodes.insert(NodeIndex(x), Secret::from_slice(r.opaque()?)?);
+        }
+        let mut ratchets = BTreeMap::new();
+        for _ in 0..r.u32()? {
+            let leaf = r.u32()?;
+            if leaf >= n_leaves {
+                return Err(crate::codec::CodecError::InvalidValue.into());
+            }
+            let read_ratchet = |r: &mut crate::codec::Reader<'_>| -> Result<HashRatchet, Error> {
+                let next_generation = r.u32()?;
+                let next_secret = Secret::from_slice(r.opaque()?)?;
+                let mut skipped = BTreeMap::new();
+                for _ in 0..r.u32()? {
+                    let generation = r.u32()?;
+                    let key = Secret::from_slice(r.opaque()?)?;
+                    let nonce = Secret::from_slice(r.opaque()?)?;
+                    skipped.insert(generation, RatchetKey { generation, key, nonce });
+                }
+                Ok(HashRatchet { next_secret, next_generation, skipped })
+            };
+            let handshake = read_ratchet(r)?;
+            let application = read_ratchet(r)?;
+            ratchets.insert(LeafIndex(leaf), LeafRatchets { handshake, application });
+        }
+        Ok(Self { n_leaves, nodes, ratchets, config })
+    }
+}
+
 /// sender_data_key and sender_data_nonce (RFC 9420 §6.3.2): derived from the
 /// first KDF.Nh bytes of the content ciphertext (or all of it if shorter).
 pub fn sender_data_key_nonce(

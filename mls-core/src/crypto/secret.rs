@@ -228,6 +228,12 @@ impl SecretVec {
         Self::from_slice(self.as_bytes())
     }
 
+    /// The underlying vector, for writers that reserved enough capacity:
+    /// a reallocation would leave an unzeroized copy behind.
+    pub fn vec_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
+
     /// Appends `parts`. Reserve capacity first: a reallocation would leave
     /// an unzeroized copy behind.
     pub fn extend_parts(&mut self, parts: &[&[u8]]) {

@@ -19,6 +19,7 @@ mod commit;
 mod error;
 mod join;
 mod proposals;
+mod snapshot;
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
