@@ -50,10 +50,7 @@ impl Signature for Ed25519 {
         private_key: &SignaturePrivateKey,
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        Ok(Self::key_pair(private_key)?
-            .sign(message)
-            .as_ref()
-            .to_vec())
+        Ok(Self::key_pair(private_key)?.sign(message).as_ref().to_vec())
     }
 
     fn verify(
@@ -85,10 +82,7 @@ impl Signature for Ed25519 {
     }
 
     fn public_key(&self, private_key: &SignaturePrivateKey) -> Result<Vec<u8>, CryptoError> {
-        Ok(Self::key_pair(private_key)?
-            .public_key()
-            .as_ref()
-            .to_vec())
+        Ok(Self::key_pair(private_key)?.public_key().as_ref().to_vec())
     }
 }
 

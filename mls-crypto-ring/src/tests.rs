@@ -67,7 +67,12 @@ fn rfc9420_17_1_every_served_suite_check_passes() {
     assert_eq!(p.name(), "ring");
     assert_eq!(
         p.supported_cipher_suites(),
-        &[CipherSuite(1), CipherSuite(2), CipherSuite(3), CipherSuite(7)]
+        &[
+            CipherSuite(1),
+            CipherSuite(2),
+            CipherSuite(3),
+            CipherSuite(7)
+        ]
     );
     for cs in p.supported_cipher_suites() {
         let s = suite(*cs).unwrap();
@@ -221,7 +226,11 @@ fn der_to_fixed(der: &[u8], n: usize) -> Vec<u8> {
         assert_eq!(der[i], 0x02);
         let len = der[i + 1] as usize;
         let int = &der[i + 2..i + 2 + len];
-        let int = if int.len() > n { &int[int.len() - n..] } else { int };
+        let int = if int.len() > n {
+            &int[int.len() - n..]
+        } else {
+            int
+        };
         out.extend(std::iter::repeat_n(0u8, n - int.len()));
         out.extend_from_slice(int);
         i += 2 + len;
@@ -316,8 +325,7 @@ fn rfc9420_5_1_3_encrypt_with_label_round_trip_every_suite() {
         .unwrap();
         assert_eq!(pt, b"path secret");
         assert!(
-            decrypt_with_label(s, &sk, b"Welcome", b"ctx", &ct.kem_output, &ct.ciphertext)
-                .is_err()
+            decrypt_with_label(s, &sk, b"Welcome", b"ctx", &ct.kem_output, &ct.ciphertext).is_err()
         );
         assert!(
             decrypt_with_label(
@@ -647,10 +655,17 @@ fn rfc5869_hkdf_matches_rustcrypto_backend() {
     let pairs: [(&dyn Kdf, &dyn Kdf); 3] = [
         (&HkdfSha256, &mls_crypto_rustcrypto::hash::HkdfSha256),
         (&HkdfSha384, &mls_crypto_rustcrypto::hash::HkdfSha384),
-        (&crate::hash::HkdfSha512, &mls_crypto_rustcrypto::hash::HkdfSha512),
+        (
+            &crate::hash::HkdfSha512,
+            &mls_crypto_rustcrypto::hash::HkdfSha512,
+        ),
     ];
     for (ring_kdf, rc_kdf) in pairs {
-        for (salt, ikm) in [(&b""[..], &b""[..]), (b"salt", b"ikm"), (&[0x5a; 200], b"k")] {
+        for (salt, ikm) in [
+            (&b""[..], &b""[..]),
+            (b"salt", b"ikm"),
+            (&[0x5a; 200], b"k"),
+        ] {
             let a = ring_kdf.extract(salt, ikm).unwrap();
             assert_eq!(a, rc_kdf.extract(salt, ikm).unwrap());
             for len in [0, 1, ring_kdf.nh(), 3 * ring_kdf.nh() + 5] {
@@ -726,7 +741,11 @@ fn rfc9180_7_1_4_borrowed_dh_rejects_invalid_public_keys_and_zero_output() {
     // Through HPKE: an all-zero X25519 enc is rejected on open.
     let s = suite(CipherSuite(1)).unwrap();
     let (sk, _) = s.hpke().derive_key_pair(b"k").unwrap();
-    assert!(s.hpke().open(&sk, &[0u8; 32], b"", b"", &[0u8; 17]).is_err());
+    assert!(
+        s.hpke()
+            .open(&sk, &[0u8; 32], b"", b"", &[0u8; 17])
+            .is_err()
+    );
 }
 
 #[test]
@@ -759,8 +778,14 @@ fn rng_failure_is_reported_not_masked() {
 #[test]
 fn key_generation_draws_from_the_core_rng() {
     for s in suites() {
-        let a = s.signature().generate_key_pair(&mut TestRng::new(42)).unwrap();
-        let b = s.signature().generate_key_pair(&mut TestRng::new(42)).unwrap();
+        let a = s
+            .signature()
+            .generate_key_pair(&mut TestRng::new(42))
+            .unwrap();
+        let b = s
+            .signature()
+            .generate_key_pair(&mut TestRng::new(42))
+            .unwrap();
         assert_eq!(a.0, b.0);
         assert_eq!(a.1, b.1);
         let a = s.hpke().generate_key_pair(&mut TestRng::new(42)).unwrap();
