@@ -49,6 +49,8 @@ pub fn backends() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
     let mut v: Vec<(&'static str, &'static dyn CryptoProvider)> = Vec::new();
     #[cfg(feature = "rustcrypto")]
     v.push(("rustcrypto", mls_crypto_rustcrypto::provider()));
+    #[cfg(feature = "ring")]
+    v.push(("ring", mls_crypto_ring::provider()));
 
     v
 }
