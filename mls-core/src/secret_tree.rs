@@ -342,8 +342,14 @@ impl SecretTree {
     /// so that a zeroizing buffer can be sized once.
     pub(crate) fn state_len_bound(&self) -> usize {
         const S: usize = 2 + 64;
-        let skipped: usize = self.ratchets.values().map(|r| r.handshake.skipped.len() + r.application.skipped.len()).sum();
-        16 + self.nodes.len() * (4 + S) + self.ratchets.len() * (4 + 2 * (8 + S)) + skipped * (4 + 2 * S)
+        let skipped: usize = self
+            .ratchets
+            .values()
+            .map(|r| r.handshake.skipped.len() + r.application.skipped.len())
+            .sum();
+        16 + self.nodes.len() * (4 + S)
+            + self.ratchets.len() * (4 + 2 * (8 + S))
+            + skipped * (4 + 2 * S)
     }
 
     /// Appends the tree's state to a snapshot.
@@ -377,7 +383,10 @@ impl SecretTree {
     /// Reads a state written by [`SecretTree::write_state`].
     pub(crate) fn read_state(r: &mut crate::codec::Reader<'_>) -> Result<Self, Error> {
         let n_leaves = r.u32()?;
-        let config = RatchetConfig { max_forward_distance: r.u32()?, out_of_order_tolerance: r.u32()? };
+        let config = RatchetConfig {
+            max_forward_distance: r.u32()?,
+            out_of_order_tolerance: r.u32()?,
+        };
         let width = tree_math::node_width(n_leaves);
         let mut nodes = BTreeMap::new();
         for _ in 0..r.u32()? {
@@ -401,15 +410,37 @@ impl SecretTree {
                     let generation = r.u32()?;
                     let key = Secret::from_slice(r.opaque()?)?;
                     let nonce = Secret::from_slice(r.opaque()?)?;
-                    skipped.insert(generation, RatchetKey { generation, key, nonce });
+                    skipped.insert(
+                        generation,
+                        RatchetKey {
+                            generation,
+                            key,
+                            nonce,
+                        },
+                    );
                 }
-                Ok(HashRatchet { next_secret, next_generation, skipped })
+                Ok(HashRatchet {
+                    next_secret,
+                    next_generation,
+                    skipped,
+                })
             };
             let handshake = read_ratchet(r)?;
             let application = read_ratchet(r)?;
-            ratchets.insert(LeafIndex(leaf), LeafRatchets { handshake, application });
+            ratchets.insert(
+                LeafIndex(leaf),
+                LeafRatchets {
+                    handshake,
+                    application,
+                },
+            );
         }
-        Ok(Self { n_leaves, nodes, ratchets, config })
+        Ok(Self {
+            n_leaves,
+            nodes,
+            ratchets,
+            config,
+        })
     }
 }
 

@@ -12,7 +12,8 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage: cargo xtask <task>\n\
          tasks:\n  vectors [--backend NAME|all] [--file NAME[,NAME..]]   run the official RFC 9420 vectors\n  \
-         test                                                  fmt, clippy and every test, vectors required"
+         test                                                  fmt, clippy and every test, vectors required\n  \
+         matrix                                                backend x cipher-suite table"
     );
     ExitCode::from(2)
 }
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("vectors") => vectors(&args[1..]),
         Some("test") => test(),
+        Some("matrix") => matrix(),
         _ => usage(),
     }
 }
@@ -127,4 +129,40 @@ fn test() -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Prints the backend × suite table: `native`, `composed (<part> from <lib>)` or `-`.
+fn matrix() -> ExitCode {
+    use mls_core::crypto::CipherSuite;
+    let suites = CipherSuite::RFC9420;
+    let mut header = String::from("| backend |");
+    let mut rule = String::from("|---|");
+    for s in suites {
+        header.push_str(&format!(" {:#06x} |", s.0));
+        rule.push_str("---|");
+    }
+    println!("{header}");
+    println!("{rule}");
+    for (name, provider) in mls_vectors::backends() {
+        let mut row = format!("| {name} |");
+        for s in suites {
+            let cell = if !provider.supported_cipher_suites().contains(&s) {
+                "-".to_string()
+            } else {
+                let parts = provider.borrowed_parts(s);
+                if parts.is_empty() {
+                    "native".to_string()
+                } else {
+                    let list: Vec<String> = parts
+                        .iter()
+                        .map(|b| format!("{} from {}", b.part, b.from))
+                        .collect();
+                    format!("composed ({})", list.join("; "))
+                }
+            };
+            row.push_str(&format!(" {cell} |"));
+        }
+        println!("{row}");
+    }
+    ExitCode::SUCCESS
 }

@@ -149,7 +149,11 @@ impl Group {
             let reference = r.opaque()?.to_vec();
             let proposal: Proposal = r.value()?;
             let sender: Sender = r.value()?;
-            proposals.push(CachedProposal { reference, proposal, sender });
+            proposals.push(CachedProposal {
+                reference,
+                proposal,
+                sender,
+            });
         }
         let mut resumption_psks = VecDeque::new();
         for _ in 0..r.u32()? {
@@ -157,7 +161,10 @@ impl Group {
             resumption_psks.push_back((e, Secret::from_slice(r.opaque()?)?));
         }
         let config = GroupConfig {
-            ratchet: RatchetConfig { max_forward_distance: r.u32()?, out_of_order_tolerance: r.u32()? },
+            ratchet: RatchetConfig {
+                max_forward_distance: r.u32()?,
+                out_of_order_tolerance: r.u32()?,
+            },
             max_resumption_psks: r.u32()? as usize,
             encrypt_handshake: r.u8()? != 0,
             ratchet_tree_in_welcome: r.u8()? != 0,
@@ -175,7 +182,11 @@ impl Group {
             tree,
             interim_transcript_hash,
             confirmation_tag,
-            private: TreeKemPrivate { own_leaf, leaf_key, path_keys },
+            private: TreeKemPrivate {
+                own_leaf,
+                leaf_key,
+                path_keys,
+            },
             signer,
             secrets,
             secret_tree,

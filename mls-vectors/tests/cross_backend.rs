@@ -1,0 +1,171 @@
+//! Cross-checks between backends (and between native and generic HPKE) on
+//! random inputs: every suite served by two or more backends must agree on
+//! hashes, KDF and MAC outputs, AEAD ciphertexts and DeriveKeyPair, and
+//! each must open, verify and reject what the others produce.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mls_core::crypto::labeled::{decrypt_with_label, encrypt_with_label};
+use mls_core::crypto::{CipherSuite, CipherSuiteProvider, Hpke, SignaturePrivateKey};
+use mls_vectors::{TestRng, backends};
+use proptest::prelude::*;
+
+/// (suite, [(backend, provider)]) for suites served by at least two backends.
+fn shared_suites() -> Vec<(
+    CipherSuite,
+    Vec<(&'static str, &'static dyn CipherSuiteProvider)>,
+)> {
+    let mut out = Vec::new();
+    for suite in CipherSuite::RFC9420 {
+        let servers: Vec<_> = backends()
+            .into_iter()
+            .filter_map(|(n, p)| p.cipher_suite(suite).map(|cs| (n, cs)))
+            .collect();
+        if servers.len() >= 2 {
+            out.push((suite, servers));
+        }
+    }
+    out
+}
+
+#[test]
+fn cross_backend_suites_exist() {
+    // With the default features at least two backends share suite 1.
+    assert!(
+        shared_suites().iter().any(|(s, _)| *s == CipherSuite(1)),
+        "no suite shared by two backends"
+    );
+}
+
+fn flip(v: &mut [u8], i: usize) {
+    if !v.is_empty() {
+        let n = v.len();
+        v[i % n] ^= 0x01;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// RFC 9420 §5.1: hash, KDF (extract/expand), MAC agree across backends.
+    #[test]
+    fn rfc9420_5_1_hash_kdf_mac_agree(data in proptest::collection::vec(any::<u8>(), 0..200), salt in proptest::collection::vec(any::<u8>(), 0..64)) {
+        for (suite, servers) in shared_suites() {
+            let (n0, a) = servers[0];
+            let prk = a.kdf().extract(&salt, &data).unwrap();
+            let mut out_a = vec![0u8; 77];
+            a.kdf().expand(prk.as_bytes(), &data, &mut out_a).unwrap();
+            for (n, b) in &servers[1..] {
+                prop_assert_eq!(a.hash().hash(&data), b.hash().hash(&data), "{:?} hash {} vs {}", suite, n0, n);
+                let prk_b = b.kdf().extract(&salt, &data).unwrap();
+                prop_assert!(prk == prk_b, "{:?} extract {} vs {}", suite, n0, n);
+                let mut out_b = vec![0u8; 77];
+                b.kdf().expand(prk.as_bytes(), &data, &mut out_b).unwrap();
+                prop_assert_eq!(&out_a, &out_b, "{:?} expand {} vs {}", suite, n0, n);
+                prop_assert_eq!(a.kdf().mac(prk.as_bytes(), &data).unwrap(), b.kdf().mac(prk.as_bytes(), &data).unwrap());
+            }
+        }
+    }
+
+    /// RFC 9420 §5.1: AEAD outputs are identical; each opens the others' and
+    /// rejects a flipped bit.
+    #[test]
+    fn rfc9420_5_1_aead_agree(pt in proptest::collection::vec(any::<u8>(), 0..300), aad in proptest::collection::vec(any::<u8>(), 0..40), seed in any::<u64>(), bit in any::<usize>()) {
+        for (suite, servers) in shared_suites() {
+            let info = suite.info().unwrap();
+            let mut key = vec![0u8; info.nk];
+            let mut nonce = vec![0u8; info.nn];
+            let mut rng = TestRng::new(seed);
+            mls_core::crypto::Rng::fill(&mut rng, &mut key).unwrap();
+            mls_core::crypto::Rng::fill(&mut rng, &mut nonce).unwrap();
+            let (_, a) = servers[0];
+            let ct = a.aead().seal(&key, &nonce, &aad, &pt).unwrap();
+            for (n, b) in &servers {
+                prop_assert_eq!(&b.aead().seal(&key, &nonce, &aad, &pt).unwrap(), &ct, "{:?} {}", suite, n);
+                prop_assert_eq!(&b.aead().open(&key, &nonce, &aad, &ct).unwrap(), &pt);
+                let mut bad = ct.clone();
+                flip(&mut bad, bit);
+                prop_assert!(b.aead().open(&key, &nonce, &aad, &bad).is_err(), "{:?} {} accepted a tampered ciphertext", suite, n);
+            }
+        }
+    }
+
+    /// RFC 9180 §7.1.3: DeriveKeyPair gives the same key pair everywhere;
+    /// RFC 9420 §5.1.3: what one backend seals every other opens, and a
+    /// tampered ciphertext is rejected by all; exports agree.
+    #[test]
+    fn rfc9420_5_1_3_hpke_cross_open(ikm in proptest::collection::vec(any::<u8>(), 32..64), pt in proptest::collection::vec(any::<u8>(), 0..100), seed in any::<u64>(), bit in any::<usize>()) {
+        for (suite, servers) in shared_suites() {
+            let (sk, pk) = servers[0].1.hpke().derive_key_pair(&ikm).unwrap();
+            for (n, b) in &servers {
+                let (sk_b, pk_b) = b.hpke().derive_key_pair(&ikm).unwrap();
+                prop_assert!(sk == sk_b && pk == pk_b, "{:?} {}: DeriveKeyPair differs", suite, n);
+            }
+            for (ns, sealer) in &servers {
+                let mut rng = TestRng::new(seed);
+                let ct = encrypt_with_label(*sealer, &pk, b"Cross", b"ctx", &pt, &mut rng).unwrap();
+                let (enc, exported) = sealer.hpke().setup_sender_and_export(&pk, b"info", b"exp", 32, &mut rng).unwrap();
+                for (no, opener) in &servers {
+                    let got = decrypt_with_label(*opener, &sk, b"Cross", b"ctx", &ct.kem_output, &ct.ciphertext);
+                    prop_assert_eq!(got.as_deref().ok(), Some(pt.as_slice()), "{:?}: {} sealed, {} failed to open", suite, ns, no);
+                    let mut bad = ct.ciphertext.clone();
+                    flip(&mut bad, bit);
+                    prop_assert!(decrypt_with_label(*opener, &sk, b"Cross", b"ctx", &ct.kem_output, &bad).is_err());
+                    let rx = opener.hpke().setup_receiver_and_export(&sk, &enc, b"info", b"exp", 32).unwrap();
+                    prop_assert!(rx == exported, "{:?}: export {} vs {}", suite, ns, no);
+                }
+            }
+        }
+    }
+
+    /// RFC 9420 §5.1.2: what one backend signs every other verifies; a
+    /// signature over other content is rejected by all.
+    #[test]
+    fn rfc9420_5_1_2_signatures_cross_verify(msg in proptest::collection::vec(any::<u8>(), 0..200), seed in any::<u64>()) {
+        for (suite, servers) in shared_suites() {
+            for (ns, signer) in &servers {
+                let mut rng = TestRng::new(seed);
+                let (sk, pk): (SignaturePrivateKey, Vec<u8>) = signer.signature().generate_key_pair(&mut rng).unwrap();
+                let sig = signer.signature().sign(&sk, &msg).unwrap();
+                for (nv, verifier) in &servers {
+                    prop_assert!(verifier.signature().public_key(&sk).unwrap() == pk, "{:?}: public key {} vs {}", suite, ns, nv);
+                    prop_assert!(verifier.signature().verify(&pk, &msg, &sig).is_ok(), "{:?}: {} signed, {} rejected", suite, ns, nv);
+                    let mut other = msg.clone();
+                    other.push(1);
+                    prop_assert!(verifier.signature().verify(&pk, &other, &sig).is_err());
+                }
+            }
+        }
+    }
+}
+
+/// Native HPKE implementations (the `hpke` crate in the RustCrypto backend)
+/// against the core's generic RFC 9180 HPKE, both directions.
+#[cfg(feature = "rustcrypto")]
+#[test]
+fn rfc9180_native_hpke_matches_generic() {
+    for suite in CipherSuite::RFC9420 {
+        let (Some(native), Some(generic)) = (
+            mls_crypto_rustcrypto::suite(suite),
+            mls_crypto_rustcrypto::generic::hpke(suite),
+        ) else {
+            continue;
+        };
+        let native: &dyn Hpke = native.hpke();
+        let generic: &dyn Hpke = generic;
+        for seed in 0..4u64 {
+            let ikm = [seed as u8; 48];
+            let (sk, pk) = native.derive_key_pair(&ikm).unwrap();
+            let (sk2, pk2) = generic.derive_key_pair(&ikm).unwrap();
+            assert!(sk == sk2 && pk == pk2, "{suite:?}");
+            let mut rng = TestRng::new(seed);
+            for (a, b) in [(native, generic), (generic, native)] {
+                let ct = a.seal(&pk, b"info", b"aad", b"payload", &mut rng).unwrap();
+                assert_eq!(
+                    b.open(&sk, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
+                        .unwrap(),
+                    b"payload"
+                );
+            }
+        }
+    }
+}
