@@ -9,11 +9,11 @@ use mls_core::crypto::{CipherSuite, CipherSuiteProvider, Hpke, SignaturePrivateK
 use mls_vectors::{TestRng, backends};
 use proptest::prelude::*;
 
-/// (suite, [(backend, provider)]) for suites served by at least two backends.
-fn shared_suites() -> Vec<(
-    CipherSuite,
-    Vec<(&'static str, &'static dyn CipherSuiteProvider)>,
-)> {
+/// The backends serving one suite.
+type Servers = Vec<(&'static str, &'static dyn CipherSuiteProvider)>;
+
+/// (suite, servers) for suites served by at least two backends.
+fn shared_suites() -> Vec<(CipherSuite, Servers)> {
     let mut out = Vec::new();
     for suite in CipherSuite::RFC9420 {
         let servers: Vec<_> = backends()
