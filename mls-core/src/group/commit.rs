@@ -417,7 +417,8 @@ impl Group {
         let mut por: Vec<ProposalOrRef> = Vec::new();
         let mut resolved: Vec<Resolved> = Vec::new();
         if options.include_pending {
-            for c in &self.proposals {
+            // Our own Updates are superseded by the path (RFC 9420 §12.2).
+            for c in self.proposals.iter().filter(|c| !(c.sender == sender && matches!(c.proposal, Proposal::Update(_)))) {
                 por.push(ProposalOrRef::Reference(vl(&c.reference)));
                 resolved.push(Resolved {
                     proposal: c.proposal.clone(),
@@ -669,6 +670,15 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
     if let Some(p) = staged.private {
         group.private.apply(p);
     }
+    // A committed Update of ours (RFC 9420 §12.1.2): switch to its key.
+    let own_pk = group.tree.leaf(group.private.own_leaf).map(|l| l.encryption_key.as_slice().to_vec());
+    if let Some(pk) = own_pk {
+        if let Some(pos) = group.pending_updates.iter().position(|(p, _)| *p == pk) {
+            let (_, sk) = group.pending_updates.swap_remove(pos);
+            group.private.leaf_key = sk;
+        }
+    }
+    group.pending_updates.clear();
     // Forget keys of nodes that are blank or gone in the new tree.
     let tree = &group.tree;
     group.private.path_keys.retain(|x, _| !tree.is_blank(*x));

@@ -115,6 +115,7 @@ impl Group {
             resumption_psks: VecDeque::new(),
             config,
             pending: None,
+            pending_updates: Vec::new(),
             active: true,
         })
     }
@@ -322,6 +323,7 @@ impl Group {
             resumption_psks: VecDeque::new(),
             config,
             pending: None,
+            pending_updates: Vec::new(),
             active: true,
         })
     }

@@ -19,6 +19,7 @@ mod commit;
 mod error;
 mod join;
 mod proposals;
+mod propose;
 mod snapshot;
 
 use alloc::collections::VecDeque;
@@ -158,6 +159,8 @@ pub struct Group {
     pub(crate) config: GroupConfig,
     pub(crate) pending: Option<alloc::boxed::Box<StagedCommit>>,
     pub(crate) active: bool,
+    /// Leaf keys of our Update proposals of this epoch (public, private).
+    pub(crate) pending_updates: Vec<(Vec<u8>, crate::crypto::HpkePrivateKey)>,
 }
 
 impl core::fmt::Debug for Group {

@@ -194,6 +194,7 @@ impl Group {
             resumption_psks,
             config,
             pending: None,
+            pending_updates: Vec::new(),
             active,
         })
     }

@@ -1,0 +1,119 @@
+//! Proposals sent by this member (RFC 9420 §12.1), framed as PublicMessage
+//! and cached locally so a later commit can reference them.
+
+use alloc::vec::Vec;
+
+use tls_codec::VLBytes;
+
+use super::{CachedProposal, Group, suite};
+use crate::codec::Encode;
+use crate::crypto::labeled::{proposal_ref, sign_with_label};
+use crate::crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Rng};
+use crate::error::{Error, UsageError};
+use crate::messages::framing::{authenticated_content_tbm, framed_content_tbs};
+use crate::messages::{
+    Add, AuthenticatedContent, Content, FramedContent, FramedContentAuthData, KeyPackage,
+    LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, Psk,
+    PublicMessage, Remove, Sender, Update, WireFormat,
+};
+use crate::tree::TreeRead;
+use crate::tree_math::LeafIndex;
+
+impl Group {
+    /// Signs `content` as this member and frames it as a PublicMessage with
+    /// the membership tag (RFC 9420 §6.1, §6.2). Returns the message and
+    /// the AuthenticatedContent.
+    pub(crate) fn frame_public(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        content: Content,
+        authenticated_data: Vec<u8>,
+    ) -> Result<(MlsMessage, AuthenticatedContent), Error> {
+        let content = FramedContent {
+            group_id: self.context.group_id.clone(),
+            epoch: self.context.epoch,
+            sender: Sender::Member(self.private.own_leaf.0),
+            authenticated_data: VLBytes::new(authenticated_data),
+            content,
+        };
+        let tbs = framed_content_tbs(WireFormat::PUBLIC_MESSAGE, &content, Some(&self.context))?;
+        let signature = sign_with_label(cs, &self.signer, b"FramedContentTBS", &tbs)?;
+        let auth = FramedContentAuthData { signature: VLBytes::new(signature), confirmation_tag: None };
+        let tbm = authenticated_content_tbm(&tbs, &auth)?;
+        let tag = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
+        let ac = AuthenticatedContent { wire_format: WireFormat::PUBLIC_MESSAGE, content: content.clone(), auth: auth.clone() };
+        let msg = MlsMessage {
+            body: MlsMessageBody::PublicMessage(PublicMessage {
+                content,
+                auth,
+                membership_tag: Some(VLBytes::new(tag.to_vec())),
+            }),
+        };
+        Ok((msg, ac))
+    }
+
+    /// Sends a proposal: frames it, caches it for our own next commit, and
+    /// returns the message for the group.
+    pub fn propose(&mut self, provider: &dyn CryptoProvider, proposal: Proposal) -> Result<MlsMessage, Error> {
+        if !self.active {
+            return Err(UsageError::GroupInactive.into());
+        }
+        if self.pending.is_some() {
+            return Err(UsageError::CommitPending.into());
+        }
+        let cs = suite(provider, self.context.cipher_suite)?;
+        let (msg, ac) = self.frame_public(cs, Content::Proposal(proposal.clone()), Vec::new())?;
+        let reference = proposal_ref(cs, &ac.encode()?)?;
+        self.proposals.push(CachedProposal {
+            reference: reference.to_vec(),
+            proposal,
+            sender: Sender::Member(self.private.own_leaf.0),
+        });
+        Ok(msg)
+    }
+
+    /// Proposes adding the owner of `key_package` (RFC 9420 §12.1.1).
+    pub fn propose_add(&mut self, provider: &dyn CryptoProvider, key_package: KeyPackage) -> Result<MlsMessage, Error> {
+        self.propose(provider, Proposal::Add(Add { key_package }))
+    }
+
+    /// Proposes removing member `leaf` (RFC 9420 §12.1.3).
+    pub fn propose_remove(&mut self, provider: &dyn CryptoProvider, leaf: LeafIndex) -> Result<MlsMessage, Error> {
+        if self.tree.leaf(leaf).is_none() {
+            return Err(UsageError::NoSuchMember.into());
+        }
+        self.propose(provider, Proposal::Remove(Remove { removed: leaf.0 }))
+    }
+
+    /// Proposes a PreSharedKey with an external PSK ID (RFC 9420 §12.1.4);
+    /// the nonce is fresh.
+    pub fn propose_external_psk(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        psk_id: Vec<u8>,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, Error> {
+        let cs = suite(provider, self.context.cipher_suite)?;
+        let mut nonce = alloc::vec![0u8; cs.kdf().nh()];
+        rng.fill(&mut nonce)?;
+        let psk = PreSharedKeyId { psk: Psk::External(VLBytes::new(psk_id)), psk_nonce: VLBytes::new(nonce) };
+        self.propose(provider, Proposal::PreSharedKey(PreSharedKey { psk }))
+    }
+
+    /// Proposes replacing our leaf with a fresh encryption key (RFC 9420
+    /// §12.1.2). The new private key is kept until a commit applies the
+    /// update or the epoch ends.
+    pub fn propose_update(&mut self, provider: &dyn CryptoProvider, rng: &mut dyn Rng) -> Result<MlsMessage, Error> {
+        let cs = suite(provider, self.context.cipher_suite)?;
+        let me = self.private.own_leaf;
+        let mut leaf = self.tree.leaf(me).ok_or(UsageError::NoSuchMember)?.clone();
+        let (sk, pk): (HpkePrivateKey, Vec<u8>) = cs.hpke().generate_key_pair(rng)?;
+        leaf.encryption_key = VLBytes::new(pk.clone());
+        leaf.leaf_node_source = LeafNodeSource::Update;
+        let tbs = leaf.tbs(Some((self.context.group_id.as_slice(), me.0)))?;
+        leaf.signature = VLBytes::new(sign_with_label(cs, &self.signer, b"LeafNodeTBS", &tbs)?);
+        let msg = self.propose(provider, Proposal::Update(Update { leaf_node: leaf }))?;
+        self.pending_updates.push((pk, sk));
+        Ok(msg)
+    }
+}
