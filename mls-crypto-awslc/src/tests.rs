@@ -7,7 +7,7 @@ use mls_core::crypto::labeled::{
     decrypt_with_label, encrypt_with_label, sign_with_label, verify_with_label,
 };
 use mls_core::crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, Dh, HpkePrivateKey, Kdf, Rng,
+    Aead as _, CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, Dh, HpkePrivateKey, Kdf, Rng,
     SignaturePrivateKey, Suite,
 };
 
