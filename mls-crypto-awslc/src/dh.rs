@@ -77,7 +77,11 @@ fn public_key_bytes(sk: &agreement::PrivateKey) -> Result<Vec<u8>, CryptoError> 
 /// DH(sk, pk): aws-lc validates the peer key (on-curve point, X25519
 /// small-order rejection); the all-zero output is rejected here as well
 /// (RFC 9180 §7.1.4).
-fn agree(sk: &agreement::PrivateKey, alg: &'static agreement::Algorithm, public: &[u8]) -> Result<SecretVec, CryptoError> {
+fn agree(
+    sk: &agreement::PrivateKey,
+    alg: &'static agreement::Algorithm,
+    public: &[u8],
+) -> Result<SecretVec, CryptoError> {
     let peer = UnparsedPublicKey::new(alg, public);
     let shared = agreement::agree(sk, peer, CryptoError::InvalidKey, |z| {
         Ok(SecretVec::from_slice(z))

@@ -7,8 +7,8 @@ use mls_core::crypto::labeled::{
     decrypt_with_label, encrypt_with_label, sign_with_label, verify_with_label,
 };
 use mls_core::crypto::{
-    Aead as _, CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, Dh, HpkePrivateKey, Kdf, Rng,
-    SignaturePrivateKey, Suite,
+    Aead as _, CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, Dh, HpkePrivateKey,
+    Kdf, Rng, SignaturePrivateKey, Suite,
 };
 
 use super::*;
@@ -147,8 +147,14 @@ fn rfc9420_5_1_2_sign_verify_round_trip_and_tamper_rejected() {
 #[test]
 fn rfc9420_5_1_2_key_generation_is_deterministic_in_the_passed_rng() {
     for s in suites() {
-        let a = s.signature().generate_key_pair(&mut TestRng::new(9)).unwrap();
-        let b = s.signature().generate_key_pair(&mut TestRng::new(9)).unwrap();
+        let a = s
+            .signature()
+            .generate_key_pair(&mut TestRng::new(9))
+            .unwrap();
+        let b = s
+            .signature()
+            .generate_key_pair(&mut TestRng::new(9))
+            .unwrap();
         assert_eq!(a.0, b.0);
         assert_eq!(a.1, b.1);
         let c = s.hpke().generate_key_pair(&mut TestRng::new(9)).unwrap();
@@ -297,8 +303,7 @@ fn rfc9420_5_1_3_encrypt_with_label_round_trip_every_suite() {
         .unwrap();
         assert_eq!(pt, b"path secret");
         assert!(
-            decrypt_with_label(s, &sk, b"Welcome", b"ctx", &ct.kem_output, &ct.ciphertext)
-                .is_err()
+            decrypt_with_label(s, &sk, b"Welcome", b"ctx", &ct.kem_output, &ct.ciphertext).is_err()
         );
         assert!(
             decrypt_with_label(
@@ -583,7 +588,9 @@ fn rfc8439_2_8_2_chacha20_poly1305_known_answer() {
         h("1ae10b594f09e26a7e902ecbd0600691")
     );
     assert_eq!(
-        aead::ChaCha20Poly1305.open(&key, &nonce, &aad, &ct).unwrap(),
+        aead::ChaCha20Poly1305
+            .open(&key, &nonce, &aad, &ct)
+            .unwrap(),
         pt
     );
 }
@@ -816,7 +823,10 @@ fn system_rng_fills_and_serves_the_provider() {
     assert_ne!(a, b);
     let s = suite(CipherSuite(1)).unwrap();
     let (sk, pk) = s.hpke().generate_key_pair(&mut SystemRng).unwrap();
-    let ct = s.hpke().seal(&pk, b"i", b"a", b"p", &mut SystemRng).unwrap();
+    let ct = s
+        .hpke()
+        .seal(&pk, b"i", b"a", b"p", &mut SystemRng)
+        .unwrap();
     assert_eq!(
         s.hpke()
             .open(&sk, &ct.kem_output, b"i", b"a", &ct.ciphertext)
