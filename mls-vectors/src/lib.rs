@@ -51,6 +51,8 @@ pub fn backends() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
     v.push(("rustcrypto", mls_crypto_rustcrypto::provider()));
     #[cfg(feature = "ring")]
     v.push(("ring", mls_crypto_ring::provider()));
+    #[cfg(feature = "awslc")]
+    v.push(("awslc", mls_crypto_awslc::provider()));
 
     v
 }
