@@ -84,4 +84,6 @@ vector_tests! {
     rfc9420_7_6_treekem => "treekem.json",
     rfc9420_8_2_transcript_hashes => "transcript-hashes.json",
     rfc9420_6_messages_roundtrip => "messages.json",
+    rfc9420_6_message_protection => "message-protection.json",
+    rfc9420_12_4_3_welcome => "welcome.json",
 }

@@ -9,6 +9,7 @@ use crate::Verdict;
 mod crypto_basics;
 mod deserialization;
 mod key_schedule;
+mod message_protection;
 mod messages;
 mod psk_secret;
 mod secret_tree;
@@ -17,6 +18,7 @@ mod tree_math;
 mod tree_operations;
 mod tree_validation;
 mod treekem;
+mod welcome;
 
 /// A checker for one entry of a vector file.
 pub type Checker = fn(&dyn CryptoProvider, &Value) -> Verdict;
@@ -35,6 +37,8 @@ pub fn checker(file: &str) -> Option<Checker> {
         "treekem.json" => treekem::check,
         "messages.json" => messages::check,
         "transcript-hashes.json" => transcript_hashes::check,
+        "message-protection.json" => message_protection::check,
+        "welcome.json" => welcome::check,
         _ => return None,
     })
 }
