@@ -149,13 +149,16 @@ fn tbs_context<'a>(
 /// sender's proposal type is allowed, and that a new member's proposal is an
 /// Add, is checked here too; the group checks the rest.
 fn check_sender_content(content: &FramedContent) -> Result<(), Error> {
-    let ok = match (&content.sender, &content.content) {
-        (Sender::Member(_), _) => true,
-        (Sender::External(_), Content::Proposal(_)) => true,
-        (Sender::NewMemberProposal, Content::Proposal(Proposal::Add(_))) => true,
-        (Sender::NewMemberCommit, Content::Commit(_)) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (&content.sender, &content.content),
+        (Sender::Member(_), _)
+            | (Sender::External(_), Content::Proposal(_))
+            | (
+                Sender::NewMemberProposal,
+                Content::Proposal(Proposal::Add(_))
+            )
+            | (Sender::NewMemberCommit, Content::Commit(_))
+    );
     if ok {
         Ok(())
     } else {
@@ -423,9 +426,12 @@ pub fn protect_private(
         content_type,
     }
     .encode()?;
-    let encrypted_sender_data =
-        cs.aead()
-            .seal(sd_key.as_bytes(), sd_nonce.as_bytes(), &sd_aad, &sender_data)?;
+    let encrypted_sender_data = cs.aead().seal(
+        sd_key.as_bytes(),
+        sd_nonce.as_bytes(),
+        &sd_aad,
+        &sender_data,
+    )?;
 
     Ok(ProtectedPrivate {
         message: PrivateMessage {
@@ -664,7 +670,9 @@ mod tests {
         let g = guarded_nonce(&n, &[1, 2, 3, 4]).unwrap();
         assert_eq!(
             g.as_bytes(),
-            &[0xFE, 0xFD, 0xFC, 0xFB, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+            &[
+                0xFE, 0xFD, 0xFC, 0xFB, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
+            ]
         );
     }
 }

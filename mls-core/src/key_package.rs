@@ -147,7 +147,10 @@ fn check_capabilities(
     if !caps.cipher_suites.contains(&suite) {
         return Err(KeyPackageError::CipherSuiteNotInCapabilities);
     }
-    if !caps.credentials.contains(&leaf.credential.credential_type()) {
+    if !caps
+        .credentials
+        .contains(&leaf.credential.credential_type())
+    {
         return Err(KeyPackageError::CredentialTypeNotInCapabilities);
     }
     for e in leaf.extensions.iter().chain(kp_extensions) {

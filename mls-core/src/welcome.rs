@@ -26,8 +26,7 @@ use crate::key_package::key_package_reference;
 use crate::key_schedule::{JoinerOutput, from_joiner_secret, welcome_key_nonce};
 use crate::messages::commit::HpkeCiphertext;
 use crate::messages::{
-    EncryptedGroupSecrets, GroupInfo, GroupSecrets, KeyPackage, PathSecret, PreSharedKeyId,
-    Welcome,
+    EncryptedGroupSecrets, GroupInfo, GroupSecrets, KeyPackage, PathSecret, PreSharedKeyId, Welcome,
 };
 
 const GROUP_INFO_TBS: &[u8] = b"GroupInfoTBS";
@@ -130,9 +129,7 @@ pub fn encrypt_group_info(
 ) -> Result<Vec<u8>, Error> {
     let (key, nonce) = welcome_key_nonce(cs, welcome_secret)?;
     let pt = group_info.encode()?;
-    Ok(cs
-        .aead()
-        .seal(key.as_bytes(), nonce.as_bytes(), b"", &pt)?)
+    Ok(cs.aead().seal(key.as_bytes(), nonce.as_bytes(), b"", &pt)?)
 }
 
 /// Decrypts the Welcome's GroupInfo with the welcome secret (RFC 9420
@@ -191,8 +188,7 @@ pub fn decrypt_group_secrets(
     key_package: &KeyPackage,
     init_priv: &HpkePrivateKey,
 ) -> Result<JoinerSecrets, Error> {
-    if welcome.cipher_suite != cs.cipher_suite() || key_package.cipher_suite != cs.cipher_suite()
-    {
+    if welcome.cipher_suite != cs.cipher_suite() || key_package.cipher_suite != cs.cipher_suite() {
         return Err(WelcomeError::CipherSuiteMismatch.into());
     }
     let kp_ref = key_package_reference(cs, key_package)?;
@@ -246,9 +242,15 @@ pub fn check_confirmation_tag(
     let out = from_joiner_secret(cs, joiner_secret, psk_secret, &ctx)?;
     let want = cs.kdf().mac(
         out.epoch.confirmation_key.as_bytes(),
-        group_info.group_context.confirmed_transcript_hash.as_slice(),
+        group_info
+            .group_context
+            .confirmed_transcript_hash
+            .as_slice(),
     )?;
-    if bool::from(want.as_slice().ct_eq(group_info.confirmation_tag.as_slice())) {
+    if bool::from(
+        want.as_slice()
+            .ct_eq(group_info.confirmation_tag.as_slice()),
+    ) {
         Ok(out)
     } else {
         Err(WelcomeError::ConfirmationTagMismatch.into())

@@ -317,7 +317,12 @@ fn rfc9420_6_2_external_sender_has_no_membership_tag() {
 
 // ---------------------------------------------------------------- §6.3
 
-fn private_ac(cs: &dyn CipherSuiteProvider, g: &Group, sender: u32, content: Content) -> mls_core::messages::AuthenticatedContent {
+fn private_ac(
+    cs: &dyn CipherSuiteProvider,
+    g: &Group,
+    sender: u32,
+    content: Content,
+) -> mls_core::messages::AuthenticatedContent {
     let is_commit = matches!(content, Content::Commit(_));
     let mut ac = sign_content(
         cs,
@@ -345,8 +350,15 @@ fn rfc9420_6_3_private_message_roundtrip() {
             .enumerate()
         {
             let ac = private_ac(cs, &g, 2, content);
-            let out = protect_private(cs, &ac, &sender_tree, &g.sender_data_secret, i * 5, &mut rng)
-                .unwrap();
+            let out = protect_private(
+                cs,
+                &ac,
+                &sender_tree,
+                &g.sender_data_secret,
+                i * 5,
+                &mut rng,
+            )
+            .unwrap();
             sender_tree.apply(out.update);
             let bytes = out.message.encode().unwrap();
             let msg: PrivateMessage = decode(&bytes).unwrap();
@@ -383,7 +395,13 @@ fn rfc9420_6_3_rejects_tampering_without_changing_the_tree() {
         *c.last_mut().unwrap() ^= 1;
         t.ciphertext = VLBytes::new(c);
         assert_eq!(
-            framing_err(unprotect_private(cs, &t, &g.ctx, &tree, &g.sender_data_secret)),
+            framing_err(unprotect_private(
+                cs,
+                &t,
+                &g.ctx,
+                &tree,
+                &g.sender_data_secret
+            )),
             FramingError::ContentDecryptionFailed
         );
         // First byte: changes the sender-data key.
@@ -392,7 +410,13 @@ fn rfc9420_6_3_rejects_tampering_without_changing_the_tree() {
         c[0] ^= 1;
         t.ciphertext = VLBytes::new(c);
         assert_eq!(
-            framing_err(unprotect_private(cs, &t, &g.ctx, &tree, &g.sender_data_secret)),
+            framing_err(unprotect_private(
+                cs,
+                &t,
+                &g.ctx,
+                &tree,
+                &g.sender_data_secret
+            )),
             FramingError::SenderDataDecryptionFailed
         );
         // Encrypted sender data.
@@ -401,14 +425,26 @@ fn rfc9420_6_3_rejects_tampering_without_changing_the_tree() {
         c[3] ^= 0x80;
         t.encrypted_sender_data = VLBytes::new(c);
         assert_eq!(
-            framing_err(unprotect_private(cs, &t, &g.ctx, &tree, &g.sender_data_secret)),
+            framing_err(unprotect_private(
+                cs,
+                &t,
+                &g.ctx,
+                &tree,
+                &g.sender_data_secret
+            )),
             FramingError::SenderDataDecryptionFailed
         );
         // Authenticated data (in the content AAD).
         let mut t = msg.clone();
         t.authenticated_data = VLBytes::new(b"AAD".to_vec());
         assert_eq!(
-            framing_err(unprotect_private(cs, &t, &g.ctx, &tree, &g.sender_data_secret)),
+            framing_err(unprotect_private(
+                cs,
+                &t,
+                &g.ctx,
+                &tree,
+                &g.sender_data_secret
+            )),
             FramingError::ContentDecryptionFailed
         );
         // Wrong sender data secret.
@@ -421,7 +457,13 @@ fn rfc9420_6_3_rejects_tampering_without_changing_the_tree() {
         let mut ctx = g.ctx.clone();
         ctx.epoch = 0;
         assert_eq!(
-            framing_err(unprotect_private(cs, &msg, &ctx, &tree, &g.sender_data_secret)),
+            framing_err(unprotect_private(
+                cs,
+                &msg,
+                &ctx,
+                &tree,
+                &g.sender_data_secret
+            )),
             FramingError::WrongEpoch
         );
         // Nothing was consumed: the genuine message still decrypts.
@@ -483,7 +525,13 @@ fn rfc9420_6_3_2_rejects_leaf_outside_the_tree() {
             .unwrap()
             .message;
         assert_eq!(
-            framing_err(unprotect_private(cs, &msg, &g.ctx, &g.tree(2), &g.sender_data_secret)),
+            framing_err(unprotect_private(
+                cs,
+                &msg,
+                &g.ctx,
+                &g.tree(2),
+                &g.sender_data_secret
+            )),
             FramingError::SenderLeafOutOfRange
         );
     });
@@ -559,13 +607,25 @@ fn rfc9420_6_3_1_rejects_non_zero_padding() {
         let bad = [2, b'h', b'i', 4, 1, 2, 3, 4, 0, 1, 0];
         let msg = encrypt_raw(cs, &g, ContentType::Application, &bad);
         assert_eq!(
-            framing_err(unprotect_private(cs, &msg, &g.ctx, &g.tree(2), &g.sender_data_secret)),
+            framing_err(unprotect_private(
+                cs,
+                &msg,
+                &g.ctx,
+                &g.tree(2),
+                &g.sender_data_secret
+            )),
             FramingError::NonZeroPadding
         );
         // Truncated: the auth data is missing.
         let msg = encrypt_raw(cs, &g, ContentType::Application, &[2, b'h', b'i']);
         assert_eq!(
-            framing_err(unprotect_private(cs, &msg, &g.ctx, &g.tree(2), &g.sender_data_secret)),
+            framing_err(unprotect_private(
+                cs,
+                &msg,
+                &g.ctx,
+                &g.tree(2),
+                &g.sender_data_secret
+            )),
             FramingError::MalformedContent
         );
     });
@@ -604,7 +664,12 @@ fn params(signer: &SignaturePrivateKey, suite: CipherSuite) -> KeyPackageParams<
 }
 
 /// Re-signs a modified KeyPackage (and optionally its leaf) with `signer`.
-fn resign(cs: &dyn CipherSuiteProvider, kp: &mut KeyPackage, signer: &SignaturePrivateKey, leaf: bool) {
+fn resign(
+    cs: &dyn CipherSuiteProvider,
+    kp: &mut KeyPackage,
+    signer: &SignaturePrivateKey,
+    leaf: bool,
+) {
     if leaf {
         let tbs = kp.leaf_node.tbs(None).unwrap();
         kp.leaf_node.signature =
@@ -614,10 +679,18 @@ fn resign(cs: &dyn CipherSuiteProvider, kp: &mut KeyPackage, signer: &SignatureP
     kp.signature = VLBytes::new(sign_with_label(cs, signer, b"KeyPackageTBS", &tbs).unwrap());
 }
 
-fn fresh_kp(cs: &dyn CipherSuiteProvider, seed: u64) -> (KeyPackage, mls_core::key_package::KeyPackagePrivate, SignaturePrivateKey) {
+fn fresh_kp(
+    cs: &dyn CipherSuiteProvider,
+    seed: u64,
+) -> (
+    KeyPackage,
+    mls_core::key_package::KeyPackagePrivate,
+    SignaturePrivateKey,
+) {
     let mut rng = TestRng::new(seed);
     let (signer, _) = cs.signature().generate_key_pair(&mut rng).unwrap();
-    let (kp, private) = generate_key_package(cs, params(&signer, cs.cipher_suite()), &mut rng).unwrap();
+    let (kp, private) =
+        generate_key_package(cs, params(&signer, cs.cipher_suite()), &mut rng).unwrap();
     (kp, private, signer)
 }
 
@@ -692,7 +765,12 @@ fn rfc9420_10_1_rejects_other_version_and_suite() {
         let mut t = kp.clone();
         t.cipher_suite = CipherSuite(0x0A0A);
         assert_eq!(
-            kp_err(validate_key_package_for_group(provider, CipherSuite(0x0A0A), &t, None)),
+            kp_err(validate_key_package_for_group(
+                provider,
+                CipherSuite(0x0A0A),
+                &t,
+                None
+            )),
             KeyPackageError::UnsupportedCipherSuite
         );
     });
@@ -759,11 +837,13 @@ fn rfc9420_7_3_rejects_lifetime_not_covering_now() {
     });
 }
 
+type Modify = fn(&mut KeyPackage);
+
 #[test]
 fn rfc9420_7_2_rejects_capability_gaps() {
     each_suite(|_, cs| {
         let (kp, _, signer) = fresh_kp(cs, 17);
-        let cases: [(fn(&mut KeyPackage), KeyPackageError); 4] = [
+        let cases: [(Modify, KeyPackageError); 4] = [
             (
                 |kp| kp.leaf_node.capabilities.extensions.clear(),
                 KeyPackageError::ExtensionNotInCapabilities,
@@ -916,12 +996,22 @@ fn rfc9420_12_4_3_1_welcome_rejections() {
         .unwrap();
         // Not for us.
         assert_eq!(
-            welcome_err(decrypt_group_secrets(cs, &welcome, &other_kp, &other_priv.init_key)),
+            welcome_err(decrypt_group_secrets(
+                cs,
+                &welcome,
+                &other_kp,
+                &other_priv.init_key
+            )),
             WelcomeError::NoEntryForKeyPackage
         );
         // Wrong init key.
         assert_eq!(
-            welcome_err(decrypt_group_secrets(cs, &welcome, &kp, &other_priv.init_key)),
+            welcome_err(decrypt_group_secrets(
+                cs,
+                &welcome,
+                &kp,
+                &other_priv.init_key
+            )),
             WelcomeError::GroupSecretsDecryptionFailed
         );
         // encrypted_group_info is the HPKE context of the group secrets.
@@ -943,7 +1033,12 @@ fn rfc9420_12_4_3_1_welcome_rejections() {
             WelcomeError::GroupInfoDecryptionFailed
         );
         assert_eq!(
-            welcome_err(check_confirmation_tag(cs, &s.joiner_secret, &zero, &f.group_info)),
+            welcome_err(check_confirmation_tag(
+                cs,
+                &s.joiner_secret,
+                &zero,
+                &f.group_info
+            )),
             WelcomeError::ConfirmationTagMismatch
         );
         // Signature with another key; a modified GroupInfo.
@@ -961,7 +1056,12 @@ fn rfc9420_12_4_3_1_welcome_rejections() {
         let mut gi = f.group_info.clone();
         gi.group_context.epoch += 1;
         assert_eq!(
-            welcome_err(check_confirmation_tag(cs, &s.joiner_secret, &f.psk_secret, &gi)),
+            welcome_err(check_confirmation_tag(
+                cs,
+                &s.joiner_secret,
+                &f.psk_secret,
+                &gi
+            )),
             WelcomeError::ConfirmationTagMismatch
         );
         // A GroupSecrets whose joiner secret has the wrong length.

@@ -89,7 +89,8 @@ fn run(cs: &dyn CipherSuiteProvider, entry: &Value) -> Result<(), String> {
 
     let proposal: Proposal =
         decode(&hex_field(entry, "proposal")?).map_err(|e| format!("proposal: {e}"))?;
-    let commit: Commit = decode(&hex_field(entry, "commit")?).map_err(|e| format!("commit: {e}"))?;
+    let commit: Commit =
+        decode(&hex_field(entry, "commit")?).map_err(|e| format!("commit: {e}"))?;
     let application = VLBytes::new(hex_field(entry, "application")?);
 
     let cases = [
@@ -131,8 +132,8 @@ fn check_one(
             k.ctx.confirmed_transcript_hash.as_slice(),
         )
         .map_err(|e| e.to_string())?;
-    let tag = (!is_app && matches!(content, Content::Commit(_)))
-        .then(|| VLBytes::new(tag.to_vec()));
+    let tag =
+        (!is_app && matches!(content, Content::Commit(_))).then(|| VLBytes::new(tag.to_vec()));
 
     // 1. The given PublicMessage.
     if !is_app {
@@ -140,7 +141,8 @@ fn check_one(
         else {
             return Err("pub is not a PublicMessage".into());
         };
-        let ac = unprotect_public(cs, &pm, &k.ctx, &k.membership_key).map_err(e("unprotect pub"))?;
+        let ac =
+            unprotect_public(cs, &pm, &k.ctx, &k.membership_key).map_err(e("unprotect pub"))?;
         verify_signature(cs, &ac, &k.ctx, &k.signature_pub).map_err(e("verify pub"))?;
         if ac.content.content != content {
             return Err("pub content differs".into());
@@ -192,8 +194,7 @@ fn check_one(
     let out = unprotect_private(cs, &pm, &k.ctx, &tree, &k.sender_data_secret)
         .map_err(e("unprotect priv"))?;
     verify_signature(cs, &out.content, &k.ctx, &k.signature_pub).map_err(e("verify priv"))?;
-    if out.content.content.content != content || out.content.content.sender != Sender::Member(1)
-    {
+    if out.content.content.content != content || out.content.content.sender != Sender::Member(1) {
         return Err("priv content differs".into());
     }
 
@@ -208,7 +209,7 @@ fn check_one(
     .map_err(e("sign private"))?;
     ac.auth.confirmation_tag = tag;
     let sender_tree = k.tree()?;
-    let mut rng = TestRng::new(0x6_3);
+    let mut rng = TestRng::new(63);
     let protected = protect_private(cs, &ac, &sender_tree, &k.sender_data_secret, 13, &mut rng)
         .map_err(e("protect private"))?;
     let bytes = MlsMessage {

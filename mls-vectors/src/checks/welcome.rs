@@ -8,8 +8,8 @@ use mls_core::error::{Error, ProtocolError};
 use mls_core::key_package::{KeyPackageError, validate_key_package};
 use mls_core::messages::{MlsMessage, MlsMessageBody};
 use mls_core::welcome::{
-    NewMember, check_confirmation_tag, decrypt_group_info, decrypt_group_secrets,
-    encrypt_welcome, verify_group_info_signature, welcome_secret,
+    NewMember, check_confirmation_tag, decrypt_group_info, decrypt_group_secrets, encrypt_welcome,
+    verify_group_info_signature, welcome_secret,
 };
 use serde_json::Value;
 
@@ -69,7 +69,7 @@ fn run(cs: &dyn CipherSuiteProvider, entry: &Value) -> Result<(), String> {
     }
 
     // Our own Welcome to the same KeyPackage.
-    let mut rng = TestRng::new(12_4_3);
+    let mut rng = TestRng::new(1243);
     let own = encrypt_welcome(
         cs,
         &gi,
