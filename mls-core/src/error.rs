@@ -30,6 +30,12 @@ pub enum ProtocolError {
     TreeKem(crate::treekem::TreeKemError),
     /// A group-level rule (RFC 9420 §12).
     Group(crate::group::GroupError),
+    /// A message framing rule (RFC 9420 §6).
+    Framing(crate::framing::FramingError),
+    /// A KeyPackage rule (RFC 9420 §10, §10.1).
+    KeyPackage(crate::key_package::KeyPackageError),
+    /// A Welcome / GroupInfo rule (RFC 9420 §12.4.3).
+    Welcome(crate::welcome::WelcomeError),
 }
 
 impl fmt::Display for ProtocolError {
@@ -46,6 +52,9 @@ impl fmt::Display for ProtocolError {
             Self::Tree(e) => return write!(f, "{e}"),
             Self::TreeKem(e) => return write!(f, "{e}"),
             Self::Group(e) => return write!(f, "{e}"),
+            Self::Framing(e) => return write!(f, "{e}"),
+            Self::KeyPackage(e) => return write!(f, "{e}"),
+            Self::Welcome(e) => return write!(f, "{e}"),
         };
         f.write_str(s)
     }
@@ -157,5 +166,20 @@ impl From<crate::treekem::TreeKemError> for Error {
 impl From<crate::group::GroupError> for Error {
     fn from(e: crate::group::GroupError) -> Self {
         Self::Protocol(ProtocolError::Group(e))
+    }
+}
+impl From<crate::framing::FramingError> for Error {
+    fn from(e: crate::framing::FramingError) -> Self {
+        Self::Protocol(ProtocolError::Framing(e))
+    }
+}
+impl From<crate::key_package::KeyPackageError> for Error {
+    fn from(e: crate::key_package::KeyPackageError) -> Self {
+        Self::Protocol(ProtocolError::KeyPackage(e))
+    }
+}
+impl From<crate::welcome::WelcomeError> for Error {
+    fn from(e: crate::welcome::WelcomeError) -> Self {
+        Self::Protocol(ProtocolError::Welcome(e))
     }
 }

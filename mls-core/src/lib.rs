@@ -13,7 +13,10 @@
 //! - [`key_schedule`]: epoch secrets, exporter, epoch authenticator (§8), PSKs (§8.4).
 //! - [`secret_tree`]: per-sender hash ratchets (§9).
 //! - [`transcript`]: transcript hashes and the confirmation tag (§8.2).
-//! - [`framing`]: GroupContext, FramedContent, AuthenticatedContent (§6, §8.1).
+//! - [`framing`]: signing and protecting messages: PublicMessage and
+//!   membership tag, PrivateMessage encryption (§6).
+//! - [`key_package`]: KeyPackage generation and validation (§10, §10.1).
+//! - [`welcome`]: GroupInfo signatures and Welcome encryption (§12.4.3).
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -28,8 +31,10 @@ extern crate std;
 pub mod codec;
 pub mod crypto;
 pub mod error;
+pub mod framing;
 pub mod group;
 pub mod group_context;
+pub mod key_package;
 pub mod key_schedule;
 pub mod messages;
 pub mod secret_tree;
@@ -37,5 +42,6 @@ pub mod transcript;
 pub mod tree;
 pub mod tree_math;
 pub mod treekem;
+pub mod welcome;
 
 pub use error::Error;

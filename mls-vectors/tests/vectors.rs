@@ -87,4 +87,6 @@ vector_tests! {
     rfc9420_12_4_3_1_passive_client_welcome => "passive-client-welcome.json",
     rfc9420_12_4_2_passive_client_handling_commit => "passive-client-handling-commit.json",
     rfc9420_12_passive_client_random => "passive-client-random.json",
+    rfc9420_6_message_protection => "message-protection.json",
+    rfc9420_12_4_3_welcome => "welcome.json",
 }

@@ -9,6 +9,7 @@ use crate::Verdict;
 mod crypto_basics;
 mod deserialization;
 mod key_schedule;
+mod message_protection;
 mod messages;
 mod passive_client;
 mod psk_secret;
@@ -18,6 +19,7 @@ mod tree_math;
 mod tree_operations;
 mod tree_validation;
 mod treekem;
+mod welcome;
 
 /// A checker for one entry of a vector file.
 pub type Checker = fn(&dyn CryptoProvider, &Value) -> Verdict;
@@ -39,6 +41,8 @@ pub fn checker(file: &str) -> Option<Checker> {
         "passive-client-welcome.json"
         | "passive-client-handling-commit.json"
         | "passive-client-random.json" => passive_client::check,
+        "message-protection.json" => message_protection::check,
+        "welcome.json" => welcome::check,
         _ => return None,
     })
 }

@@ -1,0 +1,678 @@
+//! Message protection (RFC 9420 §6): signing and verifying content (§6.1),
+//! PublicMessage with its membership tag (§6.2), and PrivateMessage with
+//! content and sender-data encryption (§6.3, §6.3.1, §6.3.2).
+//!
+//! The wire structs live in [`crate::messages::framing`]; this module turns
+//! an [`AuthenticatedContent`] into a protected message and back.
+//!
+//! Division of labour with the group layer:
+//! - Signing ([`sign_content`]) leaves `auth.confirmation_tag` to the
+//!   caller, who sets it for commits before protecting.
+//! - Unprotecting does not verify the signature: the key lookup (leaf,
+//!   external sender, new member) is the group's job; it then calls
+//!   [`verify_signature`] with the key it found.
+//! - The receiver of a PrivateMessage checks that the leaf is non-blank
+//!   (§6.3.2); this module only checks that it is inside the secret tree.
+//! - Secret-tree reads never mutate: [`protect_private`] and
+//!   [`unprotect_private`] return the [`SecretTreeUpdate`] to apply once
+//!   the message is sent or accepted, so a failed unprotect changes nothing.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use subtle::ConstantTimeEq;
+use tls_codec::{DeserializeBytes, VLBytes};
+use zeroize::Zeroizing;
+
+use crate::codec::{CodecError, Encode, decode};
+use crate::crypto::labeled::{sign_with_label, verify_with_label};
+use crate::crypto::{CipherSuiteProvider, CryptoError, Rng, Secret, SignaturePrivateKey};
+use crate::error::{Error, ProtocolError};
+use crate::group_context::GroupContext;
+use crate::messages::framing::{
+    AuthenticatedContent, Content, ContentType, FramedContent, FramedContentAuthData,
+    PrivateContentAad, PrivateMessage, PublicMessage, Sender, SenderData, SenderDataAad,
+    WireFormat, authenticated_content_tbm, framed_content_tbs,
+};
+use crate::messages::{Commit, Proposal};
+use crate::secret_tree::{RatchetKind, SecretTree, SecretTreeUpdate, sender_data_key_nonce};
+use crate::tree_math::LeafIndex;
+
+/// Label of the content signature (RFC 9420 §6.1).
+const FRAMED_CONTENT_TBS: &[u8] = b"FramedContentTBS";
+
+/// A framing rule of RFC 9420 §6 was broken. Each variant names its section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FramingError {
+    /// RFC 9420 §6.2: the membership tag does not match
+    /// `MAC(membership_key, AuthenticatedContentTBM)`.
+    MembershipTagMismatch,
+    /// RFC 9420 §6.2: a member's PublicMessage without a membership tag, or
+    /// a non-member's with one.
+    MembershipTagPresence,
+    /// RFC 9420 §6.2: application data MUST NOT be sent as a PublicMessage.
+    ApplicationAsPublic,
+    /// RFC 9420 §6.1: the signature over `FramedContentTBS` does not verify.
+    SignatureInvalid,
+    /// RFC 9420 §6.1: the confirmation tag is present on non-commit content
+    /// or missing on a commit.
+    ConfirmationTagPresence,
+    /// RFC 9420 §6.1: the sender type does not allow this content type
+    /// (external and new-member proposals must be proposals, new-member
+    /// commits must be commits).
+    SenderContentMismatch,
+    /// RFC 9420 §6.1: a member or new-member-commit sender needs the
+    /// GroupContext (it is part of `FramedContentTBS`).
+    GroupContextRequired,
+    /// RFC 9420 §6.2: a member sender needs the membership key.
+    MembershipKeyRequired,
+    /// RFC 9420 §6: the content's wire format is not the one it is being
+    /// protected or verified as.
+    WrongWireFormat,
+    /// RFC 9420 §6.3.2: only member senders can send a PrivateMessage.
+    SenderNotMember,
+    /// RFC 9420 §6.3.2: the sender data did not decrypt.
+    SenderDataDecryptionFailed,
+    /// RFC 9420 §6.3.2: the sender's leaf index lies outside the tree.
+    SenderLeafOutOfRange,
+    /// RFC 9420 §6.3.1: the content did not decrypt.
+    ContentDecryptionFailed,
+    /// RFC 9420 §6.3.1: the padding of a PrivateMessageContent is not all zeros.
+    NonZeroPadding,
+    /// RFC 9420 §6.3.1: the decrypted PrivateMessageContent is malformed.
+    MalformedContent,
+    /// RFC 9420 §6: the message is for another group.
+    WrongGroupId,
+    /// RFC 9420 §6: the message is for another epoch.
+    WrongEpoch,
+}
+
+impl fmt::Display for FramingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Self::MembershipTagMismatch => "membership tag mismatch (RFC 9420 §6.2)",
+            Self::MembershipTagPresence => {
+                "membership tag presence does not match the sender (RFC 9420 §6.2)"
+            }
+            Self::ApplicationAsPublic => {
+                "application data must not be sent as PublicMessage (RFC 9420 §6.2)"
+            }
+            Self::SignatureInvalid => "content signature invalid (RFC 9420 §6.1)",
+            Self::ConfirmationTagPresence => {
+                "confirmation tag presence does not match the content type (RFC 9420 §6.1)"
+            }
+            Self::SenderContentMismatch => {
+                "sender type does not allow this content type (RFC 9420 §6.1)"
+            }
+            Self::GroupContextRequired => {
+                "GroupContext required for member and new_member_commit senders (RFC 9420 §6.1)"
+            }
+            Self::MembershipKeyRequired => {
+                "membership key required for member senders (RFC 9420 §6.2)"
+            }
+            Self::WrongWireFormat => "content has another wire format (RFC 9420 §6)",
+            Self::SenderNotMember => "PrivateMessage sender is not a member (RFC 9420 §6.3.2)",
+            Self::SenderDataDecryptionFailed => "sender data decryption failed (RFC 9420 §6.3.2)",
+            Self::SenderLeafOutOfRange => "sender leaf index out of range (RFC 9420 §6.3.2)",
+            Self::ContentDecryptionFailed => "content decryption failed (RFC 9420 §6.3.1)",
+            Self::NonZeroPadding => "non-zero padding (RFC 9420 §6.3.1)",
+            Self::MalformedContent => "malformed PrivateMessageContent (RFC 9420 §6.3.1)",
+            Self::WrongGroupId => "message for another group (RFC 9420 §6)",
+            Self::WrongEpoch => "message for another epoch (RFC 9420 §6)",
+        };
+        f.write_str(s)
+    }
+}
+
+impl core::error::Error for FramingError {}
+
+fn err(e: FramingError) -> Error {
+    Error::Protocol(ProtocolError::Framing(e))
+}
+
+/// The GroupContext `FramedContentTBS` includes for `sender` (RFC 9420 §6.1):
+/// the given one for `member` and `new_member_commit`, none otherwise.
+fn tbs_context<'a>(
+    sender: &Sender,
+    context: Option<&'a GroupContext>,
+) -> Result<Option<&'a GroupContext>, Error> {
+    match sender {
+        Sender::Member(_) | Sender::NewMemberCommit => context
+            .map(Some)
+            .ok_or_else(|| err(FramingError::GroupContextRequired)),
+        Sender::External(_) | Sender::NewMemberProposal => Ok(None),
+    }
+}
+
+/// Content-type rules per sender type (RFC 9420 §6.1). Whether an external
+/// sender's proposal type is allowed, and that a new member's proposal is an
+/// Add, is checked here too; the group checks the rest.
+fn check_sender_content(content: &FramedContent) -> Result<(), Error> {
+    let ok = matches!(
+        (&content.sender, &content.content),
+        (Sender::Member(_), _)
+            | (Sender::External(_), Content::Proposal(_))
+            | (
+                Sender::NewMemberProposal,
+                Content::Proposal(Proposal::Add(_))
+            )
+            | (Sender::NewMemberCommit, Content::Commit(_))
+    );
+    if ok {
+        Ok(())
+    } else {
+        Err(err(FramingError::SenderContentMismatch))
+    }
+}
+
+fn check_confirmation_tag_presence(ac: &AuthenticatedContent) -> Result<(), Error> {
+    if ac.auth.confirmation_tag.is_some() == (ac.content.content_type() == ContentType::Commit) {
+        Ok(())
+    } else {
+        Err(err(FramingError::ConfirmationTagPresence))
+    }
+}
+
+/// Signs `content` for sending as `wire_format` (RFC 9420 §6.1):
+/// `SignWithLabel(signer, "FramedContentTBS", FramedContentTBS)`.
+///
+/// `context` is the current GroupContext; it is required for `member` and
+/// `new_member_commit` senders and ignored for the others. The returned
+/// content has no confirmation tag: for a commit, the caller sets
+/// `auth.confirmation_tag` before protecting it.
+pub fn sign_content(
+    cs: &dyn CipherSuiteProvider,
+    signer: &SignaturePrivateKey,
+    wire_format: WireFormat,
+    content: FramedContent,
+    context: Option<&GroupContext>,
+) -> Result<AuthenticatedContent, Error> {
+    check_sender_content(&content)?;
+    let ctx = tbs_context(&content.sender, context)?;
+    let tbs = framed_content_tbs(wire_format, &content, ctx)?;
+    let signature = sign_with_label(cs, signer, FRAMED_CONTENT_TBS, &tbs)?;
+    Ok(AuthenticatedContent {
+        wire_format,
+        content,
+        auth: FramedContentAuthData {
+            signature: VLBytes::new(signature),
+            confirmation_tag: None,
+        },
+    })
+}
+
+/// Verifies the signature of `ac` with `public_key` (RFC 9420 §6.1).
+///
+/// `context` is the GroupContext of the message's epoch (used for `member`
+/// and `new_member_commit` senders). The caller picks `public_key` by the
+/// sender type as §6.1 prescribes.
+pub fn verify_signature(
+    cs: &dyn CipherSuiteProvider,
+    ac: &AuthenticatedContent,
+    context: &GroupContext,
+    public_key: &[u8],
+) -> Result<(), Error> {
+    let ctx = tbs_context(&ac.content.sender, Some(context))?;
+    let tbs = ac.tbs(ctx)?;
+    verify_with_label(
+        cs,
+        public_key,
+        FRAMED_CONTENT_TBS,
+        &tbs,
+        ac.auth.signature.as_slice(),
+    )
+    .map_err(|_| err(FramingError::SignatureInvalid))
+}
+
+/// `MAC(membership_key, AuthenticatedContentTBM)` (RFC 9420 §6.2).
+fn membership_tag(
+    cs: &dyn CipherSuiteProvider,
+    tbs: &[u8],
+    auth: &FramedContentAuthData,
+    membership_key: &Secret,
+) -> Result<crate::crypto::Digest, Error> {
+    let tbm = authenticated_content_tbm(tbs, auth)?;
+    Ok(cs.kdf().mac(membership_key.as_bytes(), &tbm)?)
+}
+
+/// Protects signed content as a PublicMessage (RFC 9420 §6.2).
+///
+/// `ac.wire_format` must be `mls_public_message`, application data is
+/// refused ([`FramingError::ApplicationAsPublic`]), and the confirmation
+/// tag must be set exactly for commits. For `member` senders the membership
+/// tag is computed with `membership_key` over the TBS with `context`.
+pub fn protect_public(
+    cs: &dyn CipherSuiteProvider,
+    ac: &AuthenticatedContent,
+    context: Option<&GroupContext>,
+    membership_key: Option<&Secret>,
+) -> Result<PublicMessage, Error> {
+    if ac.content.content_type() == ContentType::Application {
+        return Err(err(FramingError::ApplicationAsPublic));
+    }
+    if ac.wire_format != WireFormat::PUBLIC_MESSAGE {
+        return Err(err(FramingError::WrongWireFormat));
+    }
+    check_sender_content(&ac.content)?;
+    check_confirmation_tag_presence(ac)?;
+    let membership_tag = match ac.content.sender {
+        Sender::Member(_) => {
+            let key = membership_key.ok_or_else(|| err(FramingError::MembershipKeyRequired))?;
+            let tbs = ac.tbs(tbs_context(&ac.content.sender, context)?)?;
+            Some(VLBytes::new(
+                membership_tag(cs, &tbs, &ac.auth, key)?.to_vec(),
+            ))
+        }
+        _ => None,
+    };
+    Ok(PublicMessage {
+        content: ac.content.clone(),
+        auth: ac.auth.clone(),
+        membership_tag,
+    })
+}
+
+fn check_group_epoch(group_id: &[u8], epoch: u64, context: &GroupContext) -> Result<(), Error> {
+    if group_id != context.group_id.as_slice() {
+        return Err(err(FramingError::WrongGroupId));
+    }
+    if epoch != context.epoch {
+        return Err(err(FramingError::WrongEpoch));
+    }
+    Ok(())
+}
+
+/// Unprotects a PublicMessage (RFC 9420 §6.2): checks group and epoch
+/// against `context`, the sender/content-type rules and, for `member`
+/// senders, the membership tag (in constant time). Returns the
+/// AuthenticatedContent; its signature is checked separately with
+/// [`verify_signature`].
+pub fn unprotect_public(
+    cs: &dyn CipherSuiteProvider,
+    msg: &PublicMessage,
+    context: &GroupContext,
+    membership_key: &Secret,
+) -> Result<AuthenticatedContent, Error> {
+    check_group_epoch(msg.content.group_id.as_slice(), msg.content.epoch, context)?;
+    if msg.content.content_type() == ContentType::Application {
+        return Err(err(FramingError::ApplicationAsPublic));
+    }
+    check_sender_content(&msg.content)?;
+    let ac = AuthenticatedContent {
+        wire_format: WireFormat::PUBLIC_MESSAGE,
+        content: msg.content.clone(),
+        auth: msg.auth.clone(),
+    };
+    check_confirmation_tag_presence(&ac)?;
+    match (&msg.content.sender, &msg.membership_tag) {
+        (Sender::Member(_), Some(tag)) => {
+            let tbs = ac.tbs(Some(context))?;
+            let want = membership_tag(cs, &tbs, &ac.auth, membership_key)?;
+            if !bool::from(want.as_slice().ct_eq(tag.as_slice())) {
+                return Err(err(FramingError::MembershipTagMismatch));
+            }
+        }
+        (Sender::Member(_), None) => return Err(err(FramingError::MembershipTagPresence)),
+        (_, Some(_)) => return Err(err(FramingError::MembershipTagPresence)),
+        (_, None) => {}
+    }
+    Ok(ac)
+}
+
+/// The ratchet a content type uses (RFC 9420 §6.3.1).
+fn ratchet_kind(ct: ContentType) -> RatchetKind {
+    match ct {
+        ContentType::Application => RatchetKind::Application,
+        ContentType::Proposal | ContentType::Commit => RatchetKind::Handshake,
+    }
+}
+
+/// The ratchet nonce XORed with the reuse guard (RFC 9420 §6.3.1).
+fn guarded_nonce(nonce: &Secret, guard: &[u8; 4]) -> Result<Secret, Error> {
+    let mut n = nonce.duplicate();
+    for (b, g) in n.as_mut_bytes().iter_mut().zip(guard.iter()) {
+        *b ^= g;
+    }
+    if nonce.len() < guard.len() {
+        return Err(CryptoError::InvalidLength.into());
+    }
+    Ok(n)
+}
+
+/// A protected PrivateMessage and the secret-tree update that consumes its
+/// key. Apply the update once the message is committed to being sent.
+#[derive(Debug)]
+pub struct ProtectedPrivate {
+    /// The message.
+    pub message: PrivateMessage,
+    /// The generation of the sender's ratchet used.
+    pub generation: u32,
+    /// Consumes the key in the secret tree.
+    pub update: SecretTreeUpdate,
+}
+
+/// Encodes a PrivateMessageContent: content body, auth, `padding` zeros
+/// (RFC 9420 §6.3.1).
+fn private_message_content(
+    ac: &AuthenticatedContent,
+    padding: usize,
+) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let mut pt = Zeroizing::new(Vec::new());
+    match &ac.content.content {
+        Content::Application(data) => data.encode_into(&mut pt)?,
+        Content::Proposal(p) => p.encode_into(&mut pt)?,
+        Content::Commit(c) => c.encode_into(&mut pt)?,
+    }
+    let auth = ac.auth.encode()?;
+    pt.reserve_exact(auth.len() + padding);
+    pt.extend_from_slice(&auth);
+    let len = pt.len() + padding;
+    pt.resize(len, 0);
+    Ok(pt)
+}
+
+/// Protects signed content as a PrivateMessage (RFC 9420 §6.3).
+///
+/// `ac.wire_format` must be `mls_private_message` and the sender a member.
+/// The key comes from the sender's handshake ratchet (proposal, commit) or
+/// application ratchet (application data); the tree is not changed: apply
+/// the returned update. `padding` zero bytes are appended to the content.
+/// The reuse guard is drawn from `rng`.
+pub fn protect_private(
+    cs: &dyn CipherSuiteProvider,
+    ac: &AuthenticatedContent,
+    secret_tree: &SecretTree,
+    sender_data_secret: &Secret,
+    padding: usize,
+    rng: &mut dyn Rng,
+) -> Result<ProtectedPrivate, Error> {
+    let Sender::Member(leaf) = ac.content.sender else {
+        return Err(err(FramingError::SenderNotMember));
+    };
+    if ac.wire_format != WireFormat::PRIVATE_MESSAGE {
+        return Err(err(FramingError::WrongWireFormat));
+    }
+    check_confirmation_tag_presence(ac)?;
+    let content_type = ac.content.content_type();
+    let (key, update) =
+        secret_tree.encryption_key(cs, LeafIndex(leaf), ratchet_kind(content_type))?;
+    let mut reuse_guard = [0u8; 4];
+    rng.fill(&mut reuse_guard)?;
+    let nonce = guarded_nonce(&key.nonce, &reuse_guard)?;
+
+    let pt = private_message_content(ac, padding)?;
+    let aad = PrivateContentAad {
+        group_id: ac.content.group_id.clone(),
+        epoch: ac.content.epoch,
+        content_type,
+        authenticated_data: ac.content.authenticated_data.clone(),
+    }
+    .encode()?;
+    let ciphertext = cs
+        .aead()
+        .seal(key.key.as_bytes(), nonce.as_bytes(), &aad, &pt)?;
+
+    let (sd_key, sd_nonce) = sender_data_key_nonce(cs, sender_data_secret, &ciphertext)?;
+    let sender_data = SenderData {
+        leaf_index: leaf,
+        generation: key.generation,
+        reuse_guard,
+    }
+    .encode()?;
+    let sd_aad = SenderDataAad {
+        group_id: ac.content.group_id.clone(),
+        epoch: ac.content.epoch,
+        content_type,
+    }
+    .encode()?;
+    let encrypted_sender_data = cs.aead().seal(
+        sd_key.as_bytes(),
+        sd_nonce.as_bytes(),
+        &sd_aad,
+        &sender_data,
+    )?;
+
+    Ok(ProtectedPrivate {
+        message: PrivateMessage {
+            group_id: ac.content.group_id.clone(),
+            epoch: ac.content.epoch,
+            content_type,
+            authenticated_data: ac.content.authenticated_data.clone(),
+            encrypted_sender_data: VLBytes::new(encrypted_sender_data),
+            ciphertext: VLBytes::new(ciphertext),
+        },
+        generation: key.generation,
+        update,
+    })
+}
+
+/// An unprotected PrivateMessage and the secret-tree update that consumes
+/// its key. Apply the update once the message is accepted (signature and
+/// group checks passed).
+#[derive(Debug)]
+pub struct UnprotectedPrivate {
+    /// The content, with wire format `mls_private_message`.
+    pub content: AuthenticatedContent,
+    /// The decrypted sender data.
+    pub sender_data: SenderData,
+    /// Consumes the key in the secret tree.
+    pub update: SecretTreeUpdate,
+}
+
+/// Parses a PrivateMessageContent of type `ct` (RFC 9420 §6.3.1): content,
+/// auth, then zero padding.
+fn parse_private_content(
+    pt: &[u8],
+    ct: ContentType,
+) -> Result<(Content, FramedContentAuthData), Error> {
+    let malformed = |_| err(FramingError::MalformedContent);
+    let (content, rest) = match ct {
+        ContentType::Application => {
+            let (d, rest) = VLBytes::tls_deserialize_bytes(pt).map_err(malformed)?;
+            (Content::Application(d), rest)
+        }
+        ContentType::Proposal => {
+            let (p, rest) = Proposal::tls_deserialize_bytes(pt).map_err(malformed)?;
+            (Content::Proposal(p), rest)
+        }
+        ContentType::Commit => {
+            let (c, rest) = Commit::tls_deserialize_bytes(pt).map_err(malformed)?;
+            (Content::Commit(c), rest)
+        }
+    };
+    let (auth, padding) = FramedContentAuthData::decode_prefix(rest, ct)
+        .map_err(|_: CodecError| err(FramingError::MalformedContent))?;
+    if padding.iter().fold(0u8, |acc, b| acc | b) != 0 {
+        return Err(err(FramingError::NonZeroPadding));
+    }
+    Ok((content, auth))
+}
+
+/// Unprotects a PrivateMessage (RFC 9420 §6.3): checks group and epoch
+/// against `context`, decrypts the sender data (§6.3.2), checks the leaf
+/// index is inside the tree, takes the key for (leaf, generation) without
+/// changing the tree, decrypts and parses the content (§6.3.1, padding must
+/// be zeros). The caller checks the leaf is non-blank, verifies the
+/// signature with [`verify_signature`] and then applies the update.
+pub fn unprotect_private(
+    cs: &dyn CipherSuiteProvider,
+    msg: &PrivateMessage,
+    context: &GroupContext,
+    secret_tree: &SecretTree,
+    sender_data_secret: &Secret,
+) -> Result<UnprotectedPrivate, Error> {
+    check_group_epoch(msg.group_id.as_slice(), msg.epoch, context)?;
+    let ciphertext = msg.ciphertext.as_slice();
+    let (sd_key, sd_nonce) = sender_data_key_nonce(cs, sender_data_secret, ciphertext)?;
+    let sd_aad = SenderDataAad {
+        group_id: msg.group_id.clone(),
+        epoch: msg.epoch,
+        content_type: msg.content_type,
+    }
+    .encode()?;
+    let sd_bytes = cs
+        .aead()
+        .open(
+            sd_key.as_bytes(),
+            sd_nonce.as_bytes(),
+            &sd_aad,
+            msg.encrypted_sender_data.as_slice(),
+        )
+        .map_err(|_| err(FramingError::SenderDataDecryptionFailed))?;
+    let sender_data: SenderData =
+        decode(&sd_bytes).map_err(|_| err(FramingError::SenderDataDecryptionFailed))?;
+    if sender_data.leaf_index >= secret_tree.n_leaves() {
+        return Err(err(FramingError::SenderLeafOutOfRange));
+    }
+    let (key, update) = secret_tree.decryption_key(
+        cs,
+        LeafIndex(sender_data.leaf_index),
+        ratchet_kind(msg.content_type),
+        sender_data.generation,
+    )?;
+    let nonce = guarded_nonce(&key.nonce, &sender_data.reuse_guard)?;
+    let aad = PrivateContentAad {
+        group_id: msg.group_id.clone(),
+        epoch: msg.epoch,
+        content_type: msg.content_type,
+        authenticated_data: msg.authenticated_data.clone(),
+    }
+    .encode()?;
+    let pt = Zeroizing::new(
+        cs.aead()
+            .open(key.key.as_bytes(), nonce.as_bytes(), &aad, ciphertext)
+            .map_err(|_| err(FramingError::ContentDecryptionFailed))?,
+    );
+    let (content, auth) = parse_private_content(&pt, msg.content_type)?;
+    Ok(UnprotectedPrivate {
+        content: AuthenticatedContent {
+            wire_format: WireFormat::PRIVATE_MESSAGE,
+            content: FramedContent {
+                group_id: msg.group_id.clone(),
+                epoch: msg.epoch,
+                sender: Sender::Member(sender_data.leaf_index),
+                authenticated_data: msg.authenticated_data.clone(),
+                content,
+            },
+            auth,
+        },
+        sender_data,
+        update,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::messages::proposal::Remove;
+
+    fn ac(content: Content, commit_tag: bool) -> AuthenticatedContent {
+        AuthenticatedContent {
+            wire_format: WireFormat::PRIVATE_MESSAGE,
+            content: FramedContent {
+                group_id: VLBytes::new(b"g".to_vec()),
+                epoch: 1,
+                sender: Sender::Member(0),
+                authenticated_data: VLBytes::new(alloc::vec![]),
+                content,
+            },
+            auth: FramedContentAuthData {
+                signature: VLBytes::new(alloc::vec![7; 64]),
+                confirmation_tag: commit_tag.then(|| VLBytes::new(alloc::vec![9; 32])),
+            },
+        }
+    }
+
+    #[test]
+    fn rfc9420_6_3_1_private_content_roundtrip_with_padding() {
+        for (c, tag) in [
+            (Content::Application(VLBytes::new(b"hello".to_vec())), false),
+            (
+                Content::Proposal(Proposal::Remove(Remove { removed: 3 })),
+                false,
+            ),
+            (
+                Content::Commit(Commit {
+                    proposals: alloc::vec![],
+                    path: None,
+                }),
+                true,
+            ),
+        ] {
+            let a = ac(c, tag);
+            for pad in [0usize, 1, 17] {
+                let pt = private_message_content(&a, pad).unwrap();
+                let (content, auth) = parse_private_content(&pt, a.content.content_type()).unwrap();
+                assert_eq!(content, a.content.content);
+                assert_eq!(auth, a.auth);
+            }
+        }
+    }
+
+    #[test]
+    fn rfc9420_6_3_1_rejects_non_zero_padding() {
+        let a = ac(Content::Application(VLBytes::new(b"x".to_vec())), false);
+        let mut pt = private_message_content(&a, 8).unwrap();
+        let last = pt.len() - 1;
+        pt[last] = 1;
+        assert_eq!(
+            parse_private_content(&pt, ContentType::Application),
+            Err(err(FramingError::NonZeroPadding))
+        );
+    }
+
+    #[test]
+    fn rfc9420_6_3_1_rejects_truncated_content() {
+        let a = ac(Content::Application(VLBytes::new(b"xyz".to_vec())), false);
+        let pt = private_message_content(&a, 0).unwrap();
+        for cut in 0..pt.len() {
+            assert!(parse_private_content(&pt[..cut], ContentType::Application).is_err());
+        }
+        // A commit's content needs its confirmation tag.
+        assert!(parse_private_content(&pt, ContentType::Commit).is_err());
+    }
+
+    #[test]
+    fn rfc9420_6_1_sender_content_rules() {
+        let mut a = ac(Content::Application(VLBytes::new(b"x".to_vec())), false);
+        assert!(check_sender_content(&a.content).is_ok());
+        for s in [
+            Sender::External(0),
+            Sender::NewMemberCommit,
+            Sender::NewMemberProposal,
+        ] {
+            a.content.sender = s;
+            assert_eq!(
+                check_sender_content(&a.content),
+                Err(err(FramingError::SenderContentMismatch))
+            );
+        }
+    }
+
+    #[test]
+    fn rfc9420_6_1_context_required_for_member() {
+        assert_eq!(
+            tbs_context(&Sender::Member(0), None),
+            Err(err(FramingError::GroupContextRequired))
+        );
+        assert_eq!(
+            tbs_context(&Sender::NewMemberCommit, None),
+            Err(err(FramingError::GroupContextRequired))
+        );
+        assert_eq!(tbs_context(&Sender::External(1), None), Ok(None));
+    }
+
+    #[test]
+    fn rfc9420_6_3_1_reuse_guard_xor() {
+        let n = Secret::from_slice(&[0xFF; 12]).unwrap();
+        let g = guarded_nonce(&n, &[1, 2, 3, 4]).unwrap();
+        assert_eq!(
+            g.as_bytes(),
+            &[
+                0xFE, 0xFD, 0xFC, 0xFB, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF
+            ]
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! KeyPackage generation (RFC 9420 §10) and validation (§10.1, with the
+//! leaf-node checks of §7.3 that need no group).
+//!
+//! Credential validation (§5.3.1) belongs to the application's
+//! authentication service, and the group-dependent leaf checks (required
+//! capabilities, credential types of the other members, key uniqueness) to
+//! the group layer.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use tls_codec::VLBytes;
+
+use crate::codec::Encode;
+use crate::crypto::labeled::{key_package_ref, sign_with_label, verify_with_label};
+use crate::crypto::{
+    CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, Digest, HpkePrivateKey, Rng,
+    SignaturePrivateKey,
+};
+use crate::error::Error;
+use crate::group_context::Extension;
+use crate::messages::{
+    Capabilities, Credential, KeyPackage, LeafNode, LeafNodeSource, Lifetime, ProtocolVersion,
+};
+
+const LEAF_NODE_TBS: &[u8] = b"LeafNodeTBS";
+const KEY_PACKAGE_TBS: &[u8] = b"KeyPackageTBS";
+
+/// A KeyPackage rule was broken. Each variant names its section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyPackageError {
+    /// RFC 9420 §10.1: the protocol version is not the group's (mls10).
+    VersionMismatch,
+    /// RFC 9420 §10.1: the cipher suite is not the group's.
+    CipherSuiteMismatch,
+    /// RFC 9420 §10.1, §5.1: the cipher suite is not served by the provider.
+    UnsupportedCipherSuite,
+    /// RFC 9420 §10: the signature over `KeyPackageTBS` does not verify.
+    SignatureInvalid,
+    /// RFC 9420 §10, §7.3: the leaf node's source is not `key_package`.
+    LeafSourceNotKeyPackage,
+    /// RFC 9420 §7.3: the signature over `LeafNodeTBS` does not verify.
+    LeafSignatureInvalid,
+    /// RFC 9420 §7.3: the current time is outside the leaf's lifetime.
+    LifetimeInvalid,
+    /// RFC 9420 §10, §7.2: a non-default extension of the KeyPackage or of
+    /// its leaf is not listed in `capabilities.extensions`.
+    ExtensionNotInCapabilities,
+    /// RFC 9420 §7.2: the leaf's credential type is not listed in
+    /// `capabilities.credentials`.
+    CredentialTypeNotInCapabilities,
+    /// RFC 9420 §7.2, §10: `capabilities.cipher_suites` omits the
+    /// KeyPackage's cipher suite.
+    CipherSuiteNotInCapabilities,
+    /// RFC 9420 §7.2, §10: `capabilities.versions` omits the KeyPackage's
+    /// protocol version.
+    VersionNotInCapabilities,
+    /// RFC 9420 §10.1: `init_key` equals `leaf_node.encryption_key`.
+    InitKeyEqualsEncryptionKey,
+}
+
+impl fmt::Display for KeyPackageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Self::VersionMismatch => "KeyPackage version is not the group's (RFC 9420 §10.1)",
+            Self::CipherSuiteMismatch => {
+                "KeyPackage cipher suite is not the group's (RFC 9420 §10.1)"
+            }
+            Self::UnsupportedCipherSuite => "KeyPackage cipher suite not served (RFC 9420 §10.1)",
+            Self::SignatureInvalid => "KeyPackage signature invalid (RFC 9420 §10)",
+            Self::LeafSourceNotKeyPackage => {
+                "KeyPackage leaf source is not key_package (RFC 9420 §10)"
+            }
+            Self::LeafSignatureInvalid => "KeyPackage leaf signature invalid (RFC 9420 §7.3)",
+            Self::LifetimeInvalid => "KeyPackage leaf lifetime does not cover now (RFC 9420 §7.3)",
+            Self::ExtensionNotInCapabilities => {
+                "extension not listed in capabilities (RFC 9420 §10, §7.2)"
+            }
+            Self::CredentialTypeNotInCapabilities => {
+                "credential type not listed in capabilities (RFC 9420 §7.2)"
+            }
+            Self::CipherSuiteNotInCapabilities => {
+                "cipher suite not listed in capabilities (RFC 9420 §7.2)"
+            }
+            Self::VersionNotInCapabilities => "version not listed in capabilities (RFC 9420 §7.2)",
+            Self::InitKeyEqualsEncryptionKey => {
+                "init_key equals the leaf encryption_key (RFC 9420 §10.1)"
+            }
+        };
+        f.write_str(s)
+    }
+}
+
+impl core::error::Error for KeyPackageError {}
+
+/// What [`generate_key_package`] needs besides the suite and randomness.
+#[derive(Debug)]
+pub struct KeyPackageParams<'a> {
+    /// The client's signature private key; its public key goes into the leaf.
+    pub signer: &'a SignaturePrivateKey,
+    /// The client's credential.
+    pub credential: Credential,
+    /// What the client supports. Must list the suite, `mls10`, the
+    /// credential type and every non-default extension used.
+    pub capabilities: Capabilities,
+    /// The leaf's validity period.
+    pub lifetime: Lifetime,
+    /// LeafNode extensions.
+    pub leaf_extensions: Vec<Extension>,
+    /// KeyPackage extensions.
+    pub extensions: Vec<Extension>,
+}
+
+/// The private half of a generated KeyPackage. Both keys zeroize on drop.
+#[derive(Debug)]
+pub struct KeyPackagePrivate {
+    /// The private key of `init_key` (decrypts the Welcome).
+    pub init_key: HpkePrivateKey,
+    /// The private key of `leaf_node.encryption_key`.
+    pub encryption_key: HpkePrivateKey,
+}
+
+/// `KeyPackageRef = MakeKeyPackageRef(KeyPackage)` (RFC 9420 §5.2).
+pub fn key_package_reference(
+    cs: &dyn CipherSuiteProvider,
+    key_package: &KeyPackage,
+) -> Result<Digest, Error> {
+    Ok(key_package_ref(cs, &key_package.encode()?)?)
+}
+
+fn is_default_extension(t: u16) -> bool {
+    (1..=5).contains(&t)
+}
+
+/// The capability checks of RFC 9420 §7.2 and §10 for a KeyPackage.
+fn check_capabilities(
+    suite: CipherSuite,
+    version: ProtocolVersion,
+    leaf: &LeafNode,
+    kp_extensions: &[Extension],
+) -> Result<(), KeyPackageError> {
+    let caps = &leaf.capabilities;
+    if !caps.versions.contains(&version) {
+        return Err(KeyPackageError::VersionNotInCapabilities);
+    }
+    if !caps.cipher_suites.contains(&suite) {
+        return Err(KeyPackageError::CipherSuiteNotInCapabilities);
+    }
+    if !caps
+        .credentials
+        .contains(&leaf.credential.credential_type())
+    {
+        return Err(KeyPackageError::CredentialTypeNotInCapabilities);
+    }
+    for e in leaf.extensions.iter().chain(kp_extensions) {
+        if !is_default_extension(e.extension_type)
+            && !caps.extensions.iter().any(|c| c.0 == e.extension_type)
+        {
+            return Err(KeyPackageError::ExtensionNotInCapabilities);
+        }
+    }
+    Ok(())
+}
+
+/// Generates a KeyPackage (RFC 9420 §10): fresh init and leaf encryption
+/// key pairs (distinct), a `key_package` LeafNode signed over `LeafNodeTBS`,
+/// and the KeyPackage signed over `KeyPackageTBS`.
+///
+/// The capabilities are checked as a receiver would (§7.2, §10) so that the
+/// result validates.
+pub fn generate_key_package(
+    cs: &dyn CipherSuiteProvider,
+    params: KeyPackageParams<'_>,
+    rng: &mut dyn Rng,
+) -> Result<(KeyPackage, KeyPackagePrivate), Error> {
+    let suite = cs.cipher_suite();
+    let signature_key = cs.signature().public_key(params.signer)?;
+    let (init_priv, init_pub) = cs.hpke().generate_key_pair(rng)?;
+    let (mut enc_priv, mut enc_pub) = cs.hpke().generate_key_pair(rng)?;
+    // §10.1: the keys MUST differ. A collision means a broken RNG; retry a
+    // few times, then give up.
+    let mut tries = 0;
+    while enc_pub == init_pub {
+        tries += 1;
+        if tries > 3 {
+            return Err(CryptoError::RngFailure.into());
+        }
+        (enc_priv, enc_pub) = cs.hpke().generate_key_pair(rng)?;
+    }
+    let mut leaf = LeafNode {
+        encryption_key: VLBytes::new(enc_pub),
+        signature_key: VLBytes::new(signature_key),
+        credential: params.credential,
+        capabilities: params.capabilities,
+        leaf_node_source: LeafNodeSource::KeyPackage(params.lifetime),
+        extensions: params.leaf_extensions,
+        signature: VLBytes::new(Vec::new()),
+    };
+    check_capabilities(suite, ProtocolVersion::MLS10, &leaf, &params.extensions)?;
+    leaf.signature = VLBytes::new(sign_with_label(
+        cs,
+        params.signer,
+        LEAF_NODE_TBS,
+        &leaf.tbs(None)?,
+    )?);
+    let mut kp = KeyPackage {
+        version: ProtocolVersion::MLS10,
+        cipher_suite: suite,
+        init_key: VLBytes::new(init_pub),
+        leaf_node: leaf,
+        extensions: params.extensions,
+        signature: VLBytes::new(Vec::new()),
+    };
+    kp.signature = VLBytes::new(sign_with_label(
+        cs,
+        params.signer,
+        KEY_PACKAGE_TBS,
+        &kp.tbs()?,
+    )?);
+    Ok((
+        kp,
+        KeyPackagePrivate {
+            init_key: init_priv,
+            encryption_key: enc_priv,
+        },
+    ))
+}
+
+/// Validates a received KeyPackage for a group whose suite is
+/// `cs.cipher_suite()` and whose version is `mls10` (RFC 9420 §10.1), with
+/// the group-independent leaf-node checks of §7.3:
+///
+/// - version `mls10` and cipher suite the group's;
+/// - leaf source `key_package`, lifetime covering `now` when given;
+/// - capabilities list the version, the suite, the credential type and
+///   every non-default extension of the KeyPackage and of its leaf;
+/// - `init_key` differs from `leaf_node.encryption_key`;
+/// - the LeafNode signature and the KeyPackage signature verify with
+///   `leaf_node.signature_key`.
+///
+/// Holding `cs` means the suite is served; see
+/// [`validate_key_package_for_group`] to look it up in a provider.
+pub fn validate_key_package(
+    cs: &dyn CipherSuiteProvider,
+    kp: &KeyPackage,
+    now: Option<u64>,
+) -> Result<(), Error> {
+    if kp.version != ProtocolVersion::MLS10 {
+        return Err(KeyPackageError::VersionMismatch.into());
+    }
+    if kp.cipher_suite != cs.cipher_suite() {
+        return Err(KeyPackageError::CipherSuiteMismatch.into());
+    }
+    let leaf = &kp.leaf_node;
+    let LeafNodeSource::KeyPackage(lifetime) = &leaf.leaf_node_source else {
+        return Err(KeyPackageError::LeafSourceNotKeyPackage.into());
+    };
+    if let Some(now) = now {
+        if now < lifetime.not_before || now > lifetime.not_after {
+            return Err(KeyPackageError::LifetimeInvalid.into());
+        }
+    }
+    check_capabilities(kp.cipher_suite, kp.version, leaf, &kp.extensions)?;
+    if kp.init_key.as_slice() == leaf.encryption_key.as_slice() {
+        return Err(KeyPackageError::InitKeyEqualsEncryptionKey.into());
+    }
+    verify_with_label(
+        cs,
+        leaf.signature_key.as_slice(),
+        LEAF_NODE_TBS,
+        &leaf.tbs(None)?,
+        leaf.signature.as_slice(),
+    )
+    .map_err(|_| KeyPackageError::LeafSignatureInvalid)?;
+    verify_with_label(
+        cs,
+        leaf.signature_key.as_slice(),
+        KEY_PACKAGE_TBS,
+        &kp.tbs()?,
+        kp.signature.as_slice(),
+    )
+    .map_err(|_| KeyPackageError::SignatureInvalid)?;
+    Ok(())
+}
+
+/// [`validate_key_package`] for a group with cipher suite `group_suite`,
+/// looking the suite up in `provider` (RFC 9420 §10.1).
+pub fn validate_key_package_for_group(
+    provider: &dyn CryptoProvider,
+    group_suite: CipherSuite,
+    kp: &KeyPackage,
+    now: Option<u64>,
+) -> Result<(), Error> {
+    if kp.cipher_suite != group_suite {
+        return Err(KeyPackageError::CipherSuiteMismatch.into());
+    }
+    let cs = provider
+        .cipher_suite(group_suite)
+        .ok_or(KeyPackageError::UnsupportedCipherSuite)?;
+    validate_key_package(cs, kp, now)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::messages::{CredentialType, ExtensionType};
+
+    fn leaf(ext: u16) -> LeafNode {
+        LeafNode {
+            encryption_key: VLBytes::new(alloc::vec![1; 32]),
+            signature_key: VLBytes::new(alloc::vec![2; 32]),
+            credential: Credential::Basic(VLBytes::new(b"a".to_vec())),
+            capabilities: Capabilities {
+                versions: alloc::vec![ProtocolVersion::MLS10],
+                cipher_suites: alloc::vec![CipherSuite(1)],
+                extensions: alloc::vec![ExtensionType(0x0A0A)],
+                proposals: alloc::vec![],
+                credentials: alloc::vec![CredentialType::BASIC],
+            },
+            leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
+                not_before: 0,
+                not_after: 10,
+            }),
+            extensions: alloc::vec![Extension {
+                extension_type: ext,
+                extension_data: VLBytes::new(alloc::vec![]),
+            }],
+            signature: VLBytes::new(alloc::vec![]),
+        }
+    }
+
+    #[test]
+    fn rfc9420_7_2_capabilities_checks() {
+        let v = ProtocolVersion::MLS10;
+        let s = CipherSuite(1);
+        assert_eq!(check_capabilities(s, v, &leaf(0x0A0A), &[]), Ok(()));
+        // Default extensions need not be listed.
+        assert_eq!(check_capabilities(s, v, &leaf(0x0001), &[]), Ok(()));
+        assert_eq!(
+            check_capabilities(s, v, &leaf(0x0B0B), &[]),
+            Err(KeyPackageError::ExtensionNotInCapabilities)
+        );
+        let kp_ext = [Extension {
+            extension_type: 0x000A,
+            extension_data: VLBytes::new(alloc::vec![]),
+        }];
+        assert_eq!(
+            check_capabilities(s, v, &leaf(0x0A0A), &kp_ext),
+            Err(KeyPackageError::ExtensionNotInCapabilities)
+        );
+        assert_eq!(
+            check_capabilities(CipherSuite(2), v, &leaf(0x0A0A), &[]),
+            Err(KeyPackageError::CipherSuiteNotInCapabilities)
+        );
+        assert_eq!(
+            check_capabilities(s, ProtocolVersion(2), &leaf(0x0A0A), &[]),
+            Err(KeyPackageError::VersionNotInCapabilities)
+        );
+        let mut l = leaf(0x0A0A);
+        l.credential = Credential::X509(alloc::vec![]);
+        assert_eq!(
+            check_capabilities(s, v, &l, &[]),
+            Err(KeyPackageError::CredentialTypeNotInCapabilities)
+        );
+    }
+}

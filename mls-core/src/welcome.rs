@@ -1,0 +1,348 @@
+//! The cryptography of GroupInfo and Welcome (RFC 9420 §12.4.3,
+//! §12.4.3.1): GroupInfo signatures, the welcome secret, encrypting the
+//! GroupInfo and the GroupSecrets, and the joiner's decryption and checks.
+//!
+//! Joining itself (importing and validating the tree, placing private keys,
+//! resolving PSKs) is the group layer's job. A joiner calls, in order:
+//! [`decrypt_group_secrets`] → (resolve PSKs, compute `psk_secret`) →
+//! [`welcome_secret`] → [`decrypt_group_info`] →
+//! [`verify_group_info_signature`] (with the signer's key from the tree) →
+//! [`check_confirmation_tag`], which also returns the epoch secrets.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use subtle::ConstantTimeEq;
+use tls_codec::VLBytes;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::codec::{Encode, decode};
+use crate::crypto::labeled::{
+    decrypt_with_label, derive_secret, encrypt_with_label, sign_with_label, verify_with_label,
+};
+use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey};
+use crate::error::Error;
+use crate::key_package::key_package_reference;
+use crate::key_schedule::{JoinerOutput, from_joiner_secret, welcome_key_nonce};
+use crate::messages::commit::HpkeCiphertext;
+use crate::messages::{
+    EncryptedGroupSecrets, GroupInfo, GroupSecrets, KeyPackage, PathSecret, PreSharedKeyId, Welcome,
+};
+
+const GROUP_INFO_TBS: &[u8] = b"GroupInfoTBS";
+const WELCOME: &[u8] = b"Welcome";
+
+/// A Welcome / GroupInfo rule was broken. Each variant names its section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WelcomeError {
+    /// RFC 9420 §12.4.3.1: no entry of `secrets` is for this KeyPackage.
+    NoEntryForKeyPackage,
+    /// RFC 9420 §12.4.3.1: the Welcome's (or GroupInfo's) cipher suite is
+    /// not the KeyPackage's.
+    CipherSuiteMismatch,
+    /// RFC 9420 §12.4.3.1: the GroupSecrets did not decrypt (or decode).
+    GroupSecretsDecryptionFailed,
+    /// RFC 9420 §12.4.3.1: the GroupInfo did not decrypt (or decode).
+    GroupInfoDecryptionFailed,
+    /// RFC 9420 §12.4.3: the GroupInfo signature does not verify.
+    GroupInfoSignatureInvalid,
+    /// RFC 9420 §12.4.3.1, §8.2: the GroupInfo's confirmation tag does not
+    /// match `MAC(confirmation_key, confirmed_transcript_hash)`.
+    ConfirmationTagMismatch,
+    /// RFC 9420 §12.4.3.1: `joiner_secret` (or `path_secret`) is not KDF.Nh long.
+    InvalidSecretLength,
+}
+
+impl fmt::Display for WelcomeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = match self {
+            Self::NoEntryForKeyPackage => {
+                "Welcome has no entry for this KeyPackage (RFC 9420 §12.4.3.1)"
+            }
+            Self::CipherSuiteMismatch => "Welcome cipher suite mismatch (RFC 9420 §12.4.3.1)",
+            Self::GroupSecretsDecryptionFailed => {
+                "GroupSecrets decryption failed (RFC 9420 §12.4.3.1)"
+            }
+            Self::GroupInfoDecryptionFailed => "GroupInfo decryption failed (RFC 9420 §12.4.3.1)",
+            Self::GroupInfoSignatureInvalid => "GroupInfo signature invalid (RFC 9420 §12.4.3)",
+            Self::ConfirmationTagMismatch => {
+                "GroupInfo confirmation tag mismatch (RFC 9420 §12.4.3.1)"
+            }
+            Self::InvalidSecretLength => "GroupSecrets secret of wrong length (RFC 9420 §12.4.3.1)",
+        };
+        f.write_str(s)
+    }
+}
+
+impl core::error::Error for WelcomeError {}
+
+/// Signs a GroupInfo: sets `signature` to
+/// `SignWithLabel(signer, "GroupInfoTBS", GroupInfoTBS)` (RFC 9420 §12.4.3).
+pub fn sign_group_info(
+    cs: &dyn CipherSuiteProvider,
+    signer: &SignaturePrivateKey,
+    group_info: &mut GroupInfo,
+) -> Result<(), Error> {
+    let sig = sign_with_label(cs, signer, GROUP_INFO_TBS, &group_info.tbs()?)?;
+    group_info.signature = VLBytes::new(sig);
+    Ok(())
+}
+
+/// Verifies a GroupInfo signature with the signer's key (RFC 9420 §12.4.3).
+/// The caller takes the key from the leaf `group_info.signer` of the tree.
+pub fn verify_group_info_signature(
+    cs: &dyn CipherSuiteProvider,
+    group_info: &GroupInfo,
+    public_key: &[u8],
+) -> Result<(), Error> {
+    verify_with_label(
+        cs,
+        public_key,
+        GROUP_INFO_TBS,
+        &group_info.tbs()?,
+        group_info.signature.as_slice(),
+    )
+    .map_err(|_| WelcomeError::GroupInfoSignatureInvalid.into())
+}
+
+/// `welcome_secret = DeriveSecret(KDF.Extract(joiner_secret, psk_secret),
+/// "welcome")` (RFC 9420 §8). Needs no GroupContext, unlike the epoch
+/// secret.
+pub fn welcome_secret(
+    cs: &dyn CipherSuiteProvider,
+    joiner_secret: &Secret,
+    psk_secret: &Secret,
+) -> Result<Secret, Error> {
+    let member = cs
+        .kdf()
+        .extract(joiner_secret.as_bytes(), psk_secret.as_bytes())?;
+    Ok(derive_secret(cs, member.as_bytes(), b"welcome")?)
+}
+
+/// Encrypts a (signed) GroupInfo with the welcome key and nonce and an
+/// empty AAD (RFC 9420 §12.4.3.1).
+pub fn encrypt_group_info(
+    cs: &dyn CipherSuiteProvider,
+    welcome_secret: &Secret,
+    group_info: &GroupInfo,
+) -> Result<Vec<u8>, Error> {
+    let (key, nonce) = welcome_key_nonce(cs, welcome_secret)?;
+    let pt = group_info.encode()?;
+    Ok(cs.aead().seal(key.as_bytes(), nonce.as_bytes(), b"", &pt)?)
+}
+
+/// Decrypts the Welcome's GroupInfo with the welcome secret (RFC 9420
+/// §12.4.3.1). Checks that the GroupInfo's suite is the Welcome's.
+pub fn decrypt_group_info(
+    cs: &dyn CipherSuiteProvider,
+    welcome: &Welcome,
+    welcome_secret: &Secret,
+) -> Result<GroupInfo, Error> {
+    if welcome.cipher_suite != cs.cipher_suite() {
+        return Err(WelcomeError::CipherSuiteMismatch.into());
+    }
+    let (key, nonce) = welcome_key_nonce(cs, welcome_secret)?;
+    let pt = cs
+        .aead()
+        .open(
+            key.as_bytes(),
+            nonce.as_bytes(),
+            b"",
+            welcome.encrypted_group_info.as_slice(),
+        )
+        .map_err(|_| WelcomeError::GroupInfoDecryptionFailed)?;
+    let gi: GroupInfo = decode(&pt).map_err(|_| WelcomeError::GroupInfoDecryptionFailed)?;
+    if gi.group_context.cipher_suite != welcome.cipher_suite {
+        return Err(WelcomeError::CipherSuiteMismatch.into());
+    }
+    Ok(gi)
+}
+
+/// The decrypted GroupSecrets, with the secrets in zeroizing types.
+#[derive(Debug)]
+pub struct JoinerSecrets {
+    /// The joiner secret of the new epoch.
+    pub joiner_secret: Secret,
+    /// The path secret of the lowest common ancestor with the committer.
+    pub path_secret: Option<Secret>,
+    /// The PSKs the joiner must resolve to compute `psk_secret`.
+    pub psks: Vec<PreSharedKeyId>,
+}
+
+/// Moves a decoded secret out of its `VLBytes`, zeroizing the copy.
+fn take_secret(v: VLBytes, nh: usize) -> Result<Secret, Error> {
+    let bytes = Zeroizing::new(Vec::<u8>::from(v));
+    if bytes.len() != nh {
+        return Err(WelcomeError::InvalidSecretLength.into());
+    }
+    Ok(Secret::from_slice(&bytes)?)
+}
+
+/// Finds the entry of `welcome` for `key_package` by its KeyPackageRef and
+/// decrypts it with the init private key (RFC 9420 §12.4.3.1):
+/// `DecryptWithLabel(init_priv, "Welcome", encrypted_group_info, kem_output, ciphertext)`.
+pub fn decrypt_group_secrets(
+    cs: &dyn CipherSuiteProvider,
+    welcome: &Welcome,
+    key_package: &KeyPackage,
+    init_priv: &HpkePrivateKey,
+) -> Result<JoinerSecrets, Error> {
+    if welcome.cipher_suite != cs.cipher_suite() || key_package.cipher_suite != cs.cipher_suite() {
+        return Err(WelcomeError::CipherSuiteMismatch.into());
+    }
+    let kp_ref = key_package_reference(cs, key_package)?;
+    let entry = welcome
+        .secrets
+        .iter()
+        .find(|e| e.new_member.as_slice() == kp_ref.as_slice())
+        .ok_or(WelcomeError::NoEntryForKeyPackage)?;
+    let pt = Zeroizing::new(
+        decrypt_with_label(
+            cs,
+            init_priv,
+            WELCOME,
+            welcome.encrypted_group_info.as_slice(),
+            entry.encrypted_group_secrets.kem_output.as_slice(),
+            entry.encrypted_group_secrets.ciphertext.as_slice(),
+        )
+        .map_err(|_| WelcomeError::GroupSecretsDecryptionFailed)?,
+    );
+    let gs: GroupSecrets = decode(&pt).map_err(|_| WelcomeError::GroupSecretsDecryptionFailed)?;
+    let nh = cs.kdf().nh();
+    let GroupSecrets {
+        joiner_secret,
+        path_secret,
+        psks,
+    } = gs;
+    let joiner_secret = take_secret(joiner_secret, nh)?;
+    let path_secret = match path_secret {
+        Some(p) => Some(take_secret(p.path_secret, nh)?),
+        None => None,
+    };
+    Ok(JoinerSecrets {
+        joiner_secret,
+        path_secret,
+        psks,
+    })
+}
+
+/// Checks a GroupInfo's confirmation tag against the key schedule (RFC 9420
+/// §12.4.3.1): derives the epoch from `joiner_secret`, `psk_secret` and the
+/// GroupInfo's GroupContext, and compares `MAC(confirmation_key,
+/// confirmed_transcript_hash)` in constant time. Returns the key schedule
+/// output (welcome secret and epoch secrets) for the group layer.
+pub fn check_confirmation_tag(
+    cs: &dyn CipherSuiteProvider,
+    joiner_secret: &Secret,
+    psk_secret: &Secret,
+    group_info: &GroupInfo,
+) -> Result<JoinerOutput, Error> {
+    let ctx = group_info.group_context.encode()?;
+    let out = from_joiner_secret(cs, joiner_secret, psk_secret, &ctx)?;
+    let want = cs.kdf().mac(
+        out.epoch.confirmation_key.as_bytes(),
+        group_info
+            .group_context
+            .confirmed_transcript_hash
+            .as_slice(),
+    )?;
+    if bool::from(
+        want.as_slice()
+            .ct_eq(group_info.confirmation_tag.as_slice()),
+    ) {
+        Ok(out)
+    } else {
+        Err(WelcomeError::ConfirmationTagMismatch.into())
+    }
+}
+
+/// One new member of a Welcome.
+#[derive(Debug, Clone, Copy)]
+pub struct NewMember<'a> {
+    /// The member's KeyPackage (its `init_key` is encrypted to).
+    pub key_package: &'a KeyPackage,
+    /// The path secret for this member, if the commit had a path.
+    pub path_secret: Option<&'a Secret>,
+}
+
+/// Encrypts one GroupSecrets to `init_key` (RFC 9420 §12.4.3.1):
+/// `EncryptWithLabel(init_key, "Welcome", encrypted_group_info, group_secrets)`.
+pub fn encrypt_group_secrets(
+    cs: &dyn CipherSuiteProvider,
+    init_key: &[u8],
+    encrypted_group_info: &[u8],
+    joiner_secret: &Secret,
+    path_secret: Option<&Secret>,
+    psks: &[PreSharedKeyId],
+    rng: &mut dyn Rng,
+) -> Result<HpkeCiphertext, Error> {
+    let gs = GroupSecrets {
+        joiner_secret: VLBytes::new(joiner_secret.as_bytes().to_vec()),
+        path_secret: path_secret.map(|p| PathSecret {
+            path_secret: VLBytes::new(p.as_bytes().to_vec()),
+        }),
+        psks: psks.to_vec(),
+    };
+    let mut pt = Zeroizing::new(Vec::new());
+    let encoded = gs.encode_into(&mut pt);
+    // Wipe the copies in the wire struct.
+    let GroupSecrets {
+        joiner_secret: js,
+        path_secret: ps,
+        ..
+    } = gs;
+    Vec::<u8>::from(js).zeroize();
+    if let Some(p) = ps {
+        Vec::<u8>::from(p.path_secret).zeroize();
+    }
+    encoded?;
+    let pt: &[u8] = &pt;
+    let ct = encrypt_with_label(cs, init_key, WELCOME, encrypted_group_info, pt, rng)?;
+    Ok(HpkeCiphertext {
+        kem_output: VLBytes::new(ct.kem_output),
+        ciphertext: VLBytes::new(ct.ciphertext),
+    })
+}
+
+/// Builds a Welcome (RFC 9420 §12.4.3.1): the signed `group_info` encrypted
+/// under the welcome secret derived from `joiner_secret` and `psk_secret`,
+/// and one GroupSecrets per new member, HPKE-encrypted to its init key and
+/// keyed by its KeyPackageRef.
+pub fn encrypt_welcome(
+    cs: &dyn CipherSuiteProvider,
+    group_info: &GroupInfo,
+    joiner_secret: &Secret,
+    psk_secret: &Secret,
+    psks: &[PreSharedKeyId],
+    new_members: &[NewMember<'_>],
+    rng: &mut dyn Rng,
+) -> Result<Welcome, Error> {
+    let ws = welcome_secret(cs, joiner_secret, psk_secret)?;
+    let encrypted_group_info = encrypt_group_info(cs, &ws, group_info)?;
+    let mut secrets = Vec::with_capacity(new_members.len());
+    for m in new_members {
+        if m.key_package.cipher_suite != cs.cipher_suite() {
+            return Err(WelcomeError::CipherSuiteMismatch.into());
+        }
+        let kp_ref = key_package_reference(cs, m.key_package)?;
+        let ct = encrypt_group_secrets(
+            cs,
+            m.key_package.init_key.as_slice(),
+            &encrypted_group_info,
+            joiner_secret,
+            m.path_secret,
+            psks,
+            rng,
+        )?;
+        secrets.push(EncryptedGroupSecrets {
+            new_member: VLBytes::new(kp_ref.to_vec()),
+            encrypted_group_secrets: ct,
+        });
+    }
+    Ok(Welcome {
+        cipher_suite: cs.cipher_suite(),
+        secrets,
+        encrypted_group_info: VLBytes::new(encrypted_group_info),
+    })
+}
