@@ -56,7 +56,9 @@ fn open(
         return Err(CryptoError::DecryptionFailed);
     };
     let (ct, tag) = ciphertext.split_at(boundary);
-    let tag = alg.new_tag(tag).map_err(|_| CryptoError::DecryptionFailed)?;
+    let tag = alg
+        .new_tag(tag)
+        .map_err(|_| CryptoError::DecryptionFailed)?;
     let mut pt = vec![0u8; boundary];
     match key.decrypt(&mut pt, nonce, aad, ct, tag) {
         Ok(()) => Ok(pt),

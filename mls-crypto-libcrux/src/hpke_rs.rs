@@ -1,20 +1,23 @@
 //! HPKE through `hpke-rs` 0.8 with its libcrux provider (`hpke-rs-libcrux`),
 //! behind the core's [`Hpke`] trait.
 //!
-//! Kept for the comparison with the core's generic HPKE (see the crate
-//! documentation for the measurement); [`crate::hpke_rs_suite`] serves
-//! suites with it.
+//! Test-only: kept for the measurement against the core's generic HPKE
+//! (see the crate documentation) and for cross-checking the two.
+//!
+//! hpke-rs keeps its generator inside a `'static` value, which cannot
+//! borrow the caller's `&mut dyn Rng`; its encapsulation draws exactly Nsk
+//! bytes in one call, so they are drawn from the caller's generator first
+//! and handed over in a [`Prefilled`] buffer.
 
 use core::fmt;
 
 use hpke_rs::hpke_types::{AeadAlgorithm, KdfAlgorithm, KemAlgorithm};
 use hpke_rs::{Hpke as HpkeRsHpke, HpkeError, Mode};
 use hpke_rs_libcrux::HpkeLibcrux;
-use mls_core::crypto::{
-    CryptoError, Dh, Hpke, HpkeCiphertext, HpkePrivateKey, Rng, SecretVec,
-};
+use mls_core::crypto::{CryptoError, Dh, Hpke, HpkeCiphertext, HpkePrivateKey, Rng, SecretVec};
 
-use crate::rng::Prefilled;
+use crate::rng::Exhausted;
+use zeroize::Zeroizing;
 
 type Provider = HpkeLibcrux<Prefilled>;
 
@@ -152,7 +155,16 @@ impl Hpke for HpkeRs {
         let sk = self.check_private(private_key)?;
         self.check_enc(kem_output)?;
         self.hpke(Prefilled::empty())
-            .receiver_export(kem_output, &sk, info, None, None, None, exporter_context, len)
+            .receiver_export(
+                kem_output,
+                &sk,
+                info,
+                None,
+                None,
+                None,
+                exporter_context,
+                len,
+            )
             .map(SecretVec::new)
             .map_err(map_err)
     }
@@ -164,7 +176,10 @@ impl Hpke for HpkeRs {
             .map_err(|_| CryptoError::DeriveKeyPairError)?;
         let (sk, pk) = kp.into_keys();
         // `as_slice` on hpke-rs's private key needs its `hazmat` feature.
-        Ok((HpkePrivateKey::from_slice(sk.as_slice()), pk.as_slice().to_vec()))
+        Ok((
+            HpkePrivateKey::from_slice(sk.as_slice()),
+            pk.as_slice().to_vec(),
+        ))
     }
 
     fn generate_key_pair(
@@ -180,3 +195,60 @@ impl Hpke for HpkeRs {
         self.dh.public_key(private_key.as_bytes())
     }
 }
+
+/// Bytes drawn beforehand from the core's generator, served once.
+pub struct Prefilled {
+    buf: Zeroizing<Vec<u8>>,
+    pos: usize,
+}
+
+impl fmt::Debug for Prefilled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Prefilled")
+            .field("remaining", &(self.buf.len() - self.pos))
+            .finish()
+    }
+}
+
+impl Prefilled {
+    /// `len` bytes from `rng`.
+    pub fn draw(rng: &mut dyn Rng, len: usize) -> Result<Self, CryptoError> {
+        let mut buf = Zeroizing::new(vec![0u8; len]);
+        rng.fill(&mut buf)?;
+        Ok(Self { buf, pos: 0 })
+    }
+
+    /// No bytes at all (for operations that draw none).
+    pub fn empty() -> Self {
+        Self {
+            buf: Zeroizing::new(Vec::new()),
+            pos: 0,
+        }
+    }
+}
+
+impl rand_core::TryRng for Prefilled {
+    type Error = Exhausted;
+
+    fn try_next_u32(&mut self) -> Result<u32, Exhausted> {
+        let mut b = [0u8; 4];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn try_next_u64(&mut self) -> Result<u64, Exhausted> {
+        let mut b = [0u8; 8];
+        self.try_fill_bytes(&mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Exhausted> {
+        let end = self.pos.checked_add(dst.len()).ok_or(Exhausted)?;
+        let src = self.buf.get(self.pos..end).ok_or(Exhausted)?;
+        dst.copy_from_slice(src);
+        self.pos = end;
+        Ok(())
+    }
+}
+
+impl rand_core::TryCryptoRng for Prefilled {}

@@ -1,18 +1,13 @@
-//! `rand_core` 0.10 generators handed to libcrux and hpke-rs.
+//! The `rand_core` 0.10 generator handed to libcrux's ECDSA.
 //!
 //! * [`Rfc6979`]: the deterministic ECDSA nonce generator of RFC 6979 §3.2
 //!   (HMAC-DRBG over HMAC-SHA-256, `libcrux-hmac`), presented as the
 //!   `TryCryptoRng` that `libcrux_ecdsa::p256::Nonce::random` samples from.
-//! * [`Prefilled`]: a fixed buffer of bytes drawn beforehand from the
-//!   core's `&mut dyn Rng`. hpke-rs keeps its generator inside a
-//!   `'static` value, which cannot borrow the caller's `&mut dyn Rng`; its
-//!   encapsulation draws exactly Nsk bytes in one call, so they are drawn
-//!   from the caller's generator first and handed over in this buffer.
 
 use core::fmt;
 
 use libcrux_hmac::HmacState;
-use mls_core::crypto::{CryptoError, Rng};
+use mls_core::crypto::CryptoError;
 use zeroize::{Zeroize, Zeroizing};
 
 /// A generator ran out of bytes or was asked for a length it cannot serve.
@@ -138,60 +133,3 @@ impl rand_core::TryRng for Rfc6979 {
 }
 
 impl rand_core::TryCryptoRng for Rfc6979 {}
-
-/// Bytes drawn beforehand from the core's generator, served once.
-pub struct Prefilled {
-    buf: Zeroizing<Vec<u8>>,
-    pos: usize,
-}
-
-impl fmt::Debug for Prefilled {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Prefilled")
-            .field("remaining", &(self.buf.len() - self.pos))
-            .finish()
-    }
-}
-
-impl Prefilled {
-    /// `len` bytes from `rng`.
-    pub fn draw(rng: &mut dyn Rng, len: usize) -> Result<Self, CryptoError> {
-        let mut buf = Zeroizing::new(vec![0u8; len]);
-        rng.fill(&mut buf)?;
-        Ok(Self { buf, pos: 0 })
-    }
-
-    /// No bytes at all (for operations that draw none).
-    pub fn empty() -> Self {
-        Self {
-            buf: Zeroizing::new(Vec::new()),
-            pos: 0,
-        }
-    }
-}
-
-impl rand_core::TryRng for Prefilled {
-    type Error = Exhausted;
-
-    fn try_next_u32(&mut self) -> Result<u32, Exhausted> {
-        let mut b = [0u8; 4];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u32::from_le_bytes(b))
-    }
-
-    fn try_next_u64(&mut self) -> Result<u64, Exhausted> {
-        let mut b = [0u8; 8];
-        self.try_fill_bytes(&mut b)?;
-        Ok(u64::from_le_bytes(b))
-    }
-
-    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Exhausted> {
-        let end = self.pos.checked_add(dst.len()).ok_or(Exhausted)?;
-        let src = self.buf.get(self.pos..end).ok_or(Exhausted)?;
-        dst.copy_from_slice(src);
-        self.pos = end;
-        Ok(())
-    }
-}
-
-impl rand_core::TryCryptoRng for Prefilled {}

@@ -82,12 +82,12 @@ impl EcdsaP256 {
         sk: &[u8; 32],
         message: &[u8],
     ) -> Result<([u8; 32], [u8; 32]), CryptoError> {
-        let key = libcrux_ecdsa::p256::PrivateKey::try_from(sk)
-            .map_err(|_| CryptoError::InvalidKey)?;
+        let key =
+            libcrux_ecdsa::p256::PrivateKey::try_from(sk).map_err(|_| CryptoError::InvalidKey)?;
         let h1 = libcrux_sha2::sha256(message);
         let mut drbg = Rfc6979::new(sk, &h1)?;
-        let nonce = libcrux_ecdsa::p256::Nonce::random(&mut drbg)
-            .map_err(|_| CryptoError::Internal)?;
+        let nonce =
+            libcrux_ecdsa::p256::Nonce::random(&mut drbg).map_err(|_| CryptoError::Internal)?;
         let sig = libcrux_ecdsa::p256::sign(
             libcrux_ecdsa::DigestAlgorithm::Sha256,
             message,
@@ -128,13 +128,8 @@ impl Signature for EcdsaP256 {
         let pk = libcrux_ecdsa::p256::PublicKey(raw);
         let (r, s) = der::decode(signature)?;
         let sig = libcrux_ecdsa::p256::Signature::from_raw(r, s);
-        libcrux_ecdsa::p256::verify(
-            libcrux_ecdsa::DigestAlgorithm::Sha256,
-            message,
-            &sig,
-            &pk,
-        )
-        .map_err(|_| CryptoError::InvalidSignature)
+        libcrux_ecdsa::p256::verify(libcrux_ecdsa::DigestAlgorithm::Sha256, message, &sig, &pk)
+            .map_err(|_| CryptoError::InvalidSignature)
     }
 
     fn generate_key_pair(

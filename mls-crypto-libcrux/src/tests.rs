@@ -141,7 +141,11 @@ fn rfc9420_5_1_2_malformed_signatures_and_keys_rejected_without_panic() {
             &[0xFFu8; 64][..],
             &[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00][..],
         ] {
-            assert!(sig.verify(&pk, b"m", bad_sig).is_err(), "{:?}", s.cipher_suite());
+            assert!(
+                sig.verify(&pk, b"m", bad_sig).is_err(),
+                "{:?}",
+                s.cipher_suite()
+            );
         }
         let mut long = signature.clone();
         long.push(0);
@@ -152,7 +156,11 @@ fn rfc9420_5_1_2_malformed_signatures_and_keys_rejected_without_panic() {
             &[0u8; 200][..],
             &vec![0xFFu8; pk.len()][..],
         ] {
-            assert!(sig.verify(bad_pk, b"m", &signature).is_err(), "{:?}", s.cipher_suite());
+            assert!(
+                sig.verify(bad_pk, b"m", &signature).is_err(),
+                "{:?}",
+                s.cipher_suite()
+            );
         }
         let n = sk.as_bytes().len();
         for len in [0, n - 1, n + 1] {
@@ -172,17 +180,29 @@ fn rfc9420_5_1_2_ecdsa_keys_are_scalars_uncompressed_points_and_der_signatures()
     assert_eq!(sk.as_bytes().len(), 32);
     assert_eq!(pk.len(), 65);
     assert_eq!(pk[0], 0x04);
-    assert!(sig.public_key(&SignaturePrivateKey::new(vec![0u8; 32])).is_err());
-    assert!(sig.public_key(&SignaturePrivateKey::new(vec![0xFFu8; 32])).is_err());
+    assert!(
+        sig.public_key(&SignaturePrivateKey::new(vec![0u8; 32]))
+            .is_err()
+    );
+    assert!(
+        sig.public_key(&SignaturePrivateKey::new(vec![0xFFu8; 32]))
+            .is_err()
+    );
     let signature = sig.sign(&sk, b"x").unwrap();
     assert_eq!(signature[0], 0x30);
     assert_eq!(signature[1] as usize, signature.len() - 2);
     // The raw 64-byte x || y form libcrux uses is not accepted as a key,
     // nor is a compressed point.
-    assert_eq!(sig.verify(&pk[1..], b"x", &signature), Err(CryptoError::InvalidKey));
+    assert_eq!(
+        sig.verify(&pk[1..], b"x", &signature),
+        Err(CryptoError::InvalidKey)
+    );
     let mut compressed = vec![0x02 | (pk[64] & 1)];
     compressed.extend_from_slice(&pk[1..33]);
-    assert_eq!(sig.verify(&compressed, b"x", &signature), Err(CryptoError::InvalidKey));
+    assert_eq!(
+        sig.verify(&compressed, b"x", &signature),
+        Err(CryptoError::InvalidKey)
+    );
     // A raw r || s signature is not DER and is rejected.
     let (r, s_) = der::decode(&signature).unwrap();
     let raw = [r, s_].concat();
@@ -298,7 +318,9 @@ fn rfc3279_2_2_3_malformed_der_rejected_without_panic() {
         // Only one INTEGER.
         vec![0x30, 0x03, 0x02, 0x01, 0x01],
         // Three INTEGERs.
-        vec![0x30, 0x09, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
+        vec![
+            0x30, 0x09, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01,
+        ],
         // Long-form lengths.
         vec![0x30, 0x81, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
         vec![0x30, 0x07, 0x02, 0x81, 0x01, 0x01, 0x02, 0x01, 0x01],
@@ -306,8 +328,18 @@ fn rfc3279_2_2_3_malformed_der_rejected_without_panic() {
         vec![0x30, 0x06, 0x02, 0x05, 0x01, 0x02, 0x01, 0x01],
         vec![0x30, 0x7f, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01],
         // Integer longer than 32 bytes.
-        [&[0x30, 0x26, 0x02, 0x21, 0x01][..], &[0u8; 32], &[0x02, 0x01, 0x01]].concat(),
-        [&[0x30, 0x27, 0x02, 0x22, 0x00, 0x80][..], &[0u8; 32], &[0x02, 0x01, 0x01]].concat(),
+        [
+            &[0x30, 0x26, 0x02, 0x21, 0x01][..],
+            &[0u8; 32],
+            &[0x02, 0x01, 0x01],
+        ]
+        .concat(),
+        [
+            &[0x30, 0x27, 0x02, 0x22, 0x00, 0x80][..],
+            &[0u8; 32],
+            &[0x02, 0x01, 0x01],
+        ]
+        .concat(),
     ];
     let mut trailing = good.clone();
     trailing.push(0);
@@ -316,8 +348,15 @@ fn rfc3279_2_2_3_malformed_der_rejected_without_panic() {
     short_seq[1] -= 1;
     bad.push(short_seq);
     for b in &bad {
-        assert_eq!(der::decode(b), Err(CryptoError::InvalidSignature), "{b:02x?}");
-        assert!(libcrux_ecdsa::p256::Signature::from_der(b).is_err(), "{b:02x?}");
+        assert_eq!(
+            der::decode(b),
+            Err(CryptoError::InvalidSignature),
+            "{b:02x?}"
+        );
+        assert!(
+            libcrux_ecdsa::p256::Signature::from_der(b).is_err(),
+            "{b:02x?}"
+        );
     }
     // Every truncation of a valid encoding is rejected.
     for i in 0..good.len() {
@@ -349,17 +388,29 @@ fn rfc9420_5_1_3_encrypt_with_label_round_trip_every_suite() {
         let ct = encrypt_with_label(s, &pk, b"UpdatePathNode", b"ctx", b"path secret", &mut rng)
             .unwrap();
         assert_eq!(ct.kem_output.len(), s.info().nenc);
-        let pt =
-            decrypt_with_label(s, &sk, b"UpdatePathNode", b"ctx", &ct.kem_output, &ct.ciphertext)
-                .unwrap();
+        let pt = decrypt_with_label(
+            s,
+            &sk,
+            b"UpdatePathNode",
+            b"ctx",
+            &ct.kem_output,
+            &ct.ciphertext,
+        )
+        .unwrap();
         assert_eq!(pt, b"path secret");
         assert!(
-            decrypt_with_label(s, &sk, b"Welcome", b"ctx", &ct.kem_output, &ct.ciphertext)
-                .is_err()
+            decrypt_with_label(s, &sk, b"Welcome", b"ctx", &ct.kem_output, &ct.ciphertext).is_err()
         );
         assert!(
-            decrypt_with_label(s, &sk, b"UpdatePathNode", b"ctx2", &ct.kem_output, &ct.ciphertext)
-                .is_err()
+            decrypt_with_label(
+                s,
+                &sk,
+                b"UpdatePathNode",
+                b"ctx2",
+                &ct.kem_output,
+                &ct.ciphertext
+            )
+            .is_err()
         );
         let mut bad = ct.ciphertext.clone();
         bad[0] ^= 1;
@@ -375,8 +426,15 @@ fn rfc9420_5_1_3_encrypt_with_label_round_trip_every_suite() {
                 .is_err()
         );
         assert!(
-            decrypt_with_label(s, &sk, b"UpdatePathNode", b"ctx", &bad_enc[1..], &ct.ciphertext)
-                .is_err()
+            decrypt_with_label(
+                s,
+                &sk,
+                b"UpdatePathNode",
+                b"ctx",
+                &bad_enc[1..],
+                &ct.ciphertext
+            )
+            .is_err()
         );
         assert!(s.hpke().seal(&pk[1..], b"", b"", b"x", &mut rng).is_err());
     }
@@ -390,7 +448,10 @@ fn rfc9180_generic_and_hpke_rs_interoperate() {
         let r = hpke_rs_suite(*cs).unwrap();
         let (sk, pk) = g.hpke().derive_key_pair(b"interop ikm").unwrap();
         for (a, b) in [(g, r), (r, g)] {
-            let ct = a.hpke().seal(&pk, b"info", b"aad", b"hello", &mut rng).unwrap();
+            let ct = a
+                .hpke()
+                .seal(&pk, b"info", b"aad", b"hello", &mut rng)
+                .unwrap();
             assert_eq!(
                 b.hpke()
                     .open(&sk, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
@@ -506,7 +567,10 @@ fn rfc9180_a_1_x25519_sha256_aes128gcm_base_known_answer() {
     let ct = h(
         "f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a",
     );
-    for s in [suite(CipherSuite(1)).unwrap(), hpke_rs_suite(CipherSuite(1)).unwrap()] {
+    for s in [
+        suite(CipherSuite(1)).unwrap(),
+        hpke_rs_suite(CipherSuite(1)).unwrap(),
+    ] {
         // DeriveKeyPair (A.1 ikmR / ikmE).
         let (sk, pk) = s
             .hpke()
@@ -529,8 +593,14 @@ fn rfc9180_a_1_x25519_sha256_aes128gcm_base_known_answer() {
         assert_eq!(s.hpke().open(&sk, &pk_em, &info, &aad, &ct).unwrap(), pt);
         // Exported values (A.1.1.2).
         for (ctx, want) in [
-            ("", "3853fe2b4035195a573ffc53856e77058e15d9ea064de3e59f4961d0095250ee"),
-            ("00", "2e8f0b54673c7029649d4eb9d5e33bf1872cf76d623ff164ac185da9e88c21a5"),
+            (
+                "",
+                "3853fe2b4035195a573ffc53856e77058e15d9ea064de3e59f4961d0095250ee",
+            ),
+            (
+                "00",
+                "2e8f0b54673c7029649d4eb9d5e33bf1872cf76d623ff164ac185da9e88c21a5",
+            ),
             (
                 "54657374436f6e74657874",
                 "e9e43065102c3836401bed8c3c3c75ae46be1639869391d62c61f1ec7af54931",
@@ -567,7 +637,10 @@ fn rfc9180_a_3_p256_sha256_aes128gcm_base_known_answer() {
     let ct = h(
         "5ad590bb8baa577f8619db35a36311226a896e7342a6d836d8b7bcd2f20b6c7f9076ac232e3ab2523f39513434",
     );
-    for s in [suite(CipherSuite(2)).unwrap(), hpke_rs_suite(CipherSuite(2)).unwrap()] {
+    for s in [
+        suite(CipherSuite(2)).unwrap(),
+        hpke_rs_suite(CipherSuite(2)).unwrap(),
+    ] {
         let (sk, pk) = s
             .hpke()
             .derive_key_pair(&h(
@@ -606,18 +679,39 @@ fn rfc5116_aead_round_trip_and_tamper_rejected() {
         assert_eq!(a.open(&key, &nonce, b"aad", &ct).unwrap(), b"plaintext");
         let mut bad = ct.clone();
         bad[3] ^= 0x80;
-        assert_eq!(a.open(&key, &nonce, b"aad", &bad), Err(CryptoError::DecryptionFailed));
+        assert_eq!(
+            a.open(&key, &nonce, b"aad", &bad),
+            Err(CryptoError::DecryptionFailed)
+        );
         let mut bad_tag = ct.clone();
         let last = bad_tag.len() - 1;
         bad_tag[last] ^= 1;
-        assert_eq!(a.open(&key, &nonce, b"aad", &bad_tag), Err(CryptoError::DecryptionFailed));
-        assert_eq!(a.open(&key, &nonce, b"aaD", &ct), Err(CryptoError::DecryptionFailed));
-        assert_eq!(a.open(&key, &nonce, b"aad", &ct[..15]), Err(CryptoError::DecryptionFailed));
-        assert_eq!(a.open(&key, &nonce, b"aad", &[]), Err(CryptoError::DecryptionFailed));
+        assert_eq!(
+            a.open(&key, &nonce, b"aad", &bad_tag),
+            Err(CryptoError::DecryptionFailed)
+        );
+        assert_eq!(
+            a.open(&key, &nonce, b"aaD", &ct),
+            Err(CryptoError::DecryptionFailed)
+        );
+        assert_eq!(
+            a.open(&key, &nonce, b"aad", &ct[..15]),
+            Err(CryptoError::DecryptionFailed)
+        );
+        assert_eq!(
+            a.open(&key, &nonce, b"aad", &[]),
+            Err(CryptoError::DecryptionFailed)
+        );
         let ct0 = a.seal(&key, &nonce, b"", b"").unwrap();
         assert_eq!(a.open(&key, &nonce, b"", &ct0).unwrap(), b"");
-        assert_eq!(a.seal(&key[1..], &nonce, b"", b"x"), Err(CryptoError::InvalidKey));
-        assert_eq!(a.seal(&key, &nonce[1..], b"", b"x"), Err(CryptoError::InvalidLength));
+        assert_eq!(
+            a.seal(&key[1..], &nonce, b"", b"x"),
+            Err(CryptoError::InvalidKey)
+        );
+        assert_eq!(
+            a.seal(&key, &nonce[1..], b"", b"x"),
+            Err(CryptoError::InvalidLength)
+        );
         assert!(a.open(&[0u8; 8], &nonce, b"", &ct).is_err());
     }
 }
@@ -635,13 +729,17 @@ fn rfc8439_2_8_2_chacha20poly1305_and_gcm_test_case_known_answers() {
         h("1ae10b594f09e26a7e902ecbd0600691")
     );
     // AES-GCM test case 2 (McGrew & Viega): zero key, zero IV, one zero block.
-    let ct = aead::Aes128Gcm.seal(&[0u8; 16], &[0u8; 12], b"", &[0u8; 16]).unwrap();
+    let ct = aead::Aes128Gcm
+        .seal(&[0u8; 16], &[0u8; 12], b"", &[0u8; 16])
+        .unwrap();
     assert_eq!(
         ct,
         h("0388dace60b6a392f328c2b971b2fe78ab6e47d42cec13bdf53a67b21257bddf")
     );
     // Test case 14: AES-256, zero key, one zero block.
-    let ct = aead::Aes256Gcm.seal(&[0u8; 32], &[0u8; 12], b"", &[0u8; 16]).unwrap();
+    let ct = aead::Aes256Gcm
+        .seal(&[0u8; 32], &[0u8; 12], b"", &[0u8; 16])
+        .unwrap();
     assert_eq!(
         ct,
         h("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919")
@@ -682,7 +780,10 @@ fn rfc5869_a_1_hkdf_sha256_known_answer_and_length_limit() {
         let prk = k.extract(b"", b"ikm").unwrap();
         assert_eq!(prk.len(), k.nh());
         let mut out = vec![0u8; 255 * k.nh() + 1];
-        assert_eq!(k.expand(prk.as_bytes(), b"", &mut out), Err(CryptoError::InvalidLength));
+        assert_eq!(
+            k.expand(prk.as_bytes(), b"", &mut out),
+            Err(CryptoError::InvalidLength)
+        );
     }
 }
 
@@ -690,7 +791,11 @@ fn rfc5869_a_1_hkdf_sha256_known_answer_and_length_limit() {
 fn rfc5869_2_3_expand_uses_the_whole_prk_when_longer_than_nh() {
     // libcrux-hkdf reads only Nh bytes of the PRK; longer PRKs go through
     // HMAC directly. T(1) = HMAC(PRK, info || 0x01), T(2) = HMAC(PRK, T(1) || info || 0x02).
-    for k in [&hash::HkdfSha256 as &dyn Kdf, &hash::HkdfSha384, &hash::HkdfSha512] {
+    for k in [
+        &hash::HkdfSha256 as &dyn Kdf,
+        &hash::HkdfSha384,
+        &hash::HkdfSha512,
+    ] {
         let nh = k.nh();
         let prk: Vec<u8> = (0..(nh + 7) as u8).collect();
         let mut out = vec![0u8; 2 * nh + 3];
@@ -711,12 +816,16 @@ fn rfc5869_2_3_expand_uses_the_whole_prk_when_longer_than_nh() {
 
 #[test]
 fn rfc4231_4_3_hmac_sha2_known_answers() {
-    let tag = hash::HkdfSha256.mac(b"Jefe", b"what do ya want for nothing?").unwrap();
+    let tag = hash::HkdfSha256
+        .mac(b"Jefe", b"what do ya want for nothing?")
+        .unwrap();
     assert_eq!(
         tag.to_vec(),
         h("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     );
-    let tag512 = hash::HkdfSha512.mac(b"Jefe", b"what do ya want for nothing?").unwrap();
+    let tag512 = hash::HkdfSha512
+        .mac(b"Jefe", b"what do ya want for nothing?")
+        .unwrap();
     assert_eq!(
         tag512.to_vec(),
         h(
@@ -725,7 +834,10 @@ fn rfc4231_4_3_hmac_sha2_known_answers() {
     );
     // Test case 6: a 131-byte key (longer than the block) is hashed first.
     let tag = hash::HkdfSha256
-        .mac(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First")
+        .mac(
+            &[0xaa; 131],
+            b"Test Using Larger Than Block-Size Key - Hash Key First",
+        )
         .unwrap();
     assert_eq!(
         tag.to_vec(),
@@ -751,17 +863,26 @@ fn fips180_sha2_known_answers() {
             "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
         )
     );
-    assert_eq!(hash::Sha512.hash(b"abc"), hash::Sha512.hash_parts(&[b"ab", b"", b"c"]));
+    assert_eq!(
+        hash::Sha512.hash(b"abc"),
+        hash::Sha512.hash_parts(&[b"ab", b"", b"c"])
+    );
 }
 
 #[test]
 fn rfc9180_7_1_4_dh_rejects_invalid_public_keys_and_zero_output() {
     let mut rng = TestRng::new(7);
     let sk = dh::X25519.generate_secret(&mut rng).unwrap();
-    assert_eq!(dh::X25519.dh(sk.as_bytes(), &[0u8; 32]), Err(CryptoError::InvalidKey));
+    assert_eq!(
+        dh::X25519.dh(sk.as_bytes(), &[0u8; 32]),
+        Err(CryptoError::InvalidKey)
+    );
     let mut one = [0u8; 32];
     one[0] = 1;
-    assert_eq!(dh::X25519.dh(sk.as_bytes(), &one), Err(CryptoError::InvalidKey));
+    assert_eq!(
+        dh::X25519.dh(sk.as_bytes(), &one),
+        Err(CryptoError::InvalidKey)
+    );
     assert!(dh::X25519.dh(sk.as_bytes(), &[9u8; 31]).is_err());
     assert!(dh::X25519.dh(&[1u8; 31], &[9u8; 32]).is_err());
     assert!(dh::X25519.is_valid_secret(&[0u8; 32]));
@@ -769,7 +890,9 @@ fn rfc9180_7_1_4_dh_rejects_invalid_public_keys_and_zero_output() {
     // RFC 7748 §6.1 known answer (Alice's public key).
     assert_eq!(
         dh::X25519
-            .public_key(&h("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"))
+            .public_key(&h(
+                "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a"
+            ))
             .unwrap(),
         h("8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a")
     );
@@ -783,7 +906,10 @@ fn rfc9180_7_1_4_dh_rejects_invalid_public_keys_and_zero_output() {
         assert_eq!(g.dh(sk.as_bytes(), &off), Err(CryptoError::InvalidKey));
         let mut compressed = vec![0x02 | (pk[pk.len() - 1] & 1)];
         compressed.extend_from_slice(&pk[1..1 + g.secret_len()]);
-        assert_eq!(g.dh(sk.as_bytes(), &compressed), Err(CryptoError::InvalidKey));
+        assert_eq!(
+            g.dh(sk.as_bytes(), &compressed),
+            Err(CryptoError::InvalidKey)
+        );
         assert_eq!(g.dh(sk.as_bytes(), &pk[1..]), Err(CryptoError::InvalidKey));
         assert_eq!(g.dh(sk.as_bytes(), &[0x00]), Err(CryptoError::InvalidKey));
         assert_eq!(g.dh(sk.as_bytes(), &[]), Err(CryptoError::InvalidKey));
@@ -793,7 +919,10 @@ fn rfc9180_7_1_4_dh_rejects_invalid_public_keys_and_zero_output() {
         );
         let mut zero_point = vec![0u8; g.public_len()];
         zero_point[0] = 0x04;
-        assert_eq!(g.dh(sk.as_bytes(), &zero_point), Err(CryptoError::InvalidKey));
+        assert_eq!(
+            g.dh(sk.as_bytes(), &zero_point),
+            Err(CryptoError::InvalidKey)
+        );
         assert!(!g.is_valid_secret(&vec![0u8; g.secret_len()]));
         assert!(!g.is_valid_secret(&vec![0xFFu8; g.secret_len()]));
         assert!(!g.is_valid_secret(&sk.as_bytes()[1..]));
@@ -848,9 +977,17 @@ fn rfc9180_7_1_3_p384_dhkem_agrees_with_hpke_rs_libcrux() {
         assert_eq!(pk_g, pk_r);
         assert_eq!(pk_g.len(), 97);
         let ct = G.seal(&pk_g, b"i", b"a", b"p384", &mut rng).unwrap();
-        assert_eq!(R.open(&sk_r, &ct.kem_output, b"i", b"a", &ct.ciphertext).unwrap(), b"p384");
+        assert_eq!(
+            R.open(&sk_r, &ct.kem_output, b"i", b"a", &ct.ciphertext)
+                .unwrap(),
+            b"p384"
+        );
         let ct = R.seal(&pk_g, b"i", b"a", b"p384", &mut rng).unwrap();
-        assert_eq!(G.open(&sk_g, &ct.kem_output, b"i", b"a", &ct.ciphertext).unwrap(), b"p384");
+        assert_eq!(
+            G.open(&sk_g, &ct.kem_output, b"i", b"a", &ct.ciphertext)
+                .unwrap(),
+            b"p384"
+        );
     }
 }
 
@@ -879,7 +1016,7 @@ fn rng_failure_is_reported_not_masked() {
             Err(CryptoError::RngFailure)
         );
     }
-    let mut p = rng::Prefilled::draw(&mut TestRng::new(1), 4).unwrap();
+    let mut p = crate::hpke_rs::Prefilled::draw(&mut TestRng::new(1), 4).unwrap();
     let mut buf = [0u8; 8];
     assert!(rand_core::TryRng::try_fill_bytes(&mut p, &mut buf).is_err());
     let mut buf = [0u8; 4];
@@ -891,11 +1028,18 @@ fn rng_failure_is_reported_not_masked() {
 fn rfc9420_5_1_hpke_private_key_import_rejects_invalid_keys() {
     for s in both_hpke() {
         let (_, pk) = s.hpke().derive_key_pair(b"x").unwrap();
-        let ct = s.hpke().seal(&pk, b"", b"", b"m", &mut TestRng::new(8)).unwrap();
+        let ct = s
+            .hpke()
+            .seal(&pk, b"", b"", b"m", &mut TestRng::new(8))
+            .unwrap();
         let nsk = s.info().nsk;
         for bad in [vec![], vec![1u8; nsk - 1], vec![1u8; nsk + 1]] {
             let sk = HpkePrivateKey::new(bad);
-            assert!(s.hpke().open(&sk, &ct.kem_output, b"", b"", &ct.ciphertext).is_err());
+            assert!(
+                s.hpke()
+                    .open(&sk, &ct.kem_output, b"", b"", &ct.ciphertext)
+                    .is_err()
+            );
             assert!(s.hpke().public_key(&sk).is_err());
         }
     }
@@ -908,35 +1052,56 @@ fn rfc9420_5_1_hpke_private_key_import_rejects_invalid_keys() {
 
 /// The HPKE measurement recorded in the crate documentation. Run by hand:
 /// `cargo test --release -p mls-crypto-libcrux -- --ignored --nocapture measure`.
-/// It asserts nothing about time.
+/// Batches of the two implementations alternate and the fastest batch is
+/// kept, which filters out load from other processes. It asserts nothing
+/// about time.
 #[test]
 #[ignore]
 fn measure_hpke_generic_vs_hpke_rs() {
-    use std::time::Instant;
-    const N: u32 = 2000;
+    use std::time::{Duration, Instant};
+    const BATCHES: usize = 15;
+    const N: u32 = 100;
     let mut rng = TestRng::new(42);
     for cs in provider().supported_cipher_suites() {
-        for (name, s) in [("generic", suite(*cs).unwrap()), ("hpke-rs", hpke_rs_suite(*cs).unwrap())] {
-            let (sk, pk) = s.hpke().derive_key_pair(b"measure").unwrap();
-            let ct = s.hpke().seal(&pk, b"info", b"aad", &[0u8; 64], &mut rng).unwrap();
-            let t = Instant::now();
-            for _ in 0..N {
-                s.hpke().seal(&pk, b"info", b"aad", &[0u8; 64], &mut rng).unwrap();
-            }
-            let seal = t.elapsed() / N;
-            let t = Instant::now();
-            for _ in 0..N {
-                s.hpke()
-                    .open(&sk, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
+        let impls = [
+            ("generic", suite(*cs).unwrap()),
+            ("hpke-rs", hpke_rs_suite(*cs).unwrap()),
+        ];
+        let mut best = [[Duration::MAX; 3]; 2];
+        for _ in 0..BATCHES {
+            for (i, (_, s)) in impls.iter().enumerate() {
+                let (sk, pk) = s.hpke().derive_key_pair(b"measure").unwrap();
+                let ct = s
+                    .hpke()
+                    .seal(&pk, b"info", b"aad", &[0u8; 64], &mut rng)
                     .unwrap();
+                let t = Instant::now();
+                for _ in 0..N {
+                    s.hpke()
+                        .seal(&pk, b"info", b"aad", &[0u8; 64], &mut rng)
+                        .unwrap();
+                }
+                best[i][0] = best[i][0].min(t.elapsed() / N);
+                let t = Instant::now();
+                for _ in 0..N {
+                    s.hpke()
+                        .open(&sk, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
+                        .unwrap();
+                }
+                best[i][1] = best[i][1].min(t.elapsed() / N);
+                let t = Instant::now();
+                for _ in 0..N {
+                    s.hpke().derive_key_pair(b"measure").unwrap();
+                }
+                best[i][2] = best[i][2].min(t.elapsed() / N);
             }
-            let open = t.elapsed() / N;
-            let t = Instant::now();
-            for _ in 0..N {
-                s.hpke().derive_key_pair(b"measure").unwrap();
-            }
-            let dkp = t.elapsed() / N;
-            println!("suite {} {name}: seal {seal:?} open {open:?} derive {dkp:?}", cs.0);
+        }
+        for (i, (name, _)) in impls.iter().enumerate() {
+            let [seal, open, dkp] = best[i];
+            println!(
+                "suite {} {name}: seal {seal:?} open {open:?} derive {dkp:?}",
+                cs.0
+            );
         }
     }
 }

@@ -48,6 +48,8 @@ pub fn backends() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
     let mut v: Vec<(&'static str, &'static dyn CryptoProvider)> = Vec::new();
     #[cfg(feature = "rustcrypto")]
     v.push(("rustcrypto", mls_crypto_rustcrypto::provider()));
+    #[cfg(feature = "libcrux")]
+    v.push(("libcrux", mls_crypto_libcrux::provider()));
 
     v
 }
