@@ -2,7 +2,7 @@
 //! (`libcrux-chacha20poly1305`), both through the `libcrux-aead`
 //! multiplexer.
 
-use libcrux_traits::aead::typed_refs::{Aead as _, DecryptError};
+use libcrux_traits::aead::typed_refs::Aead as _;
 use mls_core::crypto::{Aead, AeadId, CryptoError};
 use zeroize::Zeroize;
 
@@ -62,12 +62,10 @@ fn open(
     let mut pt = vec![0u8; boundary];
     match key.decrypt(&mut pt, nonce, aad, ct, tag) {
         Ok(()) => Ok(pt),
-        Err(e) => {
+        // A bad tag, or any other refusal: one coarse error, no plaintext.
+        Err(_) => {
             pt.zeroize();
-            Err(match e {
-                DecryptError::InvalidTag => CryptoError::DecryptionFailed,
-                _ => CryptoError::DecryptionFailed,
-            })
+            Err(CryptoError::DecryptionFailed)
         }
     }
 }
