@@ -53,6 +53,8 @@ pub fn backends() -> Vec<(&'static str, &'static dyn CryptoProvider)> {
     v.push(("ring", mls_crypto_ring::provider()));
     #[cfg(feature = "awslc")]
     v.push(("awslc", mls_crypto_awslc::provider()));
+    #[cfg(feature = "libcrux")]
+    v.push(("libcrux", mls_crypto_libcrux::provider()));
 
     v
 }
