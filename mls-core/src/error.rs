@@ -76,6 +76,8 @@ pub enum UsageError {
     GroupInactive,
     /// The snapshot bytes are not a group state of a supported version.
     InvalidSnapshot,
+    /// The message is not a PublicMessage or PrivateMessage.
+    NotAGroupMessage,
 }
 
 impl fmt::Display for UsageError {
@@ -87,6 +89,7 @@ impl fmt::Display for UsageError {
             Self::NoSuchMember => f.write_str("no such member"),
             Self::GroupInactive => f.write_str("the group can no longer be used to send"),
             Self::InvalidSnapshot => f.write_str("invalid group snapshot"),
+            Self::NotAGroupMessage => f.write_str("not a PublicMessage or PrivateMessage"),
         }
     }
 }

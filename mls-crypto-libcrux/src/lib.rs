@@ -64,8 +64,8 @@
 //! same tests (RFC 9180 A.1/A.3 known answers, round trips, interop with
 //! the generic HPKE both ways, and its DeriveKeyPair gives byte-identical
 //! keys to the core's `DhKem`, unclamped X25519 keys included). It was
-//! measured against the generic HPKE by hand (`cargo test --release -p
-//! mls-crypto-libcrux -- --ignored --nocapture measure`: 15 alternating
+//! measured against the generic HPKE by hand (`MLS_MEASURE_HPKE=1 cargo test --release -p
+//! mls-crypto-libcrux -- --nocapture hpke_generic_and_hpke_rs`: 15 alternating
 //! batches of 100 operations, fastest batch kept, 64-byte plaintext, on
 //! this project's 2-core machine while other builds ran):
 //!

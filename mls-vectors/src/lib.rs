@@ -15,6 +15,7 @@
 
 pub mod checks;
 pub mod fixtures;
+pub mod scenario;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

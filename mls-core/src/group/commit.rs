@@ -8,17 +8,16 @@ use tls_codec::VLBytes;
 use super::proposals::{ApplyEnv, Resolved};
 use super::{CredentialValidator, Group, GroupError, PskStore, vl};
 use crate::codec::{Encode, write_opaque};
-use crate::crypto::labeled::{encrypt_with_label, sign_with_label};
+use crate::crypto::labeled::sign_with_label;
 use crate::crypto::{CipherSuiteProvider, CryptoProvider, Rng, Secret};
 use crate::error::{Error, UsageError};
 use crate::group_context::{Extension, GroupContext};
-use crate::key_schedule::{EpochSecrets, PskInput, derive_epoch, psk_secret, welcome_key_nonce};
+use crate::key_schedule::{EpochSecrets, PskInput, derive_epoch, psk_secret};
 use crate::messages::framing::{authenticated_content_tbm, framed_content_tbs};
 use crate::messages::{
-    AuthenticatedContent, Commit, Content, EncryptedGroupSecrets, ExtensionType, FramedContent,
-    FramedContentAuthData, GroupInfo, GroupSecrets, HpkeCiphertext, KeyPackage, LeafNode,
-    MlsMessage, MlsMessageBody, PathSecret, PreSharedKeyId, Proposal, ProposalOrRef, Psk,
-    PublicMessage, ReInit, Sender, Welcome, WireFormat,
+    AuthenticatedContent, Commit, Content, ExtensionType, FramedContent, FramedContentAuthData,
+    GroupInfo, KeyPackage, LeafNode, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal,
+    ProposalOrRef, Psk, PublicMessage, ReInit, Sender, WireFormat,
 };
 use crate::secret_tree::{SecretTree, SecretTreeUpdate};
 use crate::transcript::{
@@ -143,40 +142,22 @@ impl core::fmt::Debug for CommitEnv<'_> {
 }
 
 impl Group {
-    /// The PSK values for `ids`, in order (RFC 9420 §8.4).
+    /// psk_secret for `ids`, in order (RFC 9420 §8.4): external PSKs from
+    /// `store`, resumption PSKs of this group from its own history.
     pub(crate) fn psk_secret_for(
         &self,
         cs: &dyn CipherSuiteProvider,
         ids: &[PreSharedKeyId],
         store: &dyn PskStore,
     ) -> Result<Secret, Error> {
-        let mut encoded = Vec::with_capacity(ids.len());
-        let mut values: Vec<Vec<u8>> = Vec::with_capacity(ids.len());
-        for id in ids {
-            encoded.push(id.encode()?);
-            let v = match &id.psk {
-                Psk::External(psk_id) => store.external_psk(psk_id.as_slice()).map(<[u8]>::to_vec),
-                Psk::Resumption(r) => {
-                    if r.psk_group_id.as_slice() == self.context.group_id.as_slice() {
-                        self.resumption_psk(r.psk_epoch)
-                            .map(|s| s.as_bytes().to_vec())
-                    } else {
-                        None
-                    }
-                }
-            };
-            values.push(v.ok_or(GroupError::PskNotFound)?);
-        }
-        let inputs: Vec<PskInput<'_>> = encoded
-            .iter()
-            .zip(&values)
-            .map(|(id, psk)| PskInput { id, psk })
-            .collect();
-        let out = psk_secret(cs, &inputs);
-        for v in &mut values {
-            zeroize::Zeroize::zeroize(v);
-        }
-        out
+        let own_group = self.context.group_id.as_slice();
+        resolve_psk_secret(cs, ids, store, |group_id, epoch| {
+            if group_id == own_group {
+                self.resumption_psk(epoch).map(|s| s.as_bytes())
+            } else {
+                None
+            }
+        })
     }
 
     fn resolve(&self, commit: &Commit, sender: &Sender) -> Result<Vec<Resolved>, Error> {
@@ -316,14 +297,32 @@ impl Group {
                     &extensions,
                 );
                 let ctx_bytes = ctx.encode()?;
+                // If this commit applies our own Update proposal, our leaf
+                // now holds that proposal's key (RFC 9420 §12.1.2); our
+                // direct path was blanked, so no parent keys are needed.
+                let updated_private;
+                let receiver = if applied.updated.contains(&me) {
+                    let pk = staged
+                        .leaf(me)
+                        .map(|l| l.encryption_key.as_slice())
+                        .unwrap_or_default();
+                    let sk = self
+                        .pending_updates
+                        .iter()
+                        .find(|(p, _)| p.as_slice() == pk)
+                        .map(|(_, sk)| sk.duplicate())
+                        .ok_or(crate::treekem::TreeKemError::NoDecryptionKey)?;
+                    updated_private = crate::treekem::TreeKemPrivate {
+                        own_leaf: me,
+                        leaf_key: sk,
+                        path_keys: Default::default(),
+                    };
+                    &updated_private
+                } else {
+                    &self.private
+                };
                 let out = decrypt_update_path(
-                    cs,
-                    &staged,
-                    &merged,
-                    path,
-                    &exclude,
-                    &ctx_bytes,
-                    &self.private,
+                    cs, &staged, &merged, path, &exclude, &ctx_bytes, receiver,
                 )?;
                 commit_secret = out.commit_secret;
                 private = Some(out.private);
@@ -418,7 +417,11 @@ impl Group {
         let mut resolved: Vec<Resolved> = Vec::new();
         if options.include_pending {
             // Our own Updates are superseded by the path (RFC 9420 §12.2).
-            for c in self.proposals.iter().filter(|c| !(c.sender == sender && matches!(c.proposal, Proposal::Update(_)))) {
+            for c in self
+                .proposals
+                .iter()
+                .filter(|c| !(c.sender == sender && matches!(c.proposal, Proposal::Update(_))))
+            {
                 por.push(ProposalOrRef::Reference(vl(&c.reference)));
                 resolved.push(Resolved {
                     proposal: c.proposal.clone(),
@@ -562,57 +565,39 @@ impl Group {
             signer: me.0,
             signature: VLBytes::new(Vec::new()),
         };
-        let gi_tbs = group_info.tbs()?;
-        group_info.signature =
-            VLBytes::new(sign_with_label(cs, &self.signer, b"GroupInfoTBS", &gi_tbs)?);
+        crate::welcome::sign_group_info(cs, &self.signer, &mut group_info)?;
 
         let welcome = if applied.added.is_empty() {
             None
         } else {
-            let (key, nonce) = welcome_key_nonce(cs, &d.welcome_secret)?;
-            let encrypted_group_info =
-                cs.aead()
-                    .seal(key.as_bytes(), nonce.as_bytes(), b"", &group_info.encode()?)?;
-            let mut secrets = Vec::with_capacity(applied.added.len());
-            for (leaf, kp) in &applied.added {
-                let lca = tree_math::common_ancestor(me.node(), leaf.node());
-                let path_secret =
-                    path_secrets
-                        .iter()
-                        .find(|(x, _)| *x == lca)
-                        .map(|(_, s)| PathSecret {
-                            path_secret: vl(s.as_bytes()),
-                        });
-                let gs = GroupSecrets {
-                    joiner_secret: vl(d.joiner_secret.as_bytes()),
-                    path_secret,
-                    psks: applied.psks.clone(),
-                };
-                let mut gs_bytes = gs.encode()?;
-                let ct = encrypt_with_label(
-                    cs,
-                    kp.init_key.as_slice(),
-                    b"Welcome",
-                    &encrypted_group_info,
-                    &gs_bytes,
-                    env.rng,
-                )?;
-                zeroize::Zeroize::zeroize(&mut gs_bytes);
-                let kp_ref = crate::crypto::labeled::key_package_ref(cs, &kp.encode()?)?;
-                secrets.push(EncryptedGroupSecrets {
-                    new_member: vl(kp_ref.as_slice()),
-                    encrypted_group_secrets: HpkeCiphertext {
-                        kem_output: VLBytes::new(ct.kem_output),
-                        ciphertext: VLBytes::new(ct.ciphertext),
-                    },
-                });
-            }
+            let lca_secrets: Vec<Option<&Secret>> = applied
+                .added
+                .iter()
+                .map(|(leaf, _)| {
+                    let lca = tree_math::common_ancestor(me.node(), leaf.node());
+                    path_secrets.iter().find(|(x, _)| *x == lca).map(|(_, s)| s)
+                })
+                .collect();
+            let new_members: Vec<crate::welcome::NewMember<'_>> = applied
+                .added
+                .iter()
+                .zip(&lca_secrets)
+                .map(|((_, kp), ps)| crate::welcome::NewMember {
+                    key_package: kp,
+                    path_secret: *ps,
+                })
+                .collect();
+            let w = crate::welcome::encrypt_welcome(
+                cs,
+                &group_info,
+                &d.joiner_secret,
+                &psk,
+                &applied.psks,
+                &new_members,
+                env.rng,
+            )?;
             Some(MlsMessage {
-                body: MlsMessageBody::Welcome(Welcome {
-                    cipher_suite: self.context.cipher_suite,
-                    secrets,
-                    encrypted_group_info: VLBytes::new(encrypted_group_info),
-                }),
+                body: MlsMessageBody::Welcome(w),
             })
         };
 
@@ -640,6 +625,33 @@ impl Group {
             group_info,
         })
     }
+}
+
+/// psk_secret for `ids` (RFC 9420 §8.4). External PSKs come from `store`,
+/// resumption PSKs from `resumption(group_id, epoch)`; a missing one is
+/// [`GroupError::PskNotFound`].
+pub(crate) fn resolve_psk_secret<'a>(
+    cs: &dyn CipherSuiteProvider,
+    ids: &[PreSharedKeyId],
+    store: &'a dyn PskStore,
+    resumption: impl Fn(&[u8], u64) -> Option<&'a [u8]>,
+) -> Result<Secret, Error> {
+    let mut encoded = Vec::with_capacity(ids.len());
+    let mut values: Vec<&[u8]> = Vec::with_capacity(ids.len());
+    for id in ids {
+        encoded.push(id.encode()?);
+        let v = match &id.psk {
+            Psk::External(psk_id) => store.external_psk(psk_id.as_slice()),
+            Psk::Resumption(r) => resumption(r.psk_group_id.as_slice(), r.psk_epoch),
+        };
+        values.push(v.ok_or(GroupError::PskNotFound)?);
+    }
+    let inputs: Vec<PskInput<'_>> = encoded
+        .iter()
+        .zip(&values)
+        .map(|(id, psk)| PskInput { id, psk })
+        .collect();
+    psk_secret(cs, &inputs)
 }
 
 /// Applies a staged commit (RFC 9420 §12.4.2, last steps; §7.5 deletion).
@@ -671,7 +683,10 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
         group.private.apply(p);
     }
     // A committed Update of ours (RFC 9420 §12.1.2): switch to its key.
-    let own_pk = group.tree.leaf(group.private.own_leaf).map(|l| l.encryption_key.as_slice().to_vec());
+    let own_pk = group
+        .tree
+        .leaf(group.private.own_leaf)
+        .map(|l| l.encryption_key.as_slice().to_vec());
     if let Some(pk) = own_pk {
         if let Some(pos) = group.pending_updates.iter().position(|(p, _)| *p == pk) {
             let (_, sk) = group.pending_updates.swap_remove(pos);

@@ -8,22 +8,20 @@ use tls_codec::VLBytes;
 
 use super::commit::ProcessEnv;
 use super::{Group, GroupConfig, GroupError, suite};
-use crate::codec::{Encode, decode};
-use crate::crypto::labeled::{
-    decrypt_with_label, key_package_ref, sign_with_label, verify_with_label,
-};
+use crate::codec::decode;
+use crate::crypto::labeled::{sign_with_label, verify_with_label};
 use crate::crypto::{
     CipherSuite, CryptoProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey,
 };
 use crate::error::Error;
 use crate::group_context::{Extension, GroupContext, MLS10};
-use crate::key_schedule::{EpochSecrets, from_joiner_secret, welcome_key_nonce};
+use crate::key_schedule::EpochSecrets;
 use crate::messages::{
-    Capabilities, Credential, ExtensionType, GroupInfo, GroupSecrets, KeyPackage, LeafNode,
-    LeafNodeSource, Lifetime, Node, RatchetTree as RatchetTreeExt, Welcome,
+    Capabilities, Credential, ExtensionType, KeyPackage, LeafNode, LeafNodeSource, Lifetime, Node,
+    RatchetTree as RatchetTreeExt, Welcome,
 };
 use crate::secret_tree::SecretTree;
-use crate::transcript::{confirmation_tag, interim_transcript_hash, verify_confirmation_tag};
+use crate::transcript::{confirmation_tag, interim_transcript_hash};
 use crate::tree::{RatchetTree, TreeRead, ValidationOptions};
 use crate::tree_math::{self, LeafIndex};
 use crate::treekem::{TreeKemPrivate, next_path_secret, node_key_pair};
@@ -142,63 +140,14 @@ impl Group {
         let init_key = &init_key.duplicate().normalized(info);
         let encryption_key = encryption_key.normalized(info);
         let signature_key = signature_key.normalized(info);
-        let kp_ref = key_package_ref(cs, &key_package.encode()?)?;
-        let entry = welcome
-            .secrets
-            .iter()
-            .find(|s| s.new_member.as_slice() == kp_ref.as_slice())
-            .ok_or(GroupError::WelcomeNotForUs)?;
-        let mut gs_bytes = decrypt_with_label(
-            cs,
-            init_key,
-            b"Welcome",
-            welcome.encrypted_group_info.as_slice(),
-            entry.encrypted_group_secrets.kem_output.as_slice(),
-            entry.encrypted_group_secrets.ciphertext.as_slice(),
-        )?;
-        let gs: Result<GroupSecrets, _> = decode(&gs_bytes);
-        zeroize::Zeroize::zeroize(&mut gs_bytes);
-        let mut gs = gs?;
-        let joiner_secret = Secret::from_slice(gs.joiner_secret.as_slice())?;
-        zeroize::Zeroize::zeroize(&mut gs.joiner_secret);
-
-        // A placeholder group gives the PSK lookup its context; it holds no
-        // resumption PSKs, so only external PSKs resolve here.
-        let psk_secret = {
-            let mut encoded = Vec::new();
-            let mut values = Vec::new();
-            for id in &gs.psks {
-                encoded.push(id.encode()?);
-                let v = match &id.psk {
-                    crate::messages::Psk::External(psk_id) => {
-                        env.psks.external_psk(psk_id.as_slice()).map(<[u8]>::to_vec)
-                    }
-                    crate::messages::Psk::Resumption(_) => None,
-                };
-                values.push(v.ok_or(GroupError::PskNotFound)?);
-            }
-            let inputs: Vec<crate::key_schedule::PskInput<'_>> = encoded
-                .iter()
-                .zip(&values)
-                .map(|(id, psk)| crate::key_schedule::PskInput { id, psk })
-                .collect();
-            crate::key_schedule::psk_secret(cs, &inputs)?
-        };
-
-        // welcome_secret depends only on joiner_secret and psk_secret.
-        let member = cs
-            .kdf()
-            .extract(joiner_secret.as_bytes(), psk_secret.as_bytes())?;
+        let joiner = crate::welcome::decrypt_group_secrets(cs, welcome, key_package, init_key)?;
+        // A joiner holds no resumption PSKs of its own: only external PSKs
+        // (and resumption PSKs the application supplies) resolve here.
+        let psk_secret =
+            super::commit::resolve_psk_secret(cs, &joiner.psks, env.psks, |_, _| None)?;
         let welcome_secret =
-            crate::crypto::labeled::derive_secret(cs, member.as_bytes(), b"welcome")?;
-        let (key, nonce) = welcome_key_nonce(cs, &welcome_secret)?;
-        let gi_bytes = cs.aead().open(
-            key.as_bytes(),
-            nonce.as_bytes(),
-            b"",
-            welcome.encrypted_group_info.as_slice(),
-        )?;
-        let gi: GroupInfo = decode(&gi_bytes)?;
+            crate::welcome::welcome_secret(cs, &joiner.joiner_secret, &psk_secret)?;
+        let gi = crate::welcome::decrypt_group_info(cs, welcome, &welcome_secret)?;
         if gi.group_context.cipher_suite != welcome.cipher_suite
             || gi.group_context.version != MLS10
         {
@@ -265,10 +214,10 @@ impl Group {
 
         // Path secret: the common ancestor with the signer and up to the root.
         let mut path_keys = BTreeMap::new();
-        if let Some(ps) = &gs.path_secret {
+        if let Some(ps) = &joiner.path_secret {
             let n = tree.n_leaves();
             let lca = tree_math::common_ancestor(own_leaf.node(), LeafIndex(gi.signer).node());
-            let mut secret = Secret::from_slice(ps.path_secret.as_slice())?;
+            let mut secret = ps.duplicate();
             let mut node = Some(lca);
             let mut first = true;
             while let Some(x) = node {
@@ -287,14 +236,8 @@ impl Group {
             }
         }
 
-        let ctx_bytes = gi.group_context.encode()?;
-        let out = from_joiner_secret(cs, &joiner_secret, &psk_secret, &ctx_bytes)?;
-        verify_confirmation_tag(
-            cs,
-            &out.epoch.confirmation_key,
-            gi.group_context.confirmed_transcript_hash.as_slice(),
-            gi.confirmation_tag.as_slice(),
-        )?;
+        let out =
+            crate::welcome::check_confirmation_tag(cs, &joiner.joiner_secret, &psk_secret, &gi)?;
         let interim = interim_transcript_hash(
             cs,
             gi.group_context.confirmed_transcript_hash.as_slice(),

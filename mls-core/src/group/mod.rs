@@ -394,11 +394,92 @@ impl Group {
             crate::messages::MlsMessageBody::PublicMessage(pm) => {
                 self.process_public(provider, pm, env)
             }
-            crate::messages::MlsMessageBody::PrivateMessage(_) => {
-                Err(Error::Usage(UsageError::InvalidSnapshot))
+            crate::messages::MlsMessageBody::PrivateMessage(pm) => {
+                self.process_private(provider, pm, env)
             }
-            _ => Err(Error::Usage(UsageError::InvalidSnapshot)),
+            _ => Err(Error::Usage(UsageError::NotAGroupMessage)),
         }
+    }
+
+    /// Processes an incoming PrivateMessage (RFC 9420 §6.3): decrypts it
+    /// with the secret tree without consuming the key, checks the sender is
+    /// a member and the signature, then handles the content; the key is
+    /// consumed only when everything succeeded.
+    pub fn process_private(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        msg: &crate::messages::PrivateMessage,
+        env: &mut commit::ProcessEnv<'_>,
+    ) -> Result<Received, Error> {
+        if !self.active {
+            return Err(UsageError::GroupInactive.into());
+        }
+        let cs = suite(provider, self.context.cipher_suite)?;
+        let u = crate::framing::unprotect_private(
+            cs,
+            msg,
+            &self.context,
+            &self.secret_tree,
+            &self.secrets.sender_data_secret,
+        )?;
+        let Sender::Member(i) = u.content.content.sender else {
+            return Err(GroupError::SenderNotAllowed.into());
+        };
+        if self.tree.leaf(LeafIndex(i)).is_none() {
+            return Err(GroupError::UnknownSender.into());
+        }
+        self.verify_content(cs, &u.content)?;
+        self.handle_authenticated(provider, cs, u.content, Some(u.update), env)
+    }
+
+    /// Encrypts application data as a PrivateMessage (RFC 9420 §6.3) with
+    /// the next key of our application ratchet, which is consumed at once.
+    pub fn protect(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        data: &[u8],
+        authenticated_data: &[u8],
+        rng: &mut dyn crate::crypto::Rng,
+    ) -> Result<crate::messages::MlsMessage, Error> {
+        if !self.active {
+            return Err(UsageError::GroupInactive.into());
+        }
+        if self.pending.is_some() {
+            return Err(UsageError::CommitPending.into());
+        }
+        let cs = suite(provider, self.context.cipher_suite)?;
+        let content = FramedContent {
+            group_id: self.context.group_id.clone(),
+            epoch: self.context.epoch,
+            sender: Sender::Member(self.private.own_leaf.0),
+            authenticated_data: vl(authenticated_data),
+            content: Content::Application(vl(data)),
+        };
+        let ac = crate::framing::sign_content(
+            cs,
+            &self.signer,
+            WireFormat::PRIVATE_MESSAGE,
+            content,
+            Some(&self.context),
+        )?;
+        let block = self.config.padding_block;
+        let padding = if block == 0 {
+            0
+        } else {
+            (block - data.len() % block) % block
+        };
+        let p = crate::framing::protect_private(
+            cs,
+            &ac,
+            &self.secret_tree,
+            &self.secrets.sender_data_secret,
+            padding,
+            rng,
+        )?;
+        self.secret_tree.apply(p.update);
+        Ok(crate::messages::MlsMessage {
+            body: crate::messages::MlsMessageBody::PrivateMessage(p.message),
+        })
     }
 
     /// Handles authenticated proposal or commit content.

@@ -38,10 +38,17 @@ impl Group {
         };
         let tbs = framed_content_tbs(WireFormat::PUBLIC_MESSAGE, &content, Some(&self.context))?;
         let signature = sign_with_label(cs, &self.signer, b"FramedContentTBS", &tbs)?;
-        let auth = FramedContentAuthData { signature: VLBytes::new(signature), confirmation_tag: None };
+        let auth = FramedContentAuthData {
+            signature: VLBytes::new(signature),
+            confirmation_tag: None,
+        };
         let tbm = authenticated_content_tbm(&tbs, &auth)?;
         let tag = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
-        let ac = AuthenticatedContent { wire_format: WireFormat::PUBLIC_MESSAGE, content: content.clone(), auth: auth.clone() };
+        let ac = AuthenticatedContent {
+            wire_format: WireFormat::PUBLIC_MESSAGE,
+            content: content.clone(),
+            auth: auth.clone(),
+        };
         let msg = MlsMessage {
             body: MlsMessageBody::PublicMessage(PublicMessage {
                 content,
@@ -54,7 +61,11 @@ impl Group {
 
     /// Sends a proposal: frames it, caches it for our own next commit, and
     /// returns the message for the group.
-    pub fn propose(&mut self, provider: &dyn CryptoProvider, proposal: Proposal) -> Result<MlsMessage, Error> {
+    pub fn propose(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        proposal: Proposal,
+    ) -> Result<MlsMessage, Error> {
         if !self.active {
             return Err(UsageError::GroupInactive.into());
         }
@@ -73,12 +84,20 @@ impl Group {
     }
 
     /// Proposes adding the owner of `key_package` (RFC 9420 §12.1.1).
-    pub fn propose_add(&mut self, provider: &dyn CryptoProvider, key_package: KeyPackage) -> Result<MlsMessage, Error> {
+    pub fn propose_add(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        key_package: KeyPackage,
+    ) -> Result<MlsMessage, Error> {
         self.propose(provider, Proposal::Add(Add { key_package }))
     }
 
     /// Proposes removing member `leaf` (RFC 9420 §12.1.3).
-    pub fn propose_remove(&mut self, provider: &dyn CryptoProvider, leaf: LeafIndex) -> Result<MlsMessage, Error> {
+    pub fn propose_remove(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        leaf: LeafIndex,
+    ) -> Result<MlsMessage, Error> {
         if self.tree.leaf(leaf).is_none() {
             return Err(UsageError::NoSuchMember.into());
         }
@@ -96,14 +115,21 @@ impl Group {
         let cs = suite(provider, self.context.cipher_suite)?;
         let mut nonce = alloc::vec![0u8; cs.kdf().nh()];
         rng.fill(&mut nonce)?;
-        let psk = PreSharedKeyId { psk: Psk::External(VLBytes::new(psk_id)), psk_nonce: VLBytes::new(nonce) };
+        let psk = PreSharedKeyId {
+            psk: Psk::External(VLBytes::new(psk_id)),
+            psk_nonce: VLBytes::new(nonce),
+        };
         self.propose(provider, Proposal::PreSharedKey(PreSharedKey { psk }))
     }
 
     /// Proposes replacing our leaf with a fresh encryption key (RFC 9420
     /// §12.1.2). The new private key is kept until a commit applies the
     /// update or the epoch ends.
-    pub fn propose_update(&mut self, provider: &dyn CryptoProvider, rng: &mut dyn Rng) -> Result<MlsMessage, Error> {
+    pub fn propose_update(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, Error> {
         let cs = suite(provider, self.context.cipher_suite)?;
         let me = self.private.own_leaf;
         let mut leaf = self.tree.leaf(me).ok_or(UsageError::NoSuchMember)?.clone();
