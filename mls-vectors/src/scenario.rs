@@ -200,6 +200,7 @@ impl Scenario {
                 Received::Proposal(_) => {}
                 Received::Application { .. } => self.messages_delivered += 1,
                 Received::OwnCommit => panic!("member {i}: own commit from another sender"),
+                other => panic!("member {i}: unexpected {other:?}"),
             }
         }
     }

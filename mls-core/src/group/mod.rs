@@ -124,6 +124,7 @@ impl Default for GroupConfig {
 /// What an incoming message was.
 #[derive(Debug)]
 #[must_use]
+#[non_exhaustive]
 pub enum Received {
     /// Application data from a member.
     Application {
