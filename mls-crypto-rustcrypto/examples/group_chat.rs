@@ -10,13 +10,13 @@
 use mls_core::codec::VLBytes;
 use mls_core::crypto::{CipherSuite, CryptoProvider, SignaturePrivateKey};
 use mls_core::group::{
-    AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks, ProcessEnv,
-    Received,
+    AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks,
+    ProcessEnv, Received,
 };
 use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
 use mls_core::messages::{
-    Add, Capabilities, Credential, CredentialType, KeyPackage, Lifetime, MlsMessage, MlsMessageBody, Proposal,
-    ProtocolVersion, Remove,
+    Add, Capabilities, Credential, CredentialType, KeyPackage, Lifetime, MlsMessage,
+    MlsMessageBody, Proposal, ProtocolVersion, Remove,
 };
 use mls_crypto_rustcrypto::OsRng;
 
@@ -33,7 +33,10 @@ fn capabilities() -> Capabilities {
 }
 
 fn lifetime() -> Lifetime {
-    Lifetime { not_before: 0, not_after: u64::MAX }
+    Lifetime {
+        not_before: 0,
+        not_after: u64::MAX,
+    }
 }
 
 /// A client that is not yet in the group: its signature key and a KeyPackage.
@@ -44,7 +47,11 @@ struct Client {
     private: KeyPackagePrivate,
 }
 
-fn new_client(provider: &dyn CryptoProvider, name: &'static str, rng: &mut OsRng) -> Result<Client, mls_core::Error> {
+fn new_client(
+    provider: &dyn CryptoProvider,
+    name: &'static str,
+    rng: &mut OsRng,
+) -> Result<Client, mls_core::Error> {
     let cs = provider.cipher_suite(SUITE).expect("suite served");
     let (signer, _) = cs.signature().generate_key_pair(rng)?;
     let (key_package, private) = generate_key_package(
@@ -59,7 +66,12 @@ fn new_client(provider: &dyn CryptoProvider, name: &'static str, rng: &mut OsRng
         },
         rng,
     )?;
-    Ok(Client { name, signer, key_package, private })
+    Ok(Client {
+        name,
+        signer,
+        key_package,
+        private,
+    })
 }
 
 fn name_of(g: &Group, leaf: mls_core::tree_math::LeafIndex) -> String {
@@ -73,11 +85,23 @@ fn name_of(g: &Group, leaf: mls_core::tree_math::LeafIndex) -> String {
 }
 
 /// Delivers `msg` to `group`, merging commits; prints application data.
-fn deliver(provider: &dyn CryptoProvider, me: &str, group: &mut Group, msg: &MlsMessage) -> Result<(), mls_core::Error> {
-    let mut env = ProcessEnv { psks: &NoPsks, credentials: &AcceptAllCredentials };
+fn deliver(
+    provider: &dyn CryptoProvider,
+    me: &str,
+    group: &mut Group,
+    msg: &MlsMessage,
+) -> Result<(), mls_core::Error> {
+    let mut env = ProcessEnv {
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+    };
     match group.process(provider, msg, &mut env)? {
         Received::Application { sender, data, .. } => {
-            println!("  {me} reads from {}: {}", name_of(group, sender), String::from_utf8_lossy(&data));
+            println!(
+                "  {me} reads from {}: {}",
+                name_of(group, sender),
+                String::from_utf8_lossy(&data)
+            );
         }
         Received::Commit(staged) => {
             let removed = staged.removes_self();
@@ -127,20 +151,34 @@ fn main() -> Result<(), mls_core::Error> {
         provider,
         CommitOptions {
             proposals: vec![
-                Proposal::Add(Add { key_package: bob_c.key_package.clone() }),
-                Proposal::Add(Add { key_package: carol_c.key_package.clone() }),
+                Proposal::Add(Add {
+                    key_package: bob_c.key_package.clone(),
+                }),
+                Proposal::Add(Add {
+                    key_package: carol_c.key_package.clone(),
+                }),
             ],
             ..CommitOptions::default()
         },
-        &mut CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials },
+        &mut CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        },
     )?;
     alice.merge_pending()?;
-    let Some(MlsMessage { body: MlsMessageBody::Welcome(welcome) }) = out.welcome else {
+    let Some(MlsMessage {
+        body: MlsMessageBody::Welcome(welcome),
+    }) = out.welcome
+    else {
         panic!("an add produces a Welcome");
     };
     let mut joined = Vec::new();
     for c in [bob_c, carol_c] {
-        let mut env = ProcessEnv { psks: &NoPsks, credentials: &AcceptAllCredentials };
+        let mut env = ProcessEnv {
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        };
         let g = Group::join(
             provider,
             &welcome,
@@ -172,8 +210,15 @@ fn main() -> Result<(), mls_core::Error> {
     println!("bob updates his keys");
     let out = bob.commit(
         provider,
-        CommitOptions { force_path: true, ..CommitOptions::default() },
-        &mut CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials },
+        CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        },
+        &mut CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        },
     )?;
     bob.merge_pending()?;
     deliver(provider, "alice", &mut alice, &out.commit)?;
@@ -184,8 +229,17 @@ fn main() -> Result<(), mls_core::Error> {
     let carol_leaf = carol.own_leaf();
     let out = alice.commit(
         provider,
-        CommitOptions { proposals: vec![Proposal::Remove(Remove { removed: carol_leaf.0 })], ..CommitOptions::default() },
-        &mut CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials },
+        CommitOptions {
+            proposals: vec![Proposal::Remove(Remove {
+                removed: carol_leaf.0,
+            })],
+            ..CommitOptions::default()
+        },
+        &mut CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        },
     )?;
     alice.merge_pending()?;
     deliver(provider, "bob", &mut bob, &out.commit)?;
@@ -196,6 +250,10 @@ fn main() -> Result<(), mls_core::Error> {
     deliver(provider, "alice", &mut alice, &m)?;
     assert_eq!(alice.epoch_authenticator(), bob.epoch_authenticator());
     let key = alice.export(provider, b"example", b"", 16)?;
-    println!("alice and bob agree on epoch {} and exporter output ({} bytes)", alice.epoch(), key.len());
+    println!(
+        "alice and bob agree on epoch {} and exporter output ({} bytes)",
+        alice.epoch(),
+        key.len()
+    );
     Ok(())
 }

@@ -47,6 +47,8 @@ pub struct Scenario {
     pub operations: usize,
     /// Application messages delivered so far.
     pub messages_delivered: usize,
+    /// External commits (joins and resyncs) so far.
+    pub external_joins: usize,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -90,6 +92,7 @@ impl Scenario {
             next_name: 0,
             operations: 0,
             messages_delivered: 0,
+            external_joins: 0,
         };
         let (sk, pk) = s.new_signer();
         let cs = s.cs();
@@ -536,6 +539,72 @@ impl Scenario {
         }
     }
 
+    /// A new client joins by external commit from a member's GroupInfo
+    /// (RFC 9420 §12.4.3.2); with `resync`, an existing member rejoins and
+    /// removes its own old leaf.
+    pub fn external_join(&mut self, resync: bool) {
+        let provider = self.provider;
+        let active = self.active();
+        let publisher = self.pick(&active);
+        let gi = self.members[publisher]
+            .group
+            .as_ref()
+            .expect("active")
+            .group_info(provider, true)
+            .expect("group info");
+        let (idx, old_leaf, name) = if resync {
+            let others: Vec<usize> = active.iter().copied().filter(|&i| i != publisher).collect();
+            if others.is_empty() {
+                return;
+            }
+            let m = self.pick(&others);
+            (m, Some(self.leaf_of(m)), self.members[m].name)
+        } else {
+            let name = self.next_name;
+            self.next_name += 1;
+            self.members.push(Member { name, group: None });
+            (self.members.len() - 1, None, name)
+        };
+        let (sk, pk) = self.new_signer();
+        let cs = self.cs();
+        let identity = MemberIdentity {
+            credential: Credential::Basic(VLBytes::new(format!("member-{name}").into_bytes())),
+            signature_key: sk,
+            signature_public_key: pk,
+            capabilities: capabilities(cs),
+            extensions: vec![],
+            lifetime: lifetime(),
+        };
+        let psks = self.psks.clone();
+        let creds = AcceptAllCredentials;
+        let (group, commit) = {
+            let mut env = CommitEnv {
+                rng: &mut self.rng,
+                psks: &psks,
+                credentials: &creds,
+            };
+            Group::join_external(
+                provider,
+                &gi,
+                None,
+                identity,
+                old_leaf,
+                &mut env,
+                GroupConfig::default(),
+            )
+            .unwrap_or_else(|e| panic!("external join: {e}"))
+        };
+        if resync {
+            // The old state is gone; the member is the new one from now on.
+            self.members[idx].group = None;
+        }
+        self.broadcast(usize::MAX, &commit);
+        self.members[idx].group = Some(group);
+        self.operations += 1;
+        self.external_joins += 1;
+        self.check_agreement();
+    }
+
     /// One seeded random operation.
     pub fn random_operation(&mut self) {
         let mut b = [0u8; 1];
@@ -548,6 +617,8 @@ impl Scenario {
             4 => self.remove_by_reference(),
             5 => self.update_by_reference(),
             6 => self.inject_psk(),
+            7 if b[0] % 3 == 0 && n < 16 => self.external_join(false),
+            7 if b[0] % 3 == 1 => self.external_join(true),
             _ => self.self_update(),
         }
         if b[0] % 5 == 0 {

@@ -27,10 +27,11 @@ fn rfc9420_12_scenario_1000_operations_per_backend() {
         s.exchange_messages();
         s.check_agreement();
         eprintln!(
-            "{name}: {} operations, up to {max_members} members, {} messages delivered",
-            s.operations, s.messages_delivered
+            "{name}: {} operations ({} external commits), up to {max_members} members, {} messages delivered",
+            s.operations, s.external_joins, s.messages_delivered
         );
         assert!(s.messages_delivered > 0);
+        assert!(s.external_joins > 0, "{name}: no external commit exercised");
     }
 }
 

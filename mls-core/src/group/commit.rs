@@ -7,7 +7,7 @@ use tls_codec::VLBytes;
 
 use super::proposals::{ApplyEnv, Resolved};
 use super::{CredentialValidator, Group, GroupError, PskStore, vl};
-use crate::codec::{Encode, write_opaque};
+use crate::codec::Encode;
 use crate::crypto::labeled::sign_with_label;
 use crate::crypto::{CipherSuiteProvider, CryptoProvider, Rng, Secret};
 use crate::error::{Error, UsageError};
@@ -15,9 +15,9 @@ use crate::group_context::{Extension, GroupContext};
 use crate::key_schedule::{EpochSecrets, PskInput, derive_epoch, psk_secret};
 use crate::messages::framing::{authenticated_content_tbm, framed_content_tbs};
 use crate::messages::{
-    AuthenticatedContent, Commit, Content, ExtensionType, FramedContent, FramedContentAuthData,
-    GroupInfo, KeyPackage, LeafNode, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal,
-    ProposalOrRef, Psk, PublicMessage, ReInit, Sender, WireFormat,
+    AuthenticatedContent, Commit, Content, FramedContent, FramedContentAuthData, GroupInfo,
+    KeyPackage, LeafNode, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal, ProposalOrRef, Psk,
+    PublicMessage, ReInit, Sender, WireFormat,
 };
 use crate::secret_tree::{SecretTree, SecretTreeUpdate};
 use crate::transcript::{
@@ -121,7 +121,9 @@ pub struct CommitOutput {
     pub commit: MlsMessage,
     /// The Welcome for new members, if any were added.
     pub welcome: Option<MlsMessage>,
-    /// The signed GroupInfo of the new epoch (for external joins).
+    /// The signed GroupInfo of the new epoch. It carries the ratchet tree
+    /// only when members were added; after merging, `Group::group_info`
+    /// gives one with the tree for external joiners.
     pub group_info: GroupInfo,
 }
 
@@ -182,7 +184,7 @@ impl Group {
             .collect()
     }
 
-    fn provisional_context(
+    pub(crate) fn provisional_context(
         &self,
         epoch: u64,
         tree_hash: &[u8],
@@ -541,31 +543,24 @@ impl Group {
 
         // GroupInfo of the new epoch (RFC 9420 §12.4.3), signed by us.
         let (_, external_pub) = d.epoch.external_key_pair(cs)?;
-        let mut gi_ext = Vec::new();
-        let mut ext_pub_body = Vec::new();
-        write_opaque(&external_pub, &mut ext_pub_body)?;
-        gi_ext.push(Extension {
-            extension_type: ExtensionType::EXTERNAL_PUB.0,
-            extension_data: VLBytes::new(ext_pub_body),
-        });
-        if self.config.ratchet_tree_in_welcome {
-            // The tree after merge: base tree with the diff applied.
-            let mut tree_after = self.tree.clone();
-            tree_after.apply(diff.clone());
-            let body = crate::messages::RatchetTree(tree_after.to_nodes()).encode()?;
-            gi_ext.push(Extension {
-                extension_type: ExtensionType::RATCHET_TREE.0,
-                extension_data: VLBytes::new(body),
-            });
-        }
-        let mut group_info = GroupInfo {
-            group_context: context.clone(),
-            extensions: gi_ext,
-            confirmation_tag: VLBytes::new(tag.to_vec()),
-            signer: me.0,
-            signature: VLBytes::new(Vec::new()),
+        // The tree goes into the GroupInfo only for a Welcome (encoding it is
+        // O(n)); `Group::group_info` gives one with the tree on demand.
+        let tree_after = if self.config.ratchet_tree_in_welcome && !applied.added.is_empty() {
+            let mut t = self.tree.clone();
+            t.apply(diff.clone());
+            Some(t)
+        } else {
+            None
         };
-        crate::welcome::sign_group_info(cs, &self.signer, &mut group_info)?;
+        let group_info = super::external::build_group_info(
+            cs,
+            &self.signer,
+            me,
+            context.clone(),
+            tag.as_slice(),
+            &external_pub,
+            tree_after.as_ref(),
+        )?;
 
         let welcome = if applied.added.is_empty() {
             None

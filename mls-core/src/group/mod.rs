@@ -17,6 +17,7 @@
 
 mod commit;
 mod error;
+mod external;
 mod join;
 mod proposals;
 mod propose;
