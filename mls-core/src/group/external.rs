@@ -70,7 +70,7 @@ pub(crate) fn build_group_info(
     Ok(gi)
 }
 
-fn find_extension<'a>(exts: &'a [Extension], t: ExtensionType) -> Option<&'a Extension> {
+fn find_extension(exts: &[Extension], t: ExtensionType) -> Option<&Extension> {
     exts.iter().find(|e| e.extension_type == t.0)
 }
 
