@@ -49,6 +49,8 @@ pub struct Scenario {
     pub messages_delivered: usize,
     /// External commits (joins and resyncs) so far.
     pub external_joins: usize,
+    /// Application messages read from a past epoch.
+    pub late_messages: usize,
 }
 
 impl std::fmt::Debug for Scenario {
@@ -93,6 +95,7 @@ impl Scenario {
             operations: 0,
             messages_delivered: 0,
             external_joins: 0,
+            late_messages: 0,
         };
         let (sk, pk) = s.new_signer();
         let cs = s.cs();
@@ -605,6 +608,45 @@ impl Scenario {
         self.check_agreement();
     }
 
+    /// A message sent in one epoch is delivered after the next commit: it
+    /// must still decrypt from the retained past epoch (RFC 9420 §15.3).
+    pub fn late_message_across_commit(&mut self) {
+        let provider = self.provider;
+        let active = self.active();
+        if active.len() < 2 {
+            return;
+        }
+        let sender = self.pick(&active);
+        let data = format!("late-{}", self.operations).into_bytes();
+        let msg = {
+            let g = self.members[sender].group.as_mut().expect("active");
+            g.protect(provider, &data, b"", &mut self.rng)
+                .expect("protect")
+        };
+        self.self_update();
+        let psks = self.psks.clone();
+        let creds = AcceptAllCredentials;
+        for r in self.active() {
+            if r == sender {
+                continue;
+            }
+            let mut env = ProcessEnv {
+                psks: &psks,
+                credentials: &creds,
+            };
+            let g = self.members[r].group.as_mut().expect("active");
+            match g
+                .process(provider, &msg, &mut env)
+                .unwrap_or_else(|e| panic!("late message at {r}: {e}"))
+            {
+                Received::Application { data: got, .. } => assert_eq!(got, data),
+                other => panic!("expected application data, got {other:?}"),
+            }
+            self.messages_delivered += 1;
+            self.late_messages += 1;
+        }
+    }
+
     /// One seeded random operation.
     pub fn random_operation(&mut self) {
         let mut b = [0u8; 1];
@@ -619,6 +661,7 @@ impl Scenario {
             6 => self.inject_psk(),
             7 if b[0] % 3 == 0 && n < 16 => self.external_join(false),
             7 if b[0] % 3 == 1 => self.external_join(true),
+            _ if b[0] % 2 == 0 => self.late_message_across_commit(),
             _ => self.self_update(),
         }
         if b[0] % 5 == 0 {

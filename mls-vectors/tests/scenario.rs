@@ -32,6 +32,7 @@ fn rfc9420_12_scenario_1000_operations_per_backend() {
         );
         assert!(s.messages_delivered > 0);
         assert!(s.external_joins > 0, "{name}: no external commit exercised");
+        assert!(s.late_messages > 0, "{name}: no late message exercised");
     }
 }
 

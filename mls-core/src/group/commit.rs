@@ -661,6 +661,34 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
         return;
     };
     if let Some(diff) = staged.tree_diff {
+        // Keep the ending epoch for late application messages (§15.3).
+        if group.config.max_past_epochs > 0 {
+            let changed = diff
+                .changed_leaves()
+                .map(|i| {
+                    (
+                        i.0,
+                        group
+                            .tree
+                            .leaf(i)
+                            .map(|l| l.signature_key.as_slice().to_vec()),
+                    )
+                })
+                .collect();
+            // Replaced by the new epoch's tree below.
+            let placeholder = SecretTree::new(
+                group.secrets.encryption_secret.duplicate(),
+                0,
+                group.config.ratchet,
+            );
+            group.past_epochs.push_front(super::PastEpoch {
+                context: group.context.clone(),
+                secret_tree: core::mem::replace(&mut group.secret_tree, placeholder),
+                sender_data_secret: group.secrets.sender_data_secret.duplicate(),
+                changed,
+            });
+            group.past_epochs.truncate(group.config.max_past_epochs);
+        }
         group.tree.apply(diff);
     }
     let old_epoch = group.context.epoch;

@@ -186,6 +186,7 @@ impl Group {
             config,
             pending: None,
             pending_updates: Vec::new(),
+            past_epochs: VecDeque::new(),
             active: false,
         };
         let mut proposals = alloc::vec![Proposal::ExternalInit(ExternalInit {
@@ -325,6 +326,7 @@ impl Group {
             config,
             pending: None,
             pending_updates: Vec::new(),
+            past_epochs: VecDeque::new(),
             active: true,
         };
         Ok((group, message))

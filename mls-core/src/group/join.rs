@@ -114,6 +114,7 @@ impl Group {
             config,
             pending: None,
             pending_updates: Vec::new(),
+            past_epochs: VecDeque::new(),
             active: true,
         })
     }
@@ -267,6 +268,7 @@ impl Group {
             config,
             pending: None,
             pending_updates: Vec::new(),
+            past_epochs: VecDeque::new(),
             active: true,
         })
     }

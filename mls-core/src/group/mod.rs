@@ -108,6 +108,9 @@ pub struct GroupConfig {
     pub ratchet_tree_in_welcome: bool,
     /// Pad PrivateMessage content to a multiple of this many bytes (0: none).
     pub padding_block: usize,
+    /// How many past epochs' secret trees to keep for late application
+    /// messages (RFC 9420 §15.3); 0 keeps none.
+    pub max_past_epochs: usize,
 }
 
 impl Default for GroupConfig {
@@ -118,6 +121,7 @@ impl Default for GroupConfig {
             encrypt_handshake: false,
             ratchet_tree_in_welcome: true,
             padding_block: 0,
+            max_past_epochs: 2,
         }
     }
 }
@@ -163,6 +167,21 @@ pub struct Group {
     pub(crate) active: bool,
     /// Leaf keys of our Update proposals of this epoch (public, private).
     pub(crate) pending_updates: Vec<(Vec<u8>, crate::crypto::HpkePrivateKey)>,
+    /// Recent past epochs, newest first, for late application messages.
+    pub(crate) past_epochs: VecDeque<PastEpoch>,
+}
+
+/// What is kept of a past epoch to read its late application messages
+/// (RFC 9420 §15.3): its context, secret tree and sender-data secret, and
+/// the signature keys of the leaves the epoch-ending commit changed.
+#[derive(Debug)]
+pub(crate) struct PastEpoch {
+    pub(crate) context: GroupContext,
+    pub(crate) secret_tree: SecretTree,
+    pub(crate) sender_data_secret: Secret,
+    /// Leaf -> signature key during this epoch (None: blank), for leaves
+    /// the commit ending this epoch changed.
+    pub(crate) changed: alloc::collections::BTreeMap<u32, Option<Vec<u8>>>,
 }
 
 impl core::fmt::Debug for Group {
@@ -417,6 +436,11 @@ impl Group {
             return Err(UsageError::GroupInactive.into());
         }
         let cs = suite(provider, self.context.cipher_suite)?;
+        if msg.epoch < self.context.epoch
+            && msg.group_id.as_slice() == self.context.group_id.as_slice()
+        {
+            return self.process_past_private(cs, msg);
+        }
         let u = crate::framing::unprotect_private(
             cs,
             msg,
@@ -432,6 +456,63 @@ impl Group {
         }
         self.verify_content(cs, &u.content)?;
         self.handle_authenticated(provider, cs, u.content, Some(u.update), env)
+    }
+
+    /// A late application message of a retained past epoch (RFC 9420
+    /// §15.3). Handshake messages of past epochs are refused.
+    fn process_past_private(
+        &mut self,
+        cs: &dyn CipherSuiteProvider,
+        msg: &crate::messages::PrivateMessage,
+    ) -> Result<Received, Error> {
+        if msg.content_type != ContentType::Application {
+            return Err(GroupError::WrongEpoch.into());
+        }
+        let pos = self
+            .past_epochs
+            .iter()
+            .position(|p| p.context.epoch == msg.epoch)
+            .ok_or(GroupError::WrongEpoch)?;
+        let past = &self.past_epochs[pos];
+        let u = crate::framing::unprotect_private(
+            cs,
+            msg,
+            &past.context,
+            &past.secret_tree,
+            &past.sender_data_secret,
+        )?;
+        let Sender::Member(i) = u.content.content.sender else {
+            return Err(GroupError::SenderNotAllowed.into());
+        };
+        // The sender's key in that epoch: the first override recorded by a
+        // commit at or after it, else the current leaf.
+        let key = self
+            .past_epochs
+            .iter()
+            .take(pos + 1)
+            .rev()
+            .find_map(|p| p.changed.get(&i).cloned())
+            .unwrap_or_else(|| {
+                self.tree
+                    .leaf(LeafIndex(i))
+                    .map(|l| l.signature_key.as_slice().to_vec())
+            })
+            .ok_or(GroupError::UnknownSender)?;
+        crate::framing::verify_signature(cs, &u.content, &past.context, &key)
+            .map_err(|_| GroupError::InvalidSignature)?;
+        let Content::Application(data) = &u.content.content.content else {
+            return Err(GroupError::SenderNotAllowed.into());
+        };
+        let data = data.as_slice().to_vec();
+        let authenticated_data = u.content.content.authenticated_data.as_slice().to_vec();
+        if let Some(p) = self.past_epochs.get_mut(pos) {
+            p.secret_tree.apply(u.update);
+        }
+        Ok(Received::Application {
+            sender: LeafIndex(i),
+            data,
+            authenticated_data,
+        })
     }
 
     /// Encrypts application data as a PrivateMessage (RFC 9420 §6.3) with

@@ -1,6 +1,8 @@
 //! Versioned group-state snapshots: `to_bytes` after every successful call,
 //! `from_bytes` to resume. A pending own commit is not part of a snapshot:
 //! merge or discard it before persisting, or re-create it after loading.
+//! Past epochs kept for late application messages are not saved either: a
+//! restored member reads only the current epoch.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
@@ -93,6 +95,7 @@ impl Group {
         o.push(u8::from(c.encrypt_handshake));
         o.push(u8::from(c.ratchet_tree_in_welcome));
         o.extend_from_slice(&(c.padding_block as u32).to_be_bytes());
+        o.extend_from_slice(&(c.max_past_epochs as u32).to_be_bytes());
         o.push(u8::from(self.active));
         Ok(out)
     }
@@ -169,6 +172,7 @@ impl Group {
             encrypt_handshake: r.u8()? != 0,
             ratchet_tree_in_welcome: r.u8()? != 0,
             padding_block: r.u32()? as usize,
+            max_past_epochs: r.u32()? as usize,
         };
         let active = r.u8()? != 0;
         if !r.is_empty() {
@@ -195,6 +199,7 @@ impl Group {
             config,
             pending: None,
             pending_updates: Vec::new(),
+            past_epochs: VecDeque::new(),
             active,
         })
     }

@@ -509,6 +509,10 @@ impl TreeDiff {
     pub fn n_leaves(&self) -> u32 {
         self.n_leaves
     }
+    /// The leaves the change sets or blanks.
+    pub fn changed_leaves(&self) -> impl Iterator<Item = LeafIndex> + '_ {
+        self.leaves.keys().map(|i| LeafIndex(*i))
+    }
 }
 
 /// Changes staged over a borrowed [`RatchetTree`]: an overlay of the nodes
