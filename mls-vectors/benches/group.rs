@@ -1,0 +1,133 @@
+//! Group-level costs (RFC 9420 §12): joining from a Welcome at n = 1,024
+//! and 4,096 members, and processing one commit with a path in groups of
+//! 1,024 and 4,096 (the O(n)-versus-O(log n) question).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use mls_core::codec::VLBytes;
+use mls_core::crypto::{CipherSuite, CryptoProvider};
+use mls_core::group::{
+    AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks, ProcessEnv, Received,
+};
+use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
+use mls_core::messages::{Add, Credential, KeyPackage, Lifetime, MlsMessageBody, Proposal, Welcome};
+use mls_vectors::TestRng;
+use mls_vectors::fixtures::capabilities;
+
+const SUITE: CipherSuite = CipherSuite(1);
+
+struct Built {
+    creator: Group,
+    welcome: Welcome,
+    joiner: (KeyPackage, KeyPackagePrivate, mls_core::crypto::SignaturePrivateKey),
+}
+
+/// A group of `n` members built by one commit of n-1 Adds.
+fn build(provider: &'static dyn CryptoProvider, n: usize) -> Built {
+    let cs = provider.cipher_suite(SUITE).unwrap();
+    let mut rng = TestRng::new(n as u64);
+    let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+    let (sk, pk) = cs.signature().generate_key_pair(&mut rng).unwrap();
+    let mut creator = Group::create(
+        provider,
+        SUITE,
+        b"bench".to_vec(),
+        MemberIdentity {
+            credential: Credential::Basic(VLBytes::new(b"creator".to_vec())),
+            signature_key: sk,
+            signature_public_key: pk,
+            capabilities: capabilities(cs),
+            extensions: vec![],
+            lifetime,
+        },
+        vec![],
+        GroupConfig::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let mut proposals = Vec::with_capacity(n - 1);
+    let mut joiner = None;
+    for i in 1..n {
+        let (sk, _) = cs.signature().generate_key_pair(&mut rng).unwrap();
+        let (kp, private) = generate_key_package(
+            cs,
+            KeyPackageParams {
+                signer: &sk,
+                credential: Credential::Basic(VLBytes::new(format!("m{i}").into_bytes())),
+                capabilities: capabilities(cs),
+                lifetime,
+                leaf_extensions: vec![],
+                extensions: vec![],
+            },
+            &mut rng,
+        )
+        .unwrap();
+        proposals.push(Proposal::Add(Add { key_package: kp.clone() }));
+        if i == n - 1 {
+            joiner = Some((kp, private, sk));
+        }
+    }
+    let out = {
+        let mut env = CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials };
+        creator.commit(provider, CommitOptions { proposals, ..CommitOptions::default() }, &mut env).unwrap()
+    };
+    creator.merge_pending().unwrap();
+    let MlsMessageBody::Welcome(welcome) = out.welcome.unwrap().body else { panic!() };
+    Built { creator, welcome, joiner: joiner.unwrap() }
+}
+
+fn join(b: &Built, provider: &'static dyn CryptoProvider) -> Group {
+    let (kp, private, sk) = &b.joiner;
+    let mut env = ProcessEnv { psks: &NoPsks, credentials: &AcceptAllCredentials };
+    Group::join(
+        provider,
+        &b.welcome,
+        kp,
+        &private.init_key,
+        private.encryption_key.duplicate(),
+        sk.duplicate(),
+        None,
+        &mut env,
+        GroupConfig::default(),
+    )
+    .unwrap()
+}
+
+fn group_benches(c: &mut Criterion) {
+    let mut g = c.benchmark_group("group");
+    g.sample_size(10);
+    for (name, provider) in mls_vectors::backends() {
+        if provider.cipher_suite(SUITE).is_none() {
+            continue;
+        }
+        for n in [1024usize, 4096] {
+            let mut b = build(provider, n);
+            g.bench_function(BenchmarkId::new(format!("join_from_welcome/{name}/0x0001"), n), |bench| {
+                bench.iter(|| join(&b, provider))
+            });
+            // One commit with a path by the creator, processed by the last joiner.
+            let mut member = join(&b, provider);
+            let mut rng = TestRng::new(3);
+            let out = {
+                let mut env = CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials };
+                b.creator
+                    .commit(provider, CommitOptions { force_path: true, ..CommitOptions::default() }, &mut env)
+                    .unwrap()
+            };
+            g.bench_function(BenchmarkId::new(format!("process_commit/{name}/0x0001"), n), |bench| {
+                bench.iter(|| {
+                    let mut env = ProcessEnv { psks: &NoPsks, credentials: &AcceptAllCredentials };
+                    match member.process(provider, &out.commit, &mut env).unwrap() {
+                        Received::Commit(staged) => staged,
+                        _ => panic!("not a commit"),
+                    }
+                })
+            });
+            b.creator.discard_pending();
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, group_benches);
+criterion_main!(benches);
