@@ -7,10 +7,13 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mls_core::codec::VLBytes;
 use mls_core::crypto::{CipherSuite, CryptoProvider};
 use mls_core::group::{
-    AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks, ProcessEnv, Received,
+    AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks,
+    ProcessEnv, Received,
 };
 use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
-use mls_core::messages::{Add, Credential, KeyPackage, Lifetime, MlsMessageBody, Proposal, Welcome};
+use mls_core::messages::{
+    Add, Credential, KeyPackage, Lifetime, MlsMessageBody, Proposal, Welcome,
+};
 use mls_vectors::TestRng;
 use mls_vectors::fixtures::capabilities;
 
@@ -19,14 +22,21 @@ const SUITE: CipherSuite = CipherSuite(1);
 struct Built {
     creator: Group,
     welcome: Welcome,
-    joiner: (KeyPackage, KeyPackagePrivate, mls_core::crypto::SignaturePrivateKey),
+    joiner: (
+        KeyPackage,
+        KeyPackagePrivate,
+        mls_core::crypto::SignaturePrivateKey,
+    ),
 }
 
 /// A group of `n` members built by one commit of n-1 Adds.
 fn build(provider: &'static dyn CryptoProvider, n: usize) -> Built {
     let cs = provider.cipher_suite(SUITE).unwrap();
     let mut rng = TestRng::new(n as u64);
-    let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+    let lifetime = Lifetime {
+        not_before: 0,
+        not_after: u64::MAX,
+    };
     let (sk, pk) = cs.signature().generate_key_pair(&mut rng).unwrap();
     let mut creator = Group::create(
         provider,
@@ -62,23 +72,47 @@ fn build(provider: &'static dyn CryptoProvider, n: usize) -> Built {
             &mut rng,
         )
         .unwrap();
-        proposals.push(Proposal::Add(Add { key_package: kp.clone() }));
+        proposals.push(Proposal::Add(Add {
+            key_package: kp.clone(),
+        }));
         if i == n - 1 {
             joiner = Some((kp, private, sk));
         }
     }
     let out = {
-        let mut env = CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials };
-        creator.commit(provider, CommitOptions { proposals, ..CommitOptions::default() }, &mut env).unwrap()
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        };
+        creator
+            .commit(
+                provider,
+                CommitOptions {
+                    proposals,
+                    ..CommitOptions::default()
+                },
+                &mut env,
+            )
+            .unwrap()
     };
     creator.merge_pending().unwrap();
-    let MlsMessageBody::Welcome(welcome) = out.welcome.unwrap().body else { panic!() };
-    Built { creator, welcome, joiner: joiner.unwrap() }
+    let MlsMessageBody::Welcome(welcome) = out.welcome.unwrap().body else {
+        panic!()
+    };
+    Built {
+        creator,
+        welcome,
+        joiner: joiner.unwrap(),
+    }
 }
 
 fn join(b: &Built, provider: &'static dyn CryptoProvider) -> Group {
     let (kp, private, sk) = &b.joiner;
-    let mut env = ProcessEnv { psks: &NoPsks, credentials: &AcceptAllCredentials };
+    let mut env = ProcessEnv {
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+    };
     Group::join(
         provider,
         &b.welcome,
@@ -102,27 +136,45 @@ fn group_benches(c: &mut Criterion) {
         }
         for n in [1024usize, 4096] {
             let mut b = build(provider, n);
-            g.bench_function(BenchmarkId::new(format!("join_from_welcome/{name}/0x0001"), n), |bench| {
-                bench.iter(|| join(&b, provider))
-            });
+            g.bench_function(
+                BenchmarkId::new(format!("join_from_welcome/{name}/0x0001"), n),
+                |bench| bench.iter(|| join(&b, provider)),
+            );
             // One commit with a path by the creator, processed by the last joiner.
             let mut member = join(&b, provider);
             let mut rng = TestRng::new(3);
             let out = {
-                let mut env = CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials };
+                let mut env = CommitEnv {
+                    rng: &mut rng,
+                    psks: &NoPsks,
+                    credentials: &AcceptAllCredentials,
+                };
                 b.creator
-                    .commit(provider, CommitOptions { force_path: true, ..CommitOptions::default() }, &mut env)
+                    .commit(
+                        provider,
+                        CommitOptions {
+                            force_path: true,
+                            ..CommitOptions::default()
+                        },
+                        &mut env,
+                    )
                     .unwrap()
             };
-            g.bench_function(BenchmarkId::new(format!("process_commit/{name}/0x0001"), n), |bench| {
-                bench.iter(|| {
-                    let mut env = ProcessEnv { psks: &NoPsks, credentials: &AcceptAllCredentials };
-                    match member.process(provider, &out.commit, &mut env).unwrap() {
-                        Received::Commit(staged) => staged,
-                        _ => panic!("not a commit"),
-                    }
-                })
-            });
+            g.bench_function(
+                BenchmarkId::new(format!("process_commit/{name}/0x0001"), n),
+                |bench| {
+                    bench.iter(|| {
+                        let mut env = ProcessEnv {
+                            psks: &NoPsks,
+                            credentials: &AcceptAllCredentials,
+                        };
+                        match member.process(provider, &out.commit, &mut env).unwrap() {
+                            Received::Commit(staged) => staged,
+                            _ => panic!("not a commit"),
+                        }
+                    })
+                },
+            );
             b.creator.discard_pending();
         }
     }

@@ -49,6 +49,8 @@ pub struct Scenario {
     pub messages_delivered: usize,
     /// External commits (joins and resyncs) so far.
     pub external_joins: usize,
+    /// The configuration every member uses.
+    pub config: GroupConfig,
     /// Application messages read from a past epoch.
     pub late_messages: usize,
 }
@@ -83,8 +85,18 @@ impl Scenario {
             .expect("signature key")
     }
 
-    /// A one-member group created by member 0.
+    /// A one-member group created by member 0, default configuration.
     pub fn new(provider: &'static dyn CryptoProvider, suite: CipherSuite, seed: u64) -> Self {
+        Self::with_config(provider, suite, seed, GroupConfig::default())
+    }
+
+    /// A one-member group created by member 0; every member uses `config`.
+    pub fn with_config(
+        provider: &'static dyn CryptoProvider,
+        suite: CipherSuite,
+        seed: u64,
+        config: GroupConfig,
+    ) -> Self {
         let mut s = Self {
             provider,
             suite,
@@ -96,6 +108,7 @@ impl Scenario {
             messages_delivered: 0,
             external_joins: 0,
             late_messages: 0,
+            config,
         };
         let (sk, pk) = s.new_signer();
         let cs = s.cs();
@@ -109,16 +122,8 @@ impl Scenario {
         };
         let mut gid = vec![0u8; 16];
         s.rng.fill(&mut gid).expect("rng");
-        let group = Group::create(
-            provider,
-            suite,
-            gid,
-            identity,
-            vec![],
-            GroupConfig::default(),
-            &mut s.rng,
-        )
-        .expect("create");
+        let group = Group::create(provider, suite, gid, identity, vec![], config, &mut s.rng)
+            .expect("create");
         s.members.push(Member {
             name: 0,
             group: Some(group),
@@ -240,6 +245,11 @@ impl Scenario {
             g.commit(provider, options, &mut env)
                 .unwrap_or_else(|e| panic!("commit by {committer}: {e}"))
         };
+        assert_eq!(
+            matches!(out.commit.body, MlsMessageBody::PrivateMessage(_)),
+            self.config.encrypt_handshake,
+            "commit wire format does not follow the configuration"
+        );
         self.broadcast(committer, &out.commit);
         self.members[committer]
             .group
@@ -265,7 +275,7 @@ impl Scenario {
                     sk,
                     None,
                     &mut env,
-                    GroupConfig::default(),
+                    self.config,
                 )
                 .unwrap_or_else(|e| panic!("join of {idx}: {e}"));
                 self.members[idx].group = Some(g);
@@ -336,7 +346,7 @@ impl Scenario {
             .group
             .as_mut()
             .expect("active")
-            .propose_add(provider, j.1.clone())
+            .propose_add(provider, j.1.clone(), &mut self.rng)
             .expect("propose");
         self.broadcast(proposer, &msg);
         self.commit(
@@ -389,7 +399,7 @@ impl Scenario {
             .group
             .as_mut()
             .expect("active")
-            .propose_remove(provider, leaf)
+            .propose_remove(provider, leaf, &mut self.rng)
             .expect("propose");
         self.broadcast(proposer, &msg);
         self.commit(
@@ -593,7 +603,7 @@ impl Scenario {
                 identity,
                 old_leaf,
                 &mut env,
-                GroupConfig::default(),
+                self.config,
             )
             .unwrap_or_else(|e| panic!("external join: {e}"))
         };

@@ -385,6 +385,7 @@ fn rfc9420_12_1_2_rejects_update_keeping_the_encryption_key() {
         .propose(
             provider(),
             Proposal::Update(mls_core::messages::Update { leaf_node: leaf }),
+            &mut TestRng::new(8),
         )
         .unwrap();
     // The proposal's leaf has source key_package, not update: rejected at

@@ -51,3 +51,26 @@ fn rfc9420_12_scenario_every_served_suite() {
         }
     }
 }
+
+/// The same operations with every handshake message sent as PrivateMessage
+/// (RFC 9420 §6.3): proposals and commits under the handshake ratchets.
+#[test]
+fn rfc9420_6_3_scenario_with_encrypted_handshake() {
+    let config = mls_core::group::GroupConfig {
+        encrypt_handshake: true,
+        ..Default::default()
+    };
+    for (name, provider) in backends() {
+        let mut s = Scenario::with_config(provider, CipherSuite(1), 0xBEEF, config);
+        s.add_members(4);
+        while s.operations < 120 {
+            s.random_operation();
+        }
+        s.exchange_messages();
+        s.check_agreement();
+        eprintln!(
+            "{name}: {} operations with encrypted handshake",
+            s.operations
+        );
+    }
+}

@@ -488,7 +488,11 @@ impl Group {
         }
         let tree_hash = staged.tree_hash(cs)?;
         let diff = staged.finish(cs)?;
-        let wire_format = WireFormat::PUBLIC_MESSAGE;
+        let wire_format = if self.config.encrypt_handshake {
+            WireFormat::PRIVATE_MESSAGE
+        } else {
+            WireFormat::PUBLIC_MESSAGE
+        };
         let content = FramedContent {
             group_id: self.context.group_id.clone(),
             epoch: self.context.epoch,
@@ -530,15 +534,32 @@ impl Group {
         ac.auth.confirmation_tag = Some(VLBytes::new(tag.to_vec()));
         let interim = interim_transcript_hash(cs, confirmed.as_slice(), tag.as_slice())?.to_vec();
 
-        // PublicMessage with the membership tag of the current epoch.
-        let tbm = authenticated_content_tbm(&tbs, &ac.auth)?;
-        let membership_tag = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
-        let message = MlsMessage {
-            body: MlsMessageBody::PublicMessage(PublicMessage {
-                content: ac.content,
-                auth: ac.auth,
-                membership_tag: Some(VLBytes::new(membership_tag.to_vec())),
-            }),
+        // PrivateMessage under the current epoch's secret tree (the key is
+        // consumed now: it was used to send), or PublicMessage with the
+        // membership tag of the current epoch.
+        let message = if self.config.encrypt_handshake {
+            let p = crate::framing::protect_private(
+                cs,
+                &ac,
+                &self.secret_tree,
+                &self.secrets.sender_data_secret,
+                0,
+                env.rng,
+            )?;
+            self.secret_tree.apply(p.update);
+            MlsMessage {
+                body: MlsMessageBody::PrivateMessage(p.message),
+            }
+        } else {
+            let tbm = authenticated_content_tbm(&tbs, &ac.auth)?;
+            let membership_tag = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
+            MlsMessage {
+                body: MlsMessageBody::PublicMessage(PublicMessage {
+                    content: ac.content,
+                    auth: ac.auth,
+                    membership_tag: Some(VLBytes::new(membership_tag.to_vec())),
+                }),
+            }
         };
 
         // GroupInfo of the new epoch (RFC 9420 §12.4.3), signed by us.
@@ -660,6 +681,11 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
     let Some(secrets) = staged.secrets else {
         return;
     };
+    // The key of a commit sent as PrivateMessage is consumed in the ending
+    // epoch's tree (kept below for late messages).
+    if let Some(u) = staged.secret_tree_update {
+        group.secret_tree.apply(u);
+    }
     if let Some(diff) = staged.tree_diff {
         // Keep the ending epoch for late application messages (§15.3).
         if group.config.max_past_epochs > 0 {

@@ -59,12 +59,52 @@ impl Group {
         Ok((msg, ac))
     }
 
+    /// Signs `content` and protects it as a PrivateMessage (RFC 9420 §6.3),
+    /// consuming the key of our handshake ratchet.
+    pub(crate) fn frame_private(
+        &mut self,
+        cs: &dyn CipherSuiteProvider,
+        content: Content,
+        rng: &mut dyn Rng,
+    ) -> Result<(MlsMessage, AuthenticatedContent), Error> {
+        let content = FramedContent {
+            group_id: self.context.group_id.clone(),
+            epoch: self.context.epoch,
+            sender: Sender::Member(self.private.own_leaf.0),
+            authenticated_data: VLBytes::new(Vec::new()),
+            content,
+        };
+        let ac = crate::framing::sign_content(
+            cs,
+            &self.signer,
+            WireFormat::PRIVATE_MESSAGE,
+            content,
+            Some(&self.context),
+        )?;
+        let p = crate::framing::protect_private(
+            cs,
+            &ac,
+            &self.secret_tree,
+            &self.secrets.sender_data_secret,
+            0,
+            rng,
+        )?;
+        self.secret_tree.apply(p.update);
+        Ok((
+            MlsMessage {
+                body: MlsMessageBody::PrivateMessage(p.message),
+            },
+            ac,
+        ))
+    }
+
     /// Sends a proposal: frames it, caches it for our own next commit, and
     /// returns the message for the group.
     pub fn propose(
         &mut self,
         provider: &dyn CryptoProvider,
         proposal: Proposal,
+        rng: &mut dyn Rng,
     ) -> Result<MlsMessage, Error> {
         if !self.active {
             return Err(UsageError::GroupInactive.into());
@@ -73,7 +113,11 @@ impl Group {
             return Err(UsageError::CommitPending.into());
         }
         let cs = suite(provider, self.context.cipher_suite)?;
-        let (msg, ac) = self.frame_public(cs, Content::Proposal(proposal.clone()), Vec::new())?;
+        let (msg, ac) = if self.config.encrypt_handshake {
+            self.frame_private(cs, Content::Proposal(proposal.clone()), rng)?
+        } else {
+            self.frame_public(cs, Content::Proposal(proposal.clone()), Vec::new())?
+        };
         let reference = proposal_ref(cs, &ac.encode()?)?;
         self.proposals.push(CachedProposal {
             reference: reference.to_vec(),
@@ -88,8 +132,9 @@ impl Group {
         &mut self,
         provider: &dyn CryptoProvider,
         key_package: KeyPackage,
+        rng: &mut dyn Rng,
     ) -> Result<MlsMessage, Error> {
-        self.propose(provider, Proposal::Add(Add { key_package }))
+        self.propose(provider, Proposal::Add(Add { key_package }), rng)
     }
 
     /// Proposes removing member `leaf` (RFC 9420 §12.1.3).
@@ -97,11 +142,12 @@ impl Group {
         &mut self,
         provider: &dyn CryptoProvider,
         leaf: LeafIndex,
+        rng: &mut dyn Rng,
     ) -> Result<MlsMessage, Error> {
         if self.tree.leaf(leaf).is_none() {
             return Err(UsageError::NoSuchMember.into());
         }
-        self.propose(provider, Proposal::Remove(Remove { removed: leaf.0 }))
+        self.propose(provider, Proposal::Remove(Remove { removed: leaf.0 }), rng)
     }
 
     /// Proposes a PreSharedKey with an external PSK ID (RFC 9420 §12.1.4);
@@ -119,7 +165,7 @@ impl Group {
             psk: Psk::External(VLBytes::new(psk_id)),
             psk_nonce: VLBytes::new(nonce),
         };
-        self.propose(provider, Proposal::PreSharedKey(PreSharedKey { psk }))
+        self.propose(provider, Proposal::PreSharedKey(PreSharedKey { psk }), rng)
     }
 
     /// Proposes replacing our leaf with a fresh encryption key (RFC 9420
@@ -138,7 +184,7 @@ impl Group {
         leaf.leaf_node_source = LeafNodeSource::Update;
         let tbs = leaf.tbs(Some((self.context.group_id.as_slice(), me.0)))?;
         leaf.signature = VLBytes::new(sign_with_label(cs, &self.signer, b"LeafNodeTBS", &tbs)?);
-        let msg = self.propose(provider, Proposal::Update(Update { leaf_node: leaf }))?;
+        let msg = self.propose(provider, Proposal::Update(Update { leaf_node: leaf }), rng)?;
         self.pending_updates.push((pk, sk));
         Ok(msg)
     }
