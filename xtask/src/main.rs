@@ -13,7 +13,9 @@ fn usage() -> ExitCode {
         "usage: cargo xtask <task>\n\
          tasks:\n  vectors [--backend NAME|all] [--file NAME[,NAME..]]   run the official RFC 9420 vectors\n  \
          test                                                  fmt, clippy and every test, vectors required\n  \
-         matrix                                                backend x cipher-suite table"
+         matrix                                                backend x cipher-suite table\n  \
+         bench [--quick] [FILTER]                              criterion benchmarks: primitives per backend and suite,\n  \
+         \x20                                                     key schedule, tree, framing, group"
     );
     ExitCode::from(2)
 }
@@ -24,6 +26,7 @@ fn main() -> ExitCode {
         Some("vectors") => vectors(&args[1..]),
         Some("test") => test(),
         Some("matrix") => matrix(),
+        Some("bench") => bench(&args[1..]),
         _ => usage(),
     }
 }
@@ -165,4 +168,25 @@ fn matrix() -> ExitCode {
         println!("{row}");
     }
     ExitCode::SUCCESS
+}
+
+/// Runs the criterion benchmarks of `mls-vectors`: every backend compiled in,
+/// every suite it serves. `--quick` shortens measurement; a FILTER selects
+/// benchmark IDs (e.g. `hpke`, `aead`, `tree_hash`).
+fn bench(args: &[String]) -> ExitCode {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["bench", "-p", "mls-vectors", "--"]);
+    for a in args {
+        if a == "--quick" {
+            cmd.args(["--warm-up-time", "1", "--measurement-time", "2"]);
+        } else {
+            cmd.arg(a);
+        }
+    }
+    if run(&mut cmd) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

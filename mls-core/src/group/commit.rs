@@ -207,7 +207,7 @@ impl Group {
         &self,
         _provider: &dyn CryptoProvider,
         cs: &dyn CipherSuiteProvider,
-        ac: &AuthenticatedContent,
+        ac: &super::VerifiedContent,
         env: &mut ProcessEnv<'_>,
     ) -> Result<StagedCommit, Error> {
         let Content::Commit(commit) = &ac.content.content else {

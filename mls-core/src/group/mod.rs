@@ -171,6 +171,20 @@ pub struct Group {
     pub(crate) past_epochs: VecDeque<PastEpoch>,
 }
 
+/// Content whose signature (and, for PublicMessage, membership tag) has
+/// been verified: decoding yields `AuthenticatedContent`, only
+/// [`Group::verify_content`] yields this, and only this reaches the group
+/// logic (RFC 9420 §6.1: parse, verify, use).
+#[derive(Debug)]
+pub(crate) struct VerifiedContent(AuthenticatedContent);
+
+impl core::ops::Deref for VerifiedContent {
+    type Target = AuthenticatedContent;
+    fn deref(&self) -> &AuthenticatedContent {
+        &self.0
+    }
+}
+
 /// What is kept of a past epoch to read its late application messages
 /// (RFC 9420 §15.3): its context, secret tree and sender-data secret, and
 /// the signature keys of the leaves the epoch-ending commit changed.
@@ -323,12 +337,13 @@ impl Group {
         Ok(Vec::new())
     }
 
-    /// Verifies the content signature (RFC 9420 §6.1).
+    /// Verifies the content signature (RFC 9420 §6.1): the only way to get
+    /// a [`VerifiedContent`], which is all the group logic accepts.
     pub(crate) fn verify_content(
         &self,
         cs: &dyn CipherSuiteProvider,
-        ac: &AuthenticatedContent,
-    ) -> Result<(), Error> {
+        ac: AuthenticatedContent,
+    ) -> Result<VerifiedContent, Error> {
         let tbs = match ac.content.sender {
             Sender::Member(_) | Sender::NewMemberCommit => ac.tbs(Some(&self.context))?,
             Sender::External(_) | Sender::NewMemberProposal => ac.tbs(None)?,
@@ -344,7 +359,8 @@ impl Group {
             &tbs,
             ac.auth.signature.as_slice(),
         )
-        .map_err(|_| GroupError::InvalidSignature.into())
+        .map_err(|_| Error::from(GroupError::InvalidSignature))?;
+        Ok(VerifiedContent(ac))
     }
 
     /// Checks group ID and epoch of incoming content (RFC 9420 §6).
@@ -399,8 +415,8 @@ impl Group {
         if matches!(msg.content.content, Content::Application(_)) {
             return Err(GroupError::ApplicationAsPublicMessage.into());
         }
-        self.verify_content(cs, &ac)?;
-        self.handle_authenticated(provider, cs, ac, None, env)
+        let verified = self.verify_content(cs, ac)?;
+        self.handle_authenticated(provider, cs, verified, None, env)
     }
 
     /// Processes an incoming MLSMessage: a PublicMessage or PrivateMessage
@@ -454,8 +470,8 @@ impl Group {
         if self.tree.leaf(LeafIndex(i)).is_none() {
             return Err(GroupError::UnknownSender.into());
         }
-        self.verify_content(cs, &u.content)?;
-        self.handle_authenticated(provider, cs, u.content, Some(u.update), env)
+        let verified = self.verify_content(cs, u.content)?;
+        self.handle_authenticated(provider, cs, verified, Some(u.update), env)
     }
 
     /// A late application message of a retained past epoch (RFC 9420
@@ -565,15 +581,16 @@ impl Group {
         })
     }
 
-    /// Handles authenticated proposal or commit content.
+    /// Handles verified content.
     pub(crate) fn handle_authenticated(
         &mut self,
         provider: &dyn CryptoProvider,
         cs: &dyn CipherSuiteProvider,
-        ac: AuthenticatedContent,
+        verified: VerifiedContent,
         tree_update: Option<crate::secret_tree::SecretTreeUpdate>,
         env: &mut commit::ProcessEnv<'_>,
     ) -> Result<Received, Error> {
+        let ac = &verified.0;
         match &ac.content.content {
             Content::Application(data) => {
                 let Sender::Member(i) = ac.content.sender else {
@@ -608,14 +625,14 @@ impl Group {
             Content::Commit(_) => {
                 if let (Some(pending), Sender::Member(i)) = (&self.pending, &ac.content.sender) {
                     if *i == self.private.own_leaf.0 {
-                        return if pending.is_same_commit(&ac) {
+                        return if pending.is_same_commit(ac) {
                             Ok(Received::OwnCommit)
                         } else {
                             Err(GroupError::UnexpectedOwnCommit.into())
                         };
                     }
                 }
-                let mut staged = self.stage_commit(provider, cs, &ac, env)?;
+                let mut staged = self.stage_commit(provider, cs, &verified, env)?;
                 staged.secret_tree_update = tree_update;
                 Ok(Received::Commit(alloc::boxed::Box::new(staged)))
             }

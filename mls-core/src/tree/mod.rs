@@ -354,8 +354,8 @@ impl RatchetTree {
     }
 
     /// An estimate of the heap memory the tree holds, in bytes: the node
-    /// arrays, the hash cache and each node's encoded size (a close proxy
-    /// for its heap payload).
+    /// arrays, the hash cache, each node's encoded size (a close proxy for
+    /// its heap payload) and the key indexes.
     pub fn approx_heap_bytes(&self) -> usize {
         use tls_codec::Size;
         let slots = self.leaves.capacity() * core::mem::size_of::<Option<LeafNode>>()
