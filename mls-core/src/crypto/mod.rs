@@ -13,6 +13,7 @@
 //! Traits never grow `#[cfg]`-gated methods; new capabilities arrive as
 //! defaulted methods returning [`CryptoError::Unsupported`].
 
+pub mod conformance;
 pub mod hpke;
 pub mod labeled;
 mod secret;

@@ -1,0 +1,473 @@
+//! The shared conformance harness every crypto backend runs: known answers
+//! from the primitives' RFCs and round-trip/tamper checks through the
+//! core's traits, for every suite a provider serves.
+//!
+//! Backends call [`check_provider`] from their tests (`mls-vectors` runs it
+//! over every backend), so the checks are written once. Backend-specific
+//! tests (key encodings, internal constants, native-vs-generic HPKE) stay
+//! in the backend crates.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::labeled::{decrypt_with_label, encrypt_with_label};
+use super::{
+    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, KdfId, Rng,
+    SignaturePrivateKey,
+};
+
+/// A failed check: which suite, which rule, what happened.
+pub type Failure = String;
+
+fn hex(s: &str) -> Vec<u8> {
+    // Constants below are valid hex; a bad digit yields an empty vector and
+    // a failing comparison, never a panic.
+    let b = s.as_bytes();
+    let nib = |c: u8| -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            _ => None,
+        }
+    };
+    b.chunks(2)
+        .map(|p| {
+            match (
+                p.first().copied().and_then(nib),
+                p.get(1).copied().and_then(nib),
+            ) {
+                (Some(h), Some(l)) => Some(h << 4 | l),
+                _ => None,
+            }
+        })
+        .collect::<Option<Vec<u8>>>()
+        .unwrap_or_default()
+}
+
+fn check(ok: bool, suite: CipherSuite, what: &str) -> Result<(), Failure> {
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{suite:?}: {what}"))
+    }
+}
+
+/// Runs every check on every suite `provider` serves. `rng` supplies the
+/// randomness of key generation and encryption.
+pub fn check_provider(provider: &dyn CryptoProvider, rng: &mut dyn Rng) -> Result<usize, Failure> {
+    let mut checked = 0;
+    for &s in provider.supported_cipher_suites() {
+        let cs = provider
+            .cipher_suite(s)
+            .ok_or_else(|| format!("{s:?}: declared but not served"))?;
+        check(cs.cipher_suite() == s, s, "provider returned another suite")?;
+        hash_and_kdf(cs)?;
+        aead(cs)?;
+        signatures(cs, rng)?;
+        hpke(cs, rng)?;
+        known_answers(cs)?;
+        checked += 1;
+    }
+    Ok(checked)
+}
+
+/// FIPS 180-4 SHA-2 of "abc", RFC 4231 §4.3 HMAC, RFC 5869 A.1 HKDF and
+/// the 255·Nh output limit.
+fn hash_and_kdf(cs: &dyn CipherSuiteProvider) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let (sha_abc, hmac_jefe) = match cs.kdf().id() {
+        KdfId::HkdfSha256 => (
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        ),
+        KdfId::HkdfSha384 => (
+            "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7",
+            "af45d2e376484031617f78d2b58a6b1b9c7ef464f5a01b47e42ec3736322445e8e2240ca5e69e2c78b3239ecfab21649",
+        ),
+        KdfId::HkdfSha512 => (
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f",
+            "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea2505549758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737",
+        ),
+    };
+    check(
+        cs.hash().hash(b"abc").as_slice() == hex(sha_abc).as_slice(),
+        s,
+        "FIPS 180-4 SHA-2(\"abc\")",
+    )?;
+    check(
+        cs.hash().hash_parts(&[b"a", b"", b"bc"]) == cs.hash().hash(b"abc"),
+        s,
+        "hash_parts differs from hash",
+    )?;
+    let mac = cs
+        .kdf()
+        .mac(b"Jefe", b"what do ya want for nothing?")
+        .map_err(|e| format!("{s:?}: HMAC: {e}"))?;
+    check(
+        mac.as_slice() == hex(hmac_jefe).as_slice(),
+        s,
+        "RFC 4231 §4.3 HMAC",
+    )?;
+    let nh = cs.kdf().nh();
+    if cs.kdf().id() == KdfId::HkdfSha256 {
+        let prk = cs
+            .kdf()
+            .extract(&hex("000102030405060708090a0b0c"), &[0x0b; 22])
+            .map_err(|e| format!("{s:?}: extract: {e}"))?;
+        check(
+            prk.as_bytes()
+                == hex("077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5")
+                    .as_slice(),
+            s,
+            "RFC 5869 A.1 PRK",
+        )?;
+        let mut okm = [0u8; 42];
+        cs.kdf()
+            .expand(prk.as_bytes(), &hex("f0f1f2f3f4f5f6f7f8f9"), &mut okm)
+            .map_err(|e| format!("{s:?}: expand: {e}"))?;
+        check(
+            okm.as_slice()
+                == hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865").as_slice(),
+            s,
+            "RFC 5869 A.1 OKM",
+        )?;
+    }
+    let prk = cs
+        .kdf()
+        .extract(b"salt", b"ikm")
+        .map_err(|e| format!("{s:?}: extract: {e}"))?;
+    check(prk.len() == nh, s, "PRK length is not Nh")?;
+    let mut too_long = alloc::vec![0u8; 255 * nh + 1];
+    check(
+        cs.kdf().expand(prk.as_bytes(), b"", &mut too_long).is_err(),
+        s,
+        "expand past 255*Nh accepted",
+    )?;
+    Ok(())
+}
+
+/// RFC 5116 AEAD: round trip, and rejection of a flipped bit in the
+/// ciphertext, the tag and the AAD.
+fn aead(cs: &dyn CipherSuiteProvider) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let a = cs.aead();
+    let key = alloc::vec![0x42u8; a.key_len()];
+    let nonce = alloc::vec![0x24u8; a.nonce_len()];
+    for len in [0usize, 1, 16, 1000] {
+        let pt = alloc::vec![0x5au8; len];
+        let ct = a
+            .seal(&key, &nonce, b"aad", &pt)
+            .map_err(|e| format!("{s:?}: seal: {e}"))?;
+        check(ct.len() == len + a.tag_len(), s, "AEAD ciphertext length")?;
+        check(
+            a.open(&key, &nonce, b"aad", &ct).ok().as_deref() == Some(pt.as_slice()),
+            s,
+            "AEAD round trip",
+        )?;
+        for i in [0, ct.len() - 1] {
+            let mut bad = ct.clone();
+            if let Some(b) = bad.get_mut(i) {
+                *b ^= 1;
+            }
+            check(
+                a.open(&key, &nonce, b"aad", &bad).is_err(),
+                s,
+                "AEAD accepted a flipped bit",
+            )?;
+        }
+        check(
+            a.open(&key, &nonce, b"aaD", &ct).is_err(),
+            s,
+            "AEAD accepted other AAD",
+        )?;
+    }
+    check(
+        a.open(&key, &nonce, b"", &[0u8; 3]).is_err(),
+        s,
+        "AEAD accepted a short ciphertext",
+    )?;
+    Ok(())
+}
+
+/// RFC 9420 §5.1.2: sign/verify round trip; other messages, flipped
+/// signatures, truncated signatures and another key are rejected.
+fn signatures(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let sig = cs.signature();
+    let (sk, pk) = sig
+        .generate_key_pair(rng)
+        .map_err(|e| format!("{s:?}: keygen: {e}"))?;
+    let (_, other_pk) = sig
+        .generate_key_pair(rng)
+        .map_err(|e| format!("{s:?}: keygen: {e}"))?;
+    check(
+        sig.public_key(&sk).ok().as_deref() == Some(pk.as_slice()),
+        s,
+        "public_key(sk) differs",
+    )?;
+    let msg = b"conformance message";
+    let signature = sig
+        .sign(&sk, msg)
+        .map_err(|e| format!("{s:?}: sign: {e}"))?;
+    check(
+        sig.verify(&pk, msg, &signature).is_ok(),
+        s,
+        "own signature rejected",
+    )?;
+    check(
+        sig.verify(&pk, b"other message", &signature).is_err(),
+        s,
+        "signature over another message accepted",
+    )?;
+    check(
+        sig.verify(&other_pk, msg, &signature).is_err(),
+        s,
+        "signature accepted under another key",
+    )?;
+    let mut bad = signature.clone();
+    if let Some(b) = bad.last_mut() {
+        *b ^= 1;
+    }
+    check(
+        sig.verify(&pk, msg, &bad).is_err(),
+        s,
+        "flipped signature accepted",
+    )?;
+    check(
+        sig.verify(&pk, msg, &signature[..signature.len() / 2])
+            .is_err(),
+        s,
+        "truncated signature accepted",
+    )?;
+    check(
+        sig.verify(&pk[..pk.len() - 1], msg, &signature).is_err(),
+        s,
+        "truncated public key accepted",
+    )?;
+    check(
+        sig.sign(&SignaturePrivateKey::new(Vec::new()), msg)
+            .is_err(),
+        s,
+        "empty private key accepted",
+    )?;
+    let items = [super::VerifyItem {
+        public_key: &pk,
+        message: msg,
+        signature: &signature,
+    }];
+    check(
+        sig.verify_batch(&items).is_ok(),
+        s,
+        "batch verification rejected a valid signature",
+    )?;
+    Ok(())
+}
+
+/// RFC 9420 §5.1.3 EncryptWithLabel round trip and tamper rejection;
+/// RFC 9180 §5.3 export agreement; §7.1.3 DeriveKeyPair determinism.
+fn hpke(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let h = cs.hpke();
+    let (sk, pk) = h
+        .derive_key_pair(b"conformance ikm")
+        .map_err(|e| format!("{s:?}: derive: {e}"))?;
+    let (sk2, pk2) = h
+        .derive_key_pair(b"conformance ikm")
+        .map_err(|e| format!("{s:?}: derive: {e}"))?;
+    check(
+        sk == sk2 && pk == pk2,
+        s,
+        "DeriveKeyPair is not deterministic",
+    )?;
+    check(
+        h.public_key(&sk).ok().as_deref() == Some(pk.as_slice()),
+        s,
+        "HPKE public_key(sk) differs",
+    )?;
+    check(
+        pk.len() == cs.info().npk,
+        s,
+        "HPKE public key length is not Npk",
+    )?;
+    let (gsk, gpk) = h
+        .generate_key_pair(rng)
+        .map_err(|e| format!("{s:?}: generate: {e}"))?;
+    check(
+        h.public_key(&gsk).ok().as_deref() == Some(gpk.as_slice()),
+        s,
+        "generated key pair mismatch",
+    )?;
+    for pt in [&b""[..], b"path secret", &[7u8; 300]] {
+        let ct = encrypt_with_label(cs, &pk, b"Conformance", b"context", pt, rng)
+            .map_err(|e| format!("{s:?}: seal: {e}"))?;
+        check(
+            ct.kem_output.len() == cs.info().nenc,
+            s,
+            "kem_output length is not Nenc",
+        )?;
+        let got = decrypt_with_label(
+            cs,
+            &sk,
+            b"Conformance",
+            b"context",
+            &ct.kem_output,
+            &ct.ciphertext,
+        );
+        check(
+            got.ok().as_deref() == Some(pt),
+            s,
+            "EncryptWithLabel round trip",
+        )?;
+        check(
+            decrypt_with_label(
+                cs,
+                &sk,
+                b"Other",
+                b"context",
+                &ct.kem_output,
+                &ct.ciphertext,
+            )
+            .is_err(),
+            s,
+            "DecryptWithLabel accepted another label",
+        )?;
+        check(
+            decrypt_with_label(
+                cs,
+                &gsk,
+                b"Conformance",
+                b"context",
+                &ct.kem_output,
+                &ct.ciphertext,
+            )
+            .is_err(),
+            s,
+            "DecryptWithLabel accepted another key",
+        )?;
+        let mut bad = ct.ciphertext.clone();
+        if let Some(b) = bad.first_mut() {
+            *b ^= 1;
+        }
+        check(
+            decrypt_with_label(cs, &sk, b"Conformance", b"context", &ct.kem_output, &bad).is_err(),
+            s,
+            "DecryptWithLabel accepted a flipped ciphertext",
+        )?;
+    }
+    let (enc, exported) = h
+        .setup_sender_and_export(&pk, b"info", b"exporter context", 42, rng)
+        .map_err(|e| format!("{s:?}: export: {e}"))?;
+    let rx = h
+        .setup_receiver_and_export(&sk, &enc, b"info", b"exporter context", 42)
+        .map_err(|e| format!("{s:?}: export: {e}"))?;
+    check(
+        rx == exported && rx.len() == 42,
+        s,
+        "HPKE export sender/receiver differ",
+    )?;
+    check(
+        h.open(&HpkePrivateKey::new(Vec::new()), &enc, b"", b"", &[0u8; 32])
+            .is_err(),
+        s,
+        "empty private key accepted",
+    )?;
+    Ok(())
+}
+
+/// RFC 9180 A.1 (suites 1 and 3: DHKEM(X25519)) and A.3 (suite 2:
+/// DHKEM(P-256)) DeriveKeyPair, open of the first encryption, and export;
+/// RFC 8032 §7.1 test 1 for Ed25519.
+fn known_answers(cs: &dyn CipherSuiteProvider) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    if s == CipherSuite(1) || s == CipherSuite(3) {
+        let (sk, pk) = cs
+            .hpke()
+            .derive_key_pair(&hex(
+                "6db9df30aa07dd42ee5e8181afdb977e538f5e1fec8a06223f33f7013e525037",
+            ))
+            .map_err(|e| format!("{s:?}: derive: {e}"))?;
+        check(
+            sk.as_bytes()
+                == hex("4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8")
+                    .as_slice()
+                && pk == hex("3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d"),
+            s,
+            "RFC 9180 A.1 DeriveKeyPair",
+        )?;
+        // The HPKE key schedule covers the AEAD: A.1's ciphertext and
+        // exports are for AES-128-GCM, i.e. suite 1 only.
+        if s == CipherSuite(1) {
+            let enc = hex("37fda3567bdbd628e88668c3c8d7e97d1d1253b6d4ea6d44c150f741f1bf4431");
+            let info = hex("4f6465206f6e2061204772656369616e2055726e");
+            let exp = cs
+                .hpke()
+                .setup_receiver_and_export(&sk, &enc, &info, b"", 32)
+                .map_err(|e| format!("{s:?}: export: {e}"))?;
+            check(
+                exp.as_bytes()
+                    == hex("3853fe2b4035195a573ffc53856e77058e15d9ea064de3e59f4961d0095250ee")
+                        .as_slice(),
+                s,
+                "RFC 9180 A.1.1.2 export",
+            )?;
+            let pt = cs.hpke().open(
+                &sk,
+                &enc,
+                &info,
+                &hex("436f756e742d30"),
+                &hex("f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a"),
+            );
+            check(
+                pt.ok()
+                    == Some(hex(
+                        "4265617574792069732074727574682c20747275746820626561757479",
+                    )),
+                s,
+                "RFC 9180 A.1.1.1 open",
+            )?;
+        }
+        let ed_sk = SignaturePrivateKey::new(hex(
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+        ));
+        let ed_pk = hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        let ed_sig = hex(
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+        );
+        check(
+            cs.signature().public_key(&ed_sk).ok() == Some(ed_pk.clone()),
+            s,
+            "RFC 8032 test 1 public key",
+        )?;
+        check(
+            cs.signature().sign(&ed_sk, b"").ok() == Some(ed_sig.clone()),
+            s,
+            "RFC 8032 test 1 signature",
+        )?;
+        check(
+            cs.signature().verify(&ed_pk, b"", &ed_sig).is_ok(),
+            s,
+            "RFC 8032 test 1 verify",
+        )?;
+    }
+    if s == CipherSuite(2) {
+        let (sk, pk) = cs
+            .hpke()
+            .derive_key_pair(&hex(
+                "668b37171f1072f3cf12ea8a236a45df23fc13b82af3609ad1e354f6ef817550",
+            ))
+            .map_err(|e| format!("{s:?}: derive: {e}"))?;
+        check(
+            sk.as_bytes()
+                == hex("f3ce7fdae57e1a310d87f1ebbde6f328be0a99cdbcadf4d6589cf29de4b8ffd2")
+                    .as_slice()
+                && pk
+                    == hex(
+                        "04fe8c19ce0905191ebc298a9245792531f26f0cece2460639e8bc39cb7f706a826a779b4cf969b8a0e539c7f62fb3d30ad6aa8f80e30f1d128aafd68a2ce72ea0",
+                    ),
+            s,
+            "RFC 9180 A.3 DeriveKeyPair",
+        )?;
+    }
+    Ok(())
+}
