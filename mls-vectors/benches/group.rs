@@ -181,5 +181,118 @@ fn group_benches(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, group_benches);
+/// Commit processing in a steady-state group: every parent node set (as
+/// after many members have committed), so an UpdatePath carries O(log n)
+/// ciphertexts and the cost model is the one of RFC 9420's TreeKEM.
+fn full_tree_commit(c: &mut Criterion) {
+    use mls_core::tree_math::LeafIndex;
+    let mut g = c.benchmark_group("group_full_tree");
+    g.sample_size(20);
+    for (name, provider) in mls_vectors::backends() {
+        let Some(cs) = provider.cipher_suite(SUITE) else {
+            continue;
+        };
+        for n in [1024u32, 4096, 16384] {
+            let t = mls_vectors::fixtures::full_tree(cs, n, true, &mut TestRng::new(n as u64));
+            let member = |leaf: u32| {
+                Group::from_tree_for_testing(
+                    provider,
+                    SUITE,
+                    t.tree.clone(),
+                    t.group_id.clone(),
+                    7,
+                    &[9u8; 32],
+                    t.private_state(LeafIndex(leaf)),
+                    t.members[leaf as usize].signature.duplicate(),
+                    GroupConfig::default(),
+                )
+                .unwrap()
+            };
+            let mut committer = member(5);
+            let mut receiver = member(n - 1);
+            let mut rng = TestRng::new(4);
+            g.bench_function(
+                BenchmarkId::new(format!("commit/{name}/0x0001"), n),
+                |bench| {
+                    bench.iter(|| {
+                        let mut env = CommitEnv {
+                            rng: &mut rng,
+                            psks: &NoPsks,
+                            credentials: &AcceptAllCredentials,
+                        };
+                        let out = committer
+                            .commit(
+                                provider,
+                                CommitOptions {
+                                    force_path: true,
+                                    ..CommitOptions::default()
+                                },
+                                &mut env,
+                            )
+                            .unwrap();
+                        committer.discard_pending();
+                        out
+                    })
+                },
+            );
+            let out = {
+                let mut env = CommitEnv {
+                    rng: &mut rng,
+                    psks: &NoPsks,
+                    credentials: &AcceptAllCredentials,
+                };
+                committer
+                    .commit(
+                        provider,
+                        CommitOptions {
+                            force_path: true,
+                            ..CommitOptions::default()
+                        },
+                        &mut env,
+                    )
+                    .unwrap()
+            };
+            g.bench_function(
+                BenchmarkId::new(format!("process_commit/{name}/0x0001"), n),
+                |bench| {
+                    bench.iter(|| {
+                        let mut env = ProcessEnv {
+                            psks: &NoPsks,
+                            credentials: &AcceptAllCredentials,
+                        };
+                        match receiver.process(provider, &out.commit, &mut env).unwrap() {
+                            Received::Commit(staged) => staged,
+                            _ => panic!("not a commit"),
+                        }
+                    })
+                },
+            );
+            // Merge included: process + merge_staged.
+            g.bench_function(
+                BenchmarkId::new(format!("process_and_merge/{name}/0x0001"), n),
+                |bench| {
+                    bench.iter_batched(
+                        || member(n - 1),
+                        |mut r| {
+                            let mut env = ProcessEnv {
+                                psks: &NoPsks,
+                                credentials: &AcceptAllCredentials,
+                            };
+                            if let Received::Commit(staged) =
+                                r.process(provider, &out.commit, &mut env).unwrap()
+                            {
+                                r.merge_staged(*staged);
+                            }
+                            r
+                        },
+                        criterion::BatchSize::LargeInput,
+                    )
+                },
+            );
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, group_benches, full_tree_commit);
 criterion_main!(benches);

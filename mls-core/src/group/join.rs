@@ -273,3 +273,73 @@ impl Group {
         })
     }
 }
+
+impl Group {
+    /// A member state over an existing tree, for benchmarks and tests that
+    /// need large groups without running thousands of commits: every
+    /// member built from the same `tree`, `group_id`, `epoch` and
+    /// `epoch_secret` shares one epoch. Not for production use: the tree is
+    /// not validated and the epoch secret is the caller's.
+    #[doc(hidden)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_tree_for_testing(
+        provider: &dyn CryptoProvider,
+        cipher_suite: CipherSuite,
+        tree: RatchetTree,
+        group_id: Vec<u8>,
+        epoch: u64,
+        epoch_secret: &[u8],
+        private: TreeKemPrivate,
+        signer: SignaturePrivateKey,
+        config: GroupConfig,
+    ) -> Result<Self, Error> {
+        let cs = suite(provider, cipher_suite)?;
+        let tree_hash = tree
+            .tree_hash()
+            .ok_or(GroupError::MissingRatchetTree)?
+            .to_vec();
+        let context = GroupContext {
+            version: MLS10,
+            cipher_suite,
+            group_id: VLBytes::new(group_id),
+            epoch,
+            tree_hash: VLBytes::new(tree_hash),
+            confirmed_transcript_hash: VLBytes::new(alloc::vec![0u8; cs.kdf().nh()]),
+            extensions: Vec::new(),
+        };
+        let secrets = EpochSecrets::from_epoch_secret(cs, &Secret::from_slice(epoch_secret)?)?;
+        let tag = confirmation_tag(
+            cs,
+            &secrets.confirmation_key,
+            context.confirmed_transcript_hash.as_slice(),
+        )?;
+        let interim = interim_transcript_hash(
+            cs,
+            context.confirmed_transcript_hash.as_slice(),
+            tag.as_slice(),
+        )?
+        .to_vec();
+        let secret_tree = SecretTree::new(
+            secrets.encryption_secret.duplicate(),
+            tree.n_leaves(),
+            config.ratchet,
+        );
+        Ok(Self {
+            context,
+            tree,
+            interim_transcript_hash: interim,
+            confirmation_tag: tag.to_vec(),
+            private,
+            signer,
+            secrets,
+            secret_tree,
+            proposals: Vec::new(),
+            resumption_psks: VecDeque::new(),
+            config,
+            pending: None,
+            pending_updates: Vec::new(),
+            past_epochs: VecDeque::new(),
+            active: true,
+        })
+    }
+}
