@@ -78,6 +78,8 @@ pub enum UsageError {
     InvalidSnapshot,
     /// The message is not a PublicMessage or PrivateMessage.
     NotAGroupMessage,
+    /// No ReInit was committed in this group.
+    NoReInit,
 }
 
 impl fmt::Display for UsageError {
@@ -90,6 +92,7 @@ impl fmt::Display for UsageError {
             Self::GroupInactive => f.write_str("the group can no longer be used to send"),
             Self::InvalidSnapshot => f.write_str("invalid group snapshot"),
             Self::NotAGroupMessage => f.write_str("not a PublicMessage or PrivateMessage"),
+            Self::NoReInit => f.write_str("no ReInit was committed in this group"),
         }
     }
 }

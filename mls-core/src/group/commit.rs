@@ -157,7 +157,7 @@ impl Group {
             if group_id == own_group {
                 self.resumption_psk(epoch).map(|s| s.as_bytes())
             } else {
-                None
+                store.resumption_psk(group_id, epoch)
             }
         })
     }
@@ -226,6 +226,7 @@ impl Group {
         let apply_env = ApplyEnv {
             psks: env.psks,
             credentials: env.credentials,
+            initial_resumption: false,
         };
         let applied = self.apply_proposals(cs, &mut staged, committer, &resolved, &apply_env)?;
         if (applied.path_required || committer.is_none()) && commit.path.is_none() {
@@ -406,6 +407,18 @@ impl Group {
         options: CommitOptions,
         env: &mut CommitEnv<'_>,
     ) -> Result<CommitOutput, Error> {
+        self.commit_inner(provider, options, env, false)
+    }
+
+    /// [`Group::commit`], optionally as the initial commit of a branch or
+    /// reinit group (which alone may carry reinit/branch resumption PSKs).
+    pub(crate) fn commit_inner(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        options: CommitOptions,
+        env: &mut CommitEnv<'_>,
+        initial_resumption: bool,
+    ) -> Result<CommitOutput, Error> {
         if !self.active {
             return Err(UsageError::GroupInactive.into());
         }
@@ -442,6 +455,7 @@ impl Group {
         let apply_env = ApplyEnv {
             psks: env.psks,
             credentials: env.credentials,
+            initial_resumption,
         };
         let applied = self.apply_proposals(cs, &mut staged, Some(me), &resolved, &apply_env)?;
         let extensions = applied
@@ -753,7 +767,8 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
     );
     group.proposals.clear();
     group.pending = None;
-    if staged.reinit.is_some() {
+    if let Some(r) = staged.reinit {
+        group.reinit = Some(r);
         group.active = false;
     }
 }

@@ -87,6 +87,12 @@ pub enum GroupError {
     UnexpectedOwnCommit,
     /// RFC 9420 §11.2: the group was reinitialized; no more messages.
     GroupReinitialized,
+    /// RFC 9420 §12.1.4: a resumption PSK with usage `reinit` or `branch`
+    /// outside the initial commit of a reinit or branch group.
+    ResumptionPskUsageNotAllowed,
+    /// RFC 9420 §11.2, §11.3: a Welcome with a reinit/branch PSK is not at
+    /// epoch 1, or does not match the ReInit of the old group.
+    ResumptionJoinMismatch,
 }
 
 impl fmt::Display for GroupError {

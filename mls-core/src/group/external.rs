@@ -187,6 +187,7 @@ impl Group {
             pending: None,
             pending_updates: Vec::new(),
             past_epochs: VecDeque::new(),
+            reinit: None,
             active: false,
         };
         let mut proposals = alloc::vec![Proposal::ExternalInit(ExternalInit {
@@ -206,6 +207,7 @@ impl Group {
         let apply_env = ApplyEnv {
             psks: env.psks,
             credentials: env.credentials,
+            initial_resumption: false,
         };
         let applied = provisional.apply_proposals(cs, &mut staged, None, &resolved, &apply_env)?;
         let n = staged.n_leaves();
@@ -327,6 +329,7 @@ impl Group {
             pending: None,
             pending_updates: Vec::new(),
             past_epochs: VecDeque::new(),
+            reinit: None,
             active: true,
         };
         Ok((group, message))

@@ -115,6 +115,7 @@ impl Group {
             pending: None,
             pending_updates: Vec::new(),
             past_epochs: VecDeque::new(),
+            reinit: None,
             active: true,
         })
     }
@@ -144,8 +145,9 @@ impl Group {
         let joiner = crate::welcome::decrypt_group_secrets(cs, welcome, key_package, init_key)?;
         // A joiner holds no resumption PSKs of its own: only external PSKs
         // (and resumption PSKs the application supplies) resolve here.
-        let psk_secret =
-            super::commit::resolve_psk_secret(cs, &joiner.psks, env.psks, |_, _| None)?;
+        let psk_secret = super::commit::resolve_psk_secret(cs, &joiner.psks, env.psks, |g, e| {
+            env.psks.resumption_psk(g, e)
+        })?;
         let welcome_secret =
             crate::welcome::welcome_secret(cs, &joiner.joiner_secret, &psk_secret)?;
         let gi = crate::welcome::decrypt_group_info(cs, welcome, &welcome_secret)?;
@@ -153,6 +155,34 @@ impl Group {
             || gi.group_context.version != MLS10
         {
             return Err(GroupError::CipherSuiteMismatch.into());
+        }
+        // RFC 9420 §12.4.3.1, §11.2, §11.3: a reinit or branch PSK means a
+        // new group at epoch 1; a reinit must match the old group's ReInit.
+        for id in &joiner.psks {
+            if let crate::messages::Psk::Resumption(r) = &id.psk {
+                use crate::messages::ResumptionPskUsage as U;
+                if r.usage == U::Application {
+                    continue;
+                }
+                if gi.group_context.epoch != 1 {
+                    return Err(GroupError::ResumptionJoinMismatch.into());
+                }
+                if r.usage == U::Reinit {
+                    let ctx = &gi.group_context;
+                    let ok = env
+                        .psks
+                        .reinit_of(r.psk_group_id.as_slice())
+                        .is_some_and(|ri| {
+                            ri.group_id == ctx.group_id
+                                && ri.version.0 == ctx.version
+                                && ri.cipher_suite == ctx.cipher_suite
+                                && ri.extensions == ctx.extensions
+                        });
+                    if !ok {
+                        return Err(GroupError::ResumptionJoinMismatch.into());
+                    }
+                }
+            }
         }
 
         let nodes = match ratchet_tree {
@@ -269,6 +299,7 @@ impl Group {
             pending: None,
             pending_updates: Vec::new(),
             past_epochs: VecDeque::new(),
+            reinit: None,
             active: true,
         })
     }
@@ -339,6 +370,7 @@ impl Group {
             pending: None,
             pending_updates: Vec::new(),
             past_epochs: VecDeque::new(),
+            reinit: None,
             active: true,
         })
     }

@@ -21,6 +21,7 @@ mod external;
 mod join;
 mod proposals;
 mod propose;
+mod resumption;
 mod snapshot;
 
 use alloc::collections::VecDeque;
@@ -58,6 +59,40 @@ use crate::treekem::TreeKemPrivate;
 pub trait PskStore {
     /// The PSK with this `psk_id`, if known.
     fn external_psk(&self, psk_id: &[u8]) -> Option<&[u8]>;
+    /// The resumption PSK of `group_id` at `epoch` (RFC 9420 §8.6), if
+    /// known: how a member of an old group joins its branch or successor.
+    fn resumption_psk(&self, group_id: &[u8], epoch: u64) -> Option<&[u8]> {
+        let _ = (group_id, epoch);
+        None
+    }
+    /// The ReInit committed last in `group_id`, if this store is that group
+    /// (RFC 9420 §11.2: a reinit join must match it).
+    fn reinit_of(&self, group_id: &[u8]) -> Option<&crate::messages::ReInit> {
+        let _ = group_id;
+        None
+    }
+}
+
+/// A group is the store of its own resumption PSKs: pass the old group
+/// when joining its branch (§11.3) or its reinitialized successor (§11.2).
+impl PskStore for Group {
+    fn external_psk(&self, _: &[u8]) -> Option<&[u8]> {
+        None
+    }
+    fn resumption_psk(&self, group_id: &[u8], epoch: u64) -> Option<&[u8]> {
+        if group_id == self.context.group_id.as_slice() {
+            Group::resumption_psk(self, epoch).map(Secret::as_bytes)
+        } else {
+            None
+        }
+    }
+    fn reinit_of(&self, group_id: &[u8]) -> Option<&crate::messages::ReInit> {
+        if group_id == self.context.group_id.as_slice() {
+            self.reinit.as_ref()
+        } else {
+            None
+        }
+    }
 }
 
 /// No external PSKs.
@@ -169,6 +204,8 @@ pub struct Group {
     pub(crate) pending_updates: Vec<(Vec<u8>, crate::crypto::HpkePrivateKey)>,
     /// Recent past epochs, newest first, for late application messages.
     pub(crate) past_epochs: VecDeque<PastEpoch>,
+    /// The ReInit this group was closed with (RFC 9420 §11.2).
+    pub(crate) reinit: Option<crate::messages::ReInit>,
 }
 
 /// Content whose signature (and, for PublicMessage, membership tag) has

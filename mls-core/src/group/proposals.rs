@@ -232,6 +232,10 @@ pub(crate) fn validate_key_package(
 pub(crate) struct ApplyEnv<'a> {
     pub psks: &'a dyn PskStore,
     pub credentials: &'a dyn CredentialValidator,
+    /// True only for the initial commit of a branch or reinit group, the
+    /// one context where resumption PSKs with usage `branch` / `reinit` are
+    /// valid (RFC 9420 §12.1.4, §11.2, §11.3).
+    pub initial_resumption: bool,
 }
 
 impl Group {
@@ -276,6 +280,15 @@ impl Group {
                     }
                     if psk.psk.psk_nonce.as_slice().len() != cs.kdf().nh() {
                         return Err(GroupError::PskNotFound.into());
+                    }
+                    // RFC 9420 §12.1.4: reinit/branch resumption PSKs only in
+                    // the initial commit of the new group.
+                    if let Psk::Resumption(r) = &psk.psk.psk {
+                        if r.usage != crate::messages::ResumptionPskUsage::Application
+                            && !env.initial_resumption
+                        {
+                            return Err(GroupError::ResumptionPskUsageNotAllowed.into());
+                        }
                     }
                     psk_ids.push(id);
                     out.psks.push(psk.psk.clone());

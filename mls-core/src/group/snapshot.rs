@@ -200,6 +200,7 @@ impl Group {
             pending: None,
             pending_updates: Vec::new(),
             past_epochs: VecDeque::new(),
+            reinit: None,
             active,
         })
     }

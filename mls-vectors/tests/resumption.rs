@@ -1,0 +1,311 @@
+//! Branching (RFC 9420 §11.3) and reinitialization (§11.2) through
+//! resumption PSKs (§8.6), with the join checks of §12.4.3.1.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mls_core::codec::VLBytes;
+use mls_core::crypto::{CipherSuite, CryptoProvider, SignaturePrivateKey};
+use mls_core::error::{Error, ProtocolError, UsageError};
+use mls_core::group::{
+    AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupError, MemberIdentity, NoPsks,
+    ProcessEnv, Received,
+};
+use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
+use mls_core::messages::{
+    Credential, KeyPackage, Lifetime, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal,
+    ProtocolVersion, Psk, ReInit, ResumptionPsk, ResumptionPskUsage, Welcome,
+};
+use mls_vectors::TestRng;
+use mls_vectors::fixtures::capabilities;
+use mls_vectors::scenario::Scenario;
+
+const SUITE: CipherSuite = CipherSuite(1);
+
+fn provider() -> &'static dyn CryptoProvider {
+    mls_vectors::backends()[0].1
+}
+
+fn lifetime() -> Lifetime {
+    Lifetime {
+        not_before: 0,
+        not_after: u64::MAX,
+    }
+}
+
+fn key_package(
+    name: &str,
+    rng: &mut TestRng,
+) -> (KeyPackage, KeyPackagePrivate, SignaturePrivateKey) {
+    let cs = provider().cipher_suite(SUITE).unwrap();
+    let (sk, _) = cs.signature().generate_key_pair(rng).unwrap();
+    let (kp, private) = generate_key_package(
+        cs,
+        KeyPackageParams {
+            signer: &sk,
+            credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
+            capabilities: capabilities(cs),
+            lifetime: lifetime(),
+            leaf_extensions: vec![],
+            extensions: vec![],
+        },
+        rng,
+    )
+    .unwrap();
+    (kp, private, sk)
+}
+
+fn identity(name: &str, rng: &mut TestRng) -> MemberIdentity {
+    let cs = provider().cipher_suite(SUITE).unwrap();
+    let (sk, pk) = cs.signature().generate_key_pair(rng).unwrap();
+    MemberIdentity {
+        credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
+        signature_key: sk,
+        signature_public_key: pk,
+        capabilities: capabilities(cs),
+        extensions: vec![],
+        lifetime: lifetime(),
+    }
+}
+
+fn join(
+    w: &Welcome,
+    kp: &KeyPackage,
+    private: KeyPackagePrivate,
+    sk: SignaturePrivateKey,
+    old: &dyn mls_core::group::PskStore,
+) -> Result<Group, Error> {
+    let mut env = ProcessEnv {
+        psks: old,
+        credentials: &AcceptAllCredentials,
+    };
+    Group::join(
+        provider(),
+        w,
+        kp,
+        &private.init_key,
+        private.encryption_key,
+        sk,
+        None,
+        &mut env,
+        Default::default(),
+    )
+}
+
+fn group_error(e: Error) -> GroupError {
+    match e {
+        Error::Protocol(ProtocolError::Group(g)) => g,
+        other => panic!("expected a group rule, got {other:?}"),
+    }
+}
+
+#[test]
+fn rfc9420_11_3_branch_a_subgroup_with_a_resumption_psk() {
+    let mut s = Scenario::new(provider(), SUITE, 41);
+    s.add_members(2);
+    let mut rng = TestRng::new(42);
+    let (kp1, private1, sk1) = key_package("member-1-branch", &mut rng);
+    let old0 = s.members[0].group.as_ref().unwrap();
+    let (branch0, out) = {
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        };
+        old0.branch(
+            provider(),
+            b"subgroup".to_vec(),
+            identity("member-0", &mut TestRng::new(43)),
+            vec![kp1.clone()],
+            Default::default(),
+            &mut env,
+        )
+        .unwrap()
+    };
+    assert_eq!(branch0.epoch(), 1);
+    let MlsMessageBody::Welcome(w) = out.welcome.unwrap().body else {
+        panic!()
+    };
+    // Without the old group's resumption PSK the Welcome cannot be opened.
+    let (kp1b, private1b, sk1b) = (kp1.clone(), private1, sk1);
+    let e = join(&w, &kp1b, private1b, sk1b.duplicate(), &NoPsks).unwrap_err();
+    assert_eq!(group_error(e), GroupError::PskNotFound);
+    // Member 1 joins with its old group as the PSK store.
+    let (kp1, private1, sk1) = {
+        // Re-derive the same KeyPackage secrets: generate again from the same seed.
+        let mut rng = TestRng::new(42);
+        key_package("member-1-branch", &mut rng)
+    };
+    assert_eq!(kp1, kp1b);
+    let old1 = s.members[1].group.as_ref().unwrap();
+    let branch1 = join(&w, &kp1, private1, sk1, old1).unwrap();
+    assert_eq!(branch1.epoch_authenticator(), branch0.epoch_authenticator());
+    assert_eq!(branch1.group_id(), b"subgroup");
+}
+
+#[test]
+fn rfc9420_12_1_4_rejects_a_branch_psk_in_a_regular_commit() {
+    let mut s = Scenario::new(provider(), SUITE, 51);
+    s.add_members(1);
+    let g = s.members[0].group.as_mut().unwrap();
+    let psk = Proposal::PreSharedKey(PreSharedKey {
+        psk: PreSharedKeyId {
+            psk: Psk::Resumption(ResumptionPsk {
+                usage: ResumptionPskUsage::Branch,
+                psk_group_id: VLBytes::new(g.group_id().to_vec()),
+                psk_epoch: g.epoch(),
+            }),
+            psk_nonce: VLBytes::new(vec![0; 32]),
+        },
+    });
+    let mut rng = TestRng::new(52);
+    let mut env = CommitEnv {
+        rng: &mut rng,
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+    };
+    let e = g
+        .commit(
+            provider(),
+            CommitOptions {
+                proposals: vec![psk],
+                ..Default::default()
+            },
+            &mut env,
+        )
+        .unwrap_err();
+    assert_eq!(group_error(e), GroupError::ResumptionPskUsageNotAllowed);
+}
+
+#[test]
+fn rfc9420_11_2_reinitialize_a_group() {
+    let mut s = Scenario::new(provider(), SUITE, 61);
+    s.add_members(2);
+    let mut rng = TestRng::new(62);
+    // No ReInit yet: no successor.
+    {
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        };
+        let e = s.members[0]
+            .group
+            .as_ref()
+            .unwrap()
+            .reinit_successor(
+                provider(),
+                identity("m0", &mut TestRng::new(1)),
+                vec![],
+                Default::default(),
+                &mut env,
+            )
+            .unwrap_err();
+        assert_eq!(e, Error::Usage(UsageError::NoReInit));
+    }
+    // Member 0 commits a ReInit to suite 0x0003; everyone merges it.
+    let reinit = Proposal::ReInit(ReInit {
+        group_id: VLBytes::new(b"reinitialized".to_vec()),
+        version: ProtocolVersion::MLS10,
+        cipher_suite: CipherSuite(3),
+        extensions: vec![],
+    });
+    let out = {
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        };
+        let g = s.members[0].group.as_mut().unwrap();
+        let out = g
+            .commit(
+                provider(),
+                CommitOptions {
+                    proposals: vec![reinit],
+                    ..Default::default()
+                },
+                &mut env,
+            )
+            .unwrap();
+        g.merge_pending().unwrap();
+        out
+    };
+    for i in [1, 2] {
+        let mut env = ProcessEnv {
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        };
+        let g = s.members[i].group.as_mut().unwrap();
+        match g.process(provider(), &out.commit, &mut env).unwrap() {
+            Received::Commit(staged) => {
+                assert!(staged.reinit().is_some());
+                g.merge_staged(*staged);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            !g.is_active(),
+            "a reinitialized group must not be used to send"
+        );
+    }
+    // The successor, in suite 0x0003, with fresh KeyPackages of 1 and 2.
+    let cs3 = provider().cipher_suite(CipherSuite(3)).unwrap();
+    let mut kps = Vec::new();
+    for name in ["m1", "m2"] {
+        let (sk, _) = cs3.signature().generate_key_pair(&mut rng).unwrap();
+        let (kp, private) = generate_key_package(
+            cs3,
+            KeyPackageParams {
+                signer: &sk,
+                credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
+                capabilities: capabilities(cs3),
+                lifetime: lifetime(),
+                leaf_extensions: vec![],
+                extensions: vec![],
+            },
+            &mut rng,
+        )
+        .unwrap();
+        kps.push((kp, private, sk));
+    }
+    let cs3_id = {
+        let (sk, pk) = cs3.signature().generate_key_pair(&mut rng).unwrap();
+        MemberIdentity {
+            credential: Credential::Basic(VLBytes::new(b"m0".to_vec())),
+            signature_key: sk,
+            signature_public_key: pk,
+            capabilities: capabilities(cs3),
+            extensions: vec![],
+            lifetime: lifetime(),
+        }
+    };
+    let (new0, out) = {
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+        };
+        s.members[0]
+            .group
+            .as_ref()
+            .unwrap()
+            .reinit_successor(
+                provider(),
+                cs3_id,
+                kps.iter().map(|k| k.0.clone()).collect(),
+                Default::default(),
+                &mut env,
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        (new0.epoch(), new0.cipher_suite(), new0.group_id()),
+        (1, CipherSuite(3), &b"reinitialized"[..])
+    );
+    let MlsMessageBody::Welcome(w) = out.welcome.unwrap().body else {
+        panic!()
+    };
+    for (i, (kp, private, sk)) in kps.into_iter().enumerate() {
+        let old = s.members[i + 1].group.as_ref().unwrap();
+        let g = join(&w, &kp, private, sk, old).unwrap();
+        assert_eq!(g.epoch_authenticator(), new0.epoch_authenticator());
+    }
+}
