@@ -419,3 +419,74 @@ fn rfc9420_12_1_2_rejects_update_keeping_the_encryption_key() {
         "{g:?}"
     );
 }
+
+#[test]
+fn rfc9420_11_1_rejects_required_capabilities_members_lack() {
+    use mls_core::group_context::Extension;
+    use mls_core::messages::{ExtensionType, RequiredCapabilities};
+    let mut s = three();
+    let req = RequiredCapabilities {
+        extension_types: vec![ExtensionType(0xF000)],
+        proposal_types: vec![],
+        credential_types: vec![],
+    };
+    let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
+        extensions: vec![Extension {
+            extension_type: ExtensionType::REQUIRED_CAPABILITIES.0,
+            extension_data: VLBytes::new(mls_core::codec::Encode::encode(&req).unwrap()),
+        }],
+    });
+    let e = try_commit(group(&mut s, 0), vec![gce]).unwrap_err();
+    assert_eq!(group_error(e), GroupError::UnsupportedExtension);
+}
+
+#[test]
+fn rfc9420_13_rejects_a_group_extension_members_do_not_support() {
+    use mls_core::group_context::Extension;
+    let mut s = three();
+    let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
+        extensions: vec![Extension {
+            extension_type: 0xF001,
+            extension_data: VLBytes::new(vec![]),
+        }],
+    });
+    let e = try_commit(group(&mut s, 0), vec![gce]).unwrap_err();
+    assert_eq!(group_error(e), GroupError::UnsupportedExtension);
+}
+
+/// An authentication service that refuses one identity.
+struct Refuse(&'static [u8]);
+
+impl mls_core::group::CredentialValidator for Refuse {
+    fn validate(&self, credential: &mls_core::messages::Credential, _: &[u8]) -> bool {
+        !matches!(credential, mls_core::messages::Credential::Basic(id) if id.as_slice() == self.0)
+    }
+}
+
+#[test]
+fn rfc9420_5_3_1_credential_hook_refuses_a_new_member() {
+    let mut s = three();
+    let (_, kp) = fresh_key_package(&mut s);
+    // fresh_key_package's credential is "x".
+    let g = group(&mut s, 0);
+    let before = g.to_bytes().unwrap();
+    let mut rng = TestRng::new(12);
+    let refuse = Refuse(b"x");
+    let mut env = CommitEnv {
+        rng: &mut rng,
+        psks: &NoPsks,
+        credentials: &refuse,
+    };
+    let e = g
+        .commit(
+            provider(),
+            CommitOptions {
+                proposals: vec![Proposal::Add(Add { key_package: kp })],
+                ..Default::default()
+            },
+            &mut env,
+        )
+        .unwrap_err();
+    assert_eq!(group_error(e), GroupError::InvalidLeafNode);
+    assert_eq!(g.to_bytes().unwrap().as_bytes(), before.as_bytes());
+}
