@@ -94,6 +94,7 @@ fn deliver(
     let mut env = ProcessEnv {
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     match group.process(provider, msg, &mut env)? {
         Received::Application { sender, data, .. } => {
@@ -164,6 +165,7 @@ fn main() -> Result<(), mls_core::Error> {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         },
     )?;
     alice.merge_pending()?;
@@ -178,6 +180,7 @@ fn main() -> Result<(), mls_core::Error> {
         let mut env = ProcessEnv {
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let g = Group::join(
             provider,
@@ -218,6 +221,7 @@ fn main() -> Result<(), mls_core::Error> {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         },
     )?;
     bob.merge_pending()?;
@@ -239,6 +243,7 @@ fn main() -> Result<(), mls_core::Error> {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         },
     )?;
     alice.merge_pending()?;

@@ -84,6 +84,7 @@ fn build(provider: &'static dyn CryptoProvider, n: usize) -> Built {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         creator
             .commit(
@@ -112,6 +113,7 @@ fn join(b: &Built, provider: &'static dyn CryptoProvider) -> Group {
     let mut env = ProcessEnv {
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     Group::join(
         provider,
@@ -148,6 +150,7 @@ fn group_benches(c: &mut Criterion) {
                     rng: &mut rng,
                     psks: &NoPsks,
                     credentials: &AcceptAllCredentials,
+                    now: None,
                 };
                 b.creator
                     .commit(
@@ -167,6 +170,7 @@ fn group_benches(c: &mut Criterion) {
                         let mut env = ProcessEnv {
                             psks: &NoPsks,
                             credentials: &AcceptAllCredentials,
+                            now: None,
                         };
                         match member.process(provider, &out.commit, &mut env).unwrap() {
                             Received::Commit(staged) => staged,
@@ -219,6 +223,7 @@ fn full_tree_commit(c: &mut Criterion) {
                             rng: &mut rng,
                             psks: &NoPsks,
                             credentials: &AcceptAllCredentials,
+                            now: None,
                         };
                         let out = committer
                             .commit(
@@ -240,6 +245,7 @@ fn full_tree_commit(c: &mut Criterion) {
                     rng: &mut rng,
                     psks: &NoPsks,
                     credentials: &AcceptAllCredentials,
+                    now: None,
                 };
                 committer
                     .commit(
@@ -259,6 +265,7 @@ fn full_tree_commit(c: &mut Criterion) {
                         let mut env = ProcessEnv {
                             psks: &NoPsks,
                             credentials: &AcceptAllCredentials,
+                            now: None,
                         };
                         match receiver.process(provider, &out.commit, &mut env).unwrap() {
                             Received::Commit(staged) => staged,
@@ -277,6 +284,7 @@ fn full_tree_commit(c: &mut Criterion) {
                             let mut env = ProcessEnv {
                                 psks: &NoPsks,
                                 credentials: &AcceptAllCredentials,
+                                now: None,
                             };
                             if let Received::Commit(staged) =
                                 r.process(provider, &out.commit, &mut env).unwrap()

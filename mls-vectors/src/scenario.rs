@@ -195,6 +195,7 @@ impl Scenario {
             let mut env = ProcessEnv {
                 psks: &psks,
                 credentials: &creds,
+                now: None,
             };
             let g = self.members[i].group.as_mut().expect("active");
             match g
@@ -237,6 +238,7 @@ impl Scenario {
                 rng: &mut self.rng,
                 psks: &psks,
                 credentials: &creds,
+                now: None,
             };
             let g = self.members[committer]
                 .group
@@ -265,6 +267,7 @@ impl Scenario {
                 let mut env = ProcessEnv {
                     psks: &psks,
                     credentials: &creds,
+                    now: None,
                 };
                 let g = Group::join(
                     provider,
@@ -529,6 +532,7 @@ impl Scenario {
                 let mut env = ProcessEnv {
                     psks: &psks,
                     credentials: &creds,
+                    now: None,
                 };
                 let g = self.members[r].group.as_mut().expect("active");
                 match g
@@ -543,6 +547,7 @@ impl Scenario {
                 let mut env = ProcessEnv {
                     psks: &psks,
                     credentials: &creds,
+                    now: None,
                 };
                 assert!(
                     g.process(provider, msg, &mut env).is_err(),
@@ -595,6 +600,7 @@ impl Scenario {
                 rng: &mut self.rng,
                 psks: &psks,
                 credentials: &creds,
+                now: None,
             };
             Group::join_external(
                 provider,
@@ -643,6 +649,7 @@ impl Scenario {
             let mut env = ProcessEnv {
                 psks: &psks,
                 credentials: &creds,
+                now: None,
             };
             let g = self.members[r].group.as_mut().expect("active");
             match g

@@ -33,6 +33,7 @@ fn deliver_all(s: &mut Scenario, from: Option<usize>, msg: &MlsMessage) -> Vec<R
         let mut env = ProcessEnv {
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let g = s.members[i].group.as_mut().unwrap();
         out.push(
@@ -52,6 +53,7 @@ fn apply_commit(s: &mut Scenario, committer: usize, commit: &MlsMessage) {
         let mut env = ProcessEnv {
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let g = s.members[i].group.as_mut().unwrap();
         match g.process(provider(), commit, &mut env).unwrap() {
@@ -91,6 +93,7 @@ fn rfc9420_12_1_8_external_sender_removes_a_member() {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let g = s.members[0].group.as_mut().unwrap();
         let out = g
@@ -148,6 +151,7 @@ fn rfc9420_12_1_8_external_sender_removes_a_member() {
     let mut env = ProcessEnv {
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     assert!(g1.process(provider(), &forged, &mut env).is_err());
     assert_eq!(g1.to_bytes().unwrap().as_bytes(), before.as_bytes());
@@ -158,6 +162,7 @@ fn rfc9420_12_1_8_external_sender_removes_a_member() {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let g = s.members[1].group.as_mut().unwrap();
         let out = g
@@ -223,6 +228,7 @@ fn rfc9420_12_1_8_new_member_proposes_its_own_add() {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let g = s.members[1].group.as_mut().unwrap();
         let out = g
@@ -245,6 +251,7 @@ fn rfc9420_12_1_8_new_member_proposes_its_own_add() {
     let mut env = ProcessEnv {
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     let newcomer = Group::join(
         provider(),

@@ -43,6 +43,7 @@ fn try_commit(g: &mut Group, proposals: Vec<Proposal>) -> Result<(), Error> {
         rng: &mut rng,
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     let before = g.to_bytes().unwrap();
     let r = g
@@ -69,6 +70,7 @@ fn process(g: &mut Group, msg: &MlsMessage) -> Result<Received, Error> {
     let mut env = ProcessEnv {
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     g.process(provider(), msg, &mut env)
 }
@@ -309,6 +311,7 @@ fn rfc9420_12_4_3_1_rejects_a_welcome_for_another_key_package() {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         group(&mut s, 0)
             .commit(
@@ -345,6 +348,7 @@ fn rfc9420_12_4_3_1_rejects_a_welcome_for_another_key_package() {
     let mut env = ProcessEnv {
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     let r = Group::join(
         provider(),
@@ -399,6 +403,7 @@ fn rfc9420_12_1_2_rejects_update_keeping_the_encryption_key() {
         rng: &mut rng,
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     let e = group(&mut s, 0)
         .commit(
@@ -476,6 +481,7 @@ fn rfc9420_5_3_1_credential_hook_refuses_a_new_member() {
         rng: &mut rng,
         psks: &NoPsks,
         credentials: &refuse,
+        now: None,
     };
     let e = g
         .commit(
@@ -489,4 +495,60 @@ fn rfc9420_5_3_1_credential_hook_refuses_a_new_member() {
         .unwrap_err();
     assert_eq!(group_error(e), GroupError::InvalidLeafNode);
     assert_eq!(g.to_bytes().unwrap().as_bytes(), before.as_bytes());
+}
+
+#[test]
+fn rfc9420_7_3_rejects_adding_an_expired_key_package_when_the_time_is_known() {
+    let mut s = three();
+    let cs = provider().cipher_suite(CipherSuite(1)).unwrap();
+    let mut rng = TestRng::new(77);
+    let (sk, _) = cs.signature().generate_key_pair(&mut rng).unwrap();
+    let (kp, _) = mls_core::key_package::generate_key_package(
+        cs,
+        mls_core::key_package::KeyPackageParams {
+            signer: &sk,
+            credential: mls_core::messages::Credential::Basic(VLBytes::new(b"old".to_vec())),
+            capabilities: mls_vectors::fixtures::capabilities(cs),
+            lifetime: mls_core::messages::Lifetime {
+                not_before: 1_000,
+                not_after: 2_000,
+            },
+            leaf_extensions: vec![],
+            extensions: vec![],
+        },
+        &mut rng,
+    )
+    .unwrap();
+    let g = group(&mut s, 0);
+    let add = || {
+        vec![Proposal::Add(Add {
+            key_package: kp.clone(),
+        })]
+    };
+    for (now, ok) in [
+        (Some(3_000), false),
+        (Some(500), false),
+        (Some(1_500), true),
+        (None, true),
+    ] {
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now,
+        };
+        let r = g.commit(
+            provider(),
+            CommitOptions {
+                proposals: add(),
+                ..Default::default()
+            },
+            &mut env,
+        );
+        match (ok, r) {
+            (true, Ok(_)) => g.discard_pending(),
+            (false, Err(e)) => assert_eq!(group_error(e), GroupError::KeyPackageExpired),
+            (ok, r) => panic!("now={now:?}: expected ok={ok}, got {:?}", r.map(|_| ())),
+        }
+    }
 }

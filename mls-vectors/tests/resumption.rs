@@ -76,6 +76,7 @@ fn join(
     let mut env = ProcessEnv {
         psks: old,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     Group::join(
         provider(),
@@ -109,6 +110,7 @@ fn rfc9420_11_3_branch_a_subgroup_with_a_resumption_psk() {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         old0.branch(
             provider(),
@@ -161,6 +163,7 @@ fn rfc9420_12_1_4_rejects_a_branch_psk_in_a_regular_commit() {
         rng: &mut rng,
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
+        now: None,
     };
     let e = g
         .commit(
@@ -186,6 +189,7 @@ fn rfc9420_11_2_reinitialize_a_group() {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let e = s.members[0]
             .group
@@ -213,6 +217,7 @@ fn rfc9420_11_2_reinitialize_a_group() {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let g = s.members[0].group.as_mut().unwrap();
         let out = g
@@ -232,6 +237,7 @@ fn rfc9420_11_2_reinitialize_a_group() {
         let mut env = ProcessEnv {
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         let g = s.members[i].group.as_mut().unwrap();
         match g.process(provider(), &out.commit, &mut env).unwrap() {
@@ -282,6 +288,7 @@ fn rfc9420_11_2_reinitialize_a_group() {
             rng: &mut rng,
             psks: &NoPsks,
             credentials: &AcceptAllCredentials,
+            now: None,
         };
         s.members[0]
             .group

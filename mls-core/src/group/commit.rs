@@ -36,6 +36,9 @@ pub struct ProcessEnv<'a> {
     pub psks: &'a dyn PskStore,
     /// The authentication service.
     pub credentials: &'a dyn CredentialValidator,
+    /// The current time (seconds since the Unix epoch), to check the
+    /// lifetime of KeyPackages (RFC 9420 §7.3, §10.1); `None` skips it.
+    pub now: Option<u64>,
 }
 
 impl core::fmt::Debug for ProcessEnv<'_> {
@@ -135,6 +138,10 @@ pub struct CommitEnv<'a> {
     pub psks: &'a dyn PskStore,
     /// The authentication service.
     pub credentials: &'a dyn CredentialValidator,
+    /// The current time (seconds since the Unix epoch). RFC 9420 §7.3: a
+    /// KeyPackage's lifetime MUST cover it when we send its Add; `None`
+    /// skips the check.
+    pub now: Option<u64>,
 }
 
 impl core::fmt::Debug for CommitEnv<'_> {
@@ -227,6 +234,7 @@ impl Group {
             psks: env.psks,
             credentials: env.credentials,
             initial_resumption: false,
+            now: env.now,
         };
         let applied = self.apply_proposals(cs, &mut staged, committer, &resolved, &apply_env)?;
         if (applied.path_required || committer.is_none()) && commit.path.is_none() {
@@ -456,6 +464,7 @@ impl Group {
             psks: env.psks,
             credentials: env.credentials,
             initial_resumption,
+            now: env.now,
         };
         let applied = self.apply_proposals(cs, &mut staged, Some(me), &resolved, &apply_env)?;
         let extensions = applied

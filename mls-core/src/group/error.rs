@@ -58,6 +58,9 @@ pub enum GroupError {
     PskNotFound,
     /// RFC 9420 §10.1: a KeyPackage is invalid.
     InvalidKeyPackage,
+    /// RFC 9420 §7.3, §10.1: a KeyPackage's lifetime does not cover the
+    /// current time.
+    KeyPackageExpired,
     /// RFC 9420 §11.1: a member or new member lacks a required capability.
     RequiredCapabilityMissing,
     /// RFC 9420 §13: an extension is not supported by every member.

@@ -208,6 +208,7 @@ impl Group {
             psks: env.psks,
             credentials: env.credentials,
             initial_resumption: false,
+            now: env.now,
         };
         let applied = provisional.apply_proposals(cs, &mut staged, None, &resolved, &apply_env)?;
         let n = staged.n_leaves();

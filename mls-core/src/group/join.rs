@@ -220,7 +220,7 @@ impl Group {
             &ValidationOptions {
                 group_id: gi.group_context.group_id.as_slice(),
                 tree_hash: Some(gi.group_context.tree_hash.as_slice()),
-                now: None,
+                now: env.now,
             },
         )?;
         for (_, leaf) in tree.members() {

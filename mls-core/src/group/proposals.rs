@@ -236,6 +236,8 @@ pub(crate) struct ApplyEnv<'a> {
     /// one context where resumption PSKs with usage `branch` / `reinit` are
     /// valid (RFC 9420 §12.1.4, §11.2, §11.3).
     pub initial_resumption: bool,
+    /// The current time, for KeyPackage lifetimes (RFC 9420 §7.3).
+    pub now: Option<u64>,
 }
 
 impl Group {
@@ -406,6 +408,13 @@ impl Group {
         for r in list {
             if let Proposal::Add(a) = &r.proposal {
                 validate_key_package(self, cs, &a.key_package, &extensions, env.credentials)?;
+                if let (Some(now), LeafNodeSource::KeyPackage(lt)) =
+                    (env.now, &a.key_package.leaf_node.leaf_node_source)
+                {
+                    if now < lt.not_before || now > lt.not_after {
+                        return Err(GroupError::KeyPackageExpired.into());
+                    }
+                }
                 let sig = a.key_package.leaf_node.signature_key.as_slice();
                 if added_keys.iter().any(|k| k.as_slice() == sig) {
                     return Err(GroupError::DuplicateAdd.into());

@@ -109,6 +109,7 @@ impl Group {
                 rng: &mut *env.rng,
                 psks: self,
                 credentials: env.credentials,
+                now: env.now,
             };
             new.commit_inner(
                 provider,

@@ -69,6 +69,7 @@ fn run(
     let mut env = ProcessEnv {
         psks: &psks,
         credentials: &creds,
+        now: None,
     };
     let mut group = Group::join(
         provider,
