@@ -65,6 +65,7 @@ pub fn check_provider(provider: &dyn CryptoProvider, rng: &mut dyn Rng) -> Resul
         hash_and_kdf(cs)?;
         aead(cs)?;
         signatures(cs, rng)?;
+        malformed_signature_inputs(cs, rng)?;
         hpke(cs, rng)?;
         known_answers(cs)?;
         checked += 1;
@@ -261,6 +262,63 @@ fn signatures(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Fai
         s,
         "batch verification rejected a valid signature",
     )?;
+    Ok(())
+}
+
+/// RFC 9420 §5.1.2: malformed signatures, public keys and private keys are
+/// rejected with an error (never a panic).
+fn malformed_signature_inputs(
+    cs: &dyn CipherSuiteProvider,
+    rng: &mut dyn Rng,
+) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let sig = cs.signature();
+    let (sk, pk) = sig
+        .generate_key_pair(rng)
+        .map_err(|e| format!("{s:?}: keygen: {e}"))?;
+    let signature = sig
+        .sign(&sk, b"m")
+        .map_err(|e| format!("{s:?}: sign: {e}"))?;
+    let mut long = signature.clone();
+    long.push(0);
+    let bad_sigs: [&[u8]; 6] = [
+        &[],
+        &signature[..signature.len() - 1],
+        &long,
+        &[0u8; 200],
+        &[0xFFu8; 64],
+        &[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x00],
+    ];
+    for bad in bad_sigs {
+        check(
+            sig.verify(&pk, b"m", bad).is_err(),
+            s,
+            "malformed signature accepted",
+        )?;
+    }
+    let ones = alloc::vec![0xFFu8; pk.len()];
+    let bad_pks: [&[u8]; 4] = [&[], &pk[..pk.len() - 1], &[0u8; 200], &ones];
+    for bad in bad_pks {
+        check(
+            sig.verify(bad, b"m", &signature).is_err(),
+            s,
+            "malformed public key accepted",
+        )?;
+    }
+    let n = sk.as_bytes().len();
+    for len in [0, n + 1] {
+        let bad = SignaturePrivateKey::new(alloc::vec![1u8; len]);
+        check(
+            sig.public_key(&bad).is_err(),
+            s,
+            "private key of a wrong length imported",
+        )?;
+        check(
+            sig.sign(&bad, b"m").is_err(),
+            s,
+            "private key of a wrong length signed",
+        )?;
+    }
     Ok(())
 }
 
