@@ -380,20 +380,36 @@ fn snapshot_from_bytes_rejects_garbage_without_panicking() {
     assert!(Group::from_bytes(provider(), &flipped).is_err());
 }
 
-#[test]
-fn rfc9420_12_1_2_rejects_update_keeping_the_encryption_key() {
-    // Member 1 proposes an Update that keeps its current encryption key.
+fn update_commit_error(edit: impl FnOnce(&mut mls_core::messages::LeafNode)) -> GroupError {
+    // Member 1 proposes an Update whose leaf `edit` changed, signed by it;
+    // member 0 caches it and its commit must refuse it.
     let mut s = three();
-    let leaf = group(&mut s, 1).own_leaf_node().unwrap().clone();
-    let msg = group(&mut s, 1)
+    let mut leaf = group(&mut s, 1).own_leaf_node().unwrap().clone();
+    leaf.leaf_node_source = mls_core::messages::LeafNodeSource::Update;
+    edit(&mut leaf);
+    let g = group(&mut s, 1);
+    let cs = provider().cipher_suite(CipherSuite(1)).unwrap();
+    let ctx = match leaf.leaf_node_source {
+        mls_core::messages::LeafNodeSource::KeyPackage(_) => None,
+        _ => Some((g.group_id(), g.own_leaf().0)),
+    };
+    let tbs = leaf.tbs(ctx).unwrap();
+    leaf.signature = VLBytes::new(
+        mls_core::crypto::labeled::sign_with_label(
+            cs,
+            g.signer_for_testing(),
+            b"LeafNodeTBS",
+            &tbs,
+        )
+        .unwrap(),
+    );
+    let msg = g
         .propose(
             provider(),
             Proposal::Update(mls_core::messages::Update { leaf_node: leaf }),
             &mut TestRng::new(8),
         )
         .unwrap();
-    // The proposal's leaf has source key_package, not update: rejected at
-    // commit time (RFC 9420 §7.3) before the key check can even apply.
     assert!(matches!(
         process(group(&mut s, 0), &msg).unwrap(),
         Received::Proposal(_)
@@ -405,7 +421,9 @@ fn rfc9420_12_1_2_rejects_update_keeping_the_encryption_key() {
         credentials: &AcceptAllCredentials,
         now: None,
     };
-    let e = group(&mut s, 0)
+    let g = group(&mut s, 0);
+    let before = g.to_bytes().unwrap();
+    let e = g
         .commit(
             provider(),
             CommitOptions {
@@ -415,14 +433,40 @@ fn rfc9420_12_1_2_rejects_update_keeping_the_encryption_key() {
             &mut env,
         )
         .unwrap_err();
-    let g = group_error(e);
-    assert!(
-        matches!(
-            g,
-            GroupError::InvalidLeafNode | GroupError::EncryptionKeyNotFresh
-        ),
-        "{g:?}"
+    assert_eq!(g.to_bytes().unwrap().as_bytes(), before.as_bytes());
+    group_error(e)
+}
+
+#[test]
+fn rfc9420_12_1_2_rejects_update_keeping_the_encryption_key() {
+    assert_eq!(
+        update_commit_error(|_| {}),
+        GroupError::EncryptionKeyNotFresh
     );
+}
+
+#[test]
+fn rfc9420_7_3_rejects_update_whose_leaf_source_is_not_update() {
+    let e = update_commit_error(|leaf| {
+        leaf.leaf_node_source =
+            mls_core::messages::LeafNodeSource::KeyPackage(mls_core::messages::Lifetime {
+                not_before: 0,
+                not_after: u64::MAX,
+            })
+    });
+    assert_eq!(e, GroupError::LeafNodeSourceMismatch);
+}
+
+#[test]
+fn rfc9420_7_3_rejects_update_reusing_another_members_encryption_key() {
+    let mut s = three();
+    let taken = group(&mut s, 2)
+        .own_leaf_node()
+        .unwrap()
+        .encryption_key
+        .clone();
+    let e = update_commit_error(move |leaf| leaf.encryption_key = taken);
+    assert_eq!(e, GroupError::DuplicatePublicKey);
 }
 
 #[test]
@@ -493,7 +537,7 @@ fn rfc9420_5_3_1_credential_hook_refuses_a_new_member() {
             &mut env,
         )
         .unwrap_err();
-    assert_eq!(group_error(e), GroupError::InvalidLeafNode);
+    assert_eq!(group_error(e), GroupError::CredentialRejected);
     assert_eq!(g.to_bytes().unwrap().as_bytes(), before.as_bytes());
 }
 

@@ -16,8 +16,8 @@ use crate::key_schedule::{EpochSecrets, PskInput, derive_epoch, psk_secret};
 use crate::messages::framing::{authenticated_content_tbm, framed_content_tbs};
 use crate::messages::{
     AuthenticatedContent, Commit, Content, FramedContent, FramedContentAuthData, GroupInfo,
-    KeyPackage, LeafNode, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal, ProposalOrRef, Psk,
-    PublicMessage, ReInit, Sender, WireFormat,
+    KeyPackage, LeafNode, LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal,
+    ProposalOrRef, Psk, PublicMessage, ReInit, Sender, WireFormat,
 };
 use crate::secret_tree::{SecretTree, SecretTreeUpdate};
 use crate::transcript::{
@@ -228,6 +228,16 @@ impl Group {
         if committer.is_some_and(|c| self.tree.leaf(c).is_none()) {
             return Err(GroupError::UnknownSender.into());
         }
+        // RFC 9420 §12.4.3.2: an external joiner cannot judge proposals sent
+        // within the group, so its Commit carries none by reference.
+        if committer.is_none()
+            && commit
+                .proposals
+                .iter()
+                .any(|p| matches!(p, ProposalOrRef::Reference(_)))
+        {
+            return Err(GroupError::ProposalByReferenceInExternalCommit.into());
+        }
         let resolved = self.resolve(commit, &ac.content.sender)?;
         let mut staged = self.tree.stage();
         let apply_env = ApplyEnv {
@@ -257,14 +267,24 @@ impl Group {
         let mut commit_secret = Secret::zero(nh)?;
         let mut private = None;
         if let Some(path) = &commit.path {
-            let sender_leaf = match committer {
-                Some(c) => {
-                    let old = self.tree.leaf(c).ok_or(GroupError::UnknownSender)?;
-                    if old.encryption_key.as_slice() == path.leaf_node.encryption_key.as_slice() {
-                        return Err(GroupError::EncryptionKeyNotFresh.into());
-                    }
-                    c
+            // RFC 9420 §7.3, §12.4.2: a path's leaf has source `commit`.
+            if !matches!(path.leaf_node.leaf_node_source, LeafNodeSource::Commit(_)) {
+                return Err(GroupError::LeafNodeSourceMismatch.into());
+            }
+            // The leaf the new one replaces: the committer's own, or for an
+            // external resync the removed one, which it must succeed like an
+            // Update would (RFC 9420 §12.2, §12.4.2).
+            let predecessor = match committer {
+                Some(c) => Some(self.tree.leaf(c).ok_or(GroupError::UnknownSender)?),
+                None => applied.removed.first().map(|(_, l)| l),
+            };
+            if let Some(old) = predecessor {
+                if old.encryption_key.as_slice() == path.leaf_node.encryption_key.as_slice() {
+                    return Err(GroupError::EncryptionKeyNotFresh.into());
                 }
+            }
+            let sender_leaf = match committer {
+                Some(c) => c,
                 None => {
                     let n = staged.n_leaves();
                     match (0..n).map(LeafIndex).find(|i| staged.leaf(*i).is_none()) {
@@ -284,6 +304,16 @@ impl Group {
                 &extensions,
                 env.credentials,
             )?;
+            if let Some(old) = predecessor {
+                super::proposals::check_successor(env.credentials, old, &path.leaf_node)?;
+            }
+            // RFC 9420 §7.3: the signature key is unique among the members.
+            if staged
+                .find_signature_key(path.leaf_node.signature_key.as_slice())
+                .is_some_and(|j| j != sender_leaf)
+            {
+                return Err(GroupError::DuplicatePublicKey.into());
+            }
             // RFC 9420 §12.4.2: no public key of the path may already be in the tree.
             let keys = core::iter::once(path.leaf_node.encryption_key.as_slice())
                 .chain(path.nodes.iter().map(|n| n.encryption_key.as_slice()));
@@ -415,7 +445,31 @@ impl Group {
         options: CommitOptions,
         env: &mut CommitEnv<'_>,
     ) -> Result<CommitOutput, Error> {
-        self.commit_inner(provider, options, env, false)
+        self.commit_inner(provider, options, env, false, None)
+    }
+
+    /// The member's signature key, so that a negative test can sign forged
+    /// leaves and messages. Test builds only (feature `test-utils`).
+    #[cfg(feature = "test-utils")]
+    #[doc(hidden)]
+    pub fn signer_for_testing(&self) -> &crate::crypto::SignaturePrivateKey {
+        &self.signer
+    }
+
+    /// [`Group::commit`] with a hook that may alter the Commit before it is
+    /// signed and the confirmation tag after it is computed: for negative
+    /// tests that need a forged but properly signed commit. Test builds
+    /// only (feature `test-utils`).
+    #[cfg(feature = "test-utils")]
+    #[doc(hidden)]
+    pub fn commit_forged(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        options: CommitOptions,
+        env: &mut CommitEnv<'_>,
+        forge: &mut dyn FnMut(Forge<'_>),
+    ) -> Result<CommitOutput, Error> {
+        self.commit_inner(provider, options, env, false, Some(forge))
     }
 
     /// [`Group::commit`], optionally as the initial commit of a branch or
@@ -426,6 +480,7 @@ impl Group {
         options: CommitOptions,
         env: &mut CommitEnv<'_>,
         initial_resumption: bool,
+        mut forge: Option<&mut dyn FnMut(Forge<'_>)>,
     ) -> Result<CommitOutput, Error> {
         if !self.active {
             return Err(UsageError::GroupInactive.into());
@@ -516,15 +571,25 @@ impl Group {
         } else {
             WireFormat::PUBLIC_MESSAGE
         };
+        let mut commit = Commit {
+            proposals: por,
+            path,
+        };
+        if let Some(f) = forge.as_mut() {
+            f(Forge::Commit {
+                commit: &mut commit,
+                cs,
+                signer: &self.signer,
+                group_id: self.context.group_id.as_slice(),
+                sender: me,
+            });
+        }
         let content = FramedContent {
             group_id: self.context.group_id.clone(),
             epoch: self.context.epoch,
             sender,
             authenticated_data: VLBytes::new(options.authenticated_data),
-            content: Content::Commit(Commit {
-                proposals: por,
-                path,
-            }),
+            content: Content::Commit(commit),
         };
         let tbs = framed_content_tbs(wire_format, &content, Some(&self.context))?;
         let signature = sign_with_label(cs, &self.signer, b"FramedContentTBS", &tbs)?;
@@ -554,7 +619,11 @@ impl Group {
             &ctx_bytes,
         )?;
         let tag = confirmation_tag(cs, &d.epoch.confirmation_key, confirmed.as_slice())?;
-        ac.auth.confirmation_tag = Some(VLBytes::new(tag.to_vec()));
+        let mut sent_tag = tag.to_vec();
+        if let Some(f) = forge.as_mut() {
+            f(Forge::ConfirmationTag(&mut sent_tag));
+        }
+        ac.auth.confirmation_tag = Some(VLBytes::new(sent_tag));
         let interim = interim_transcript_hash(cs, confirmed.as_slice(), tag.as_slice())?.to_vec();
 
         // PrivateMessage under the current epoch's secret tree (the key is
@@ -662,6 +731,37 @@ impl Group {
             commit: message,
             welcome,
             group_info,
+        })
+    }
+}
+
+/// A point in [`Group::commit`] where a test hook may forge the message.
+#[doc(hidden)]
+#[non_exhaustive]
+pub enum Forge<'a> {
+    /// The Commit, before the FramedContent is signed. `signer`, `cs`,
+    /// `group_id` and `sender` let the hook re-sign a changed path leaf.
+    Commit {
+        /// The Commit to send.
+        commit: &'a mut Commit,
+        /// The group's cipher suite.
+        cs: &'a dyn CipherSuiteProvider,
+        /// The committer's signature key.
+        signer: &'a crate::crypto::SignaturePrivateKey,
+        /// The group ID.
+        group_id: &'a [u8],
+        /// The committer's leaf.
+        sender: LeafIndex,
+    },
+    /// The confirmation tag to send (the committer keeps the real one).
+    ConfirmationTag(&'a mut Vec<u8>),
+}
+
+impl core::fmt::Debug for Forge<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Commit { .. } => "Forge::Commit",
+            Self::ConfirmationTag(_) => "Forge::ConfirmationTag",
         })
     }
 }

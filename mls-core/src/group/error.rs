@@ -48,8 +48,30 @@ pub enum GroupError {
     RemoveOfBlankLeaf,
     /// RFC 9420 §12.4.2: the Commit needs a path and has none.
     PathRequired,
-    /// RFC 9420 §7.3: a leaf node is invalid (source, signature, capabilities, lifetime).
+    /// RFC 9420 §7.3: a leaf node is invalid (a non-KeyPackage leaf with no
+    /// position in the group).
     InvalidLeafNode,
+    /// RFC 9420 §5.3.1: the authentication service refused a credential.
+    CredentialRejected,
+    /// RFC 9420 §5.3.1: the authentication service refused a new credential
+    /// as the successor of the member's old one.
+    InvalidSuccessorCredential,
+    /// RFC 9420 §7.3: `leaf_node_source` is wrong for where the leaf
+    /// appears (KeyPackage, Update proposal, commit path).
+    LeafNodeSourceMismatch,
+    /// RFC 9420 §7.3: the LeafNode signature does not verify.
+    LeafNodeSignatureInvalid,
+    /// RFC 9420 §7.3: the leaf's capabilities omit the group's cipher suite
+    /// or protocol version.
+    LeafCapabilitiesIncompatible,
+    /// RFC 9420 §7.3: the leaf's credential type is not supported by every
+    /// member, or the leaf does not support a credential type in use.
+    CredentialTypeUnsupported,
+    /// RFC 9420 §7.3: the leaf carries an extension its capabilities omit.
+    LeafExtensionNotInCapabilities,
+    /// RFC 9420 §12.4.3.2: an external Commit includes a proposal by
+    /// reference.
+    ProposalByReferenceInExternalCommit,
     /// RFC 9420 §7.3: an Update/commit leaf keeps the old encryption key.
     EncryptionKeyNotFresh,
     /// RFC 9420 §7.3, §12.4.2: a public key already appears in the tree.

@@ -145,9 +145,10 @@ impl Group {
                 .credentials
                 .validate(&leaf.credential, leaf.signature_key.as_slice())
             {
-                return Err(GroupError::InvalidLeafNode.into());
+                return Err(GroupError::CredentialRejected.into());
             }
         }
+        super::proposals::validate_external_senders(&ctx.extensions, env.credentials)?;
         let ext_pub = find_extension(&group_info.extensions, ExtensionType::EXTERNAL_PUB)
             .ok_or(GroupError::MissingExternalPub)?;
         let external_pub: ExternalPub = decode(ext_pub.extension_data.as_slice())?;
@@ -249,6 +250,20 @@ impl Group {
             },
             env.rng,
         )?;
+        // Fail here, with the error the members would give, if they would
+        // reject our leaf (RFC 9420 §7.3, §12.4.2; §12.2 for a resync).
+        let leaf = &created.update_path.leaf_node;
+        super::proposals::validate_leaf(
+            &provisional,
+            cs,
+            leaf,
+            Some(me),
+            &extensions,
+            env.credentials,
+        )?;
+        if let Some((_, old)) = applied.removed.first() {
+            super::proposals::check_successor(env.credentials, old, leaf)?;
+        }
         let tree_hash = staged.tree_hash(cs)?;
         let diff = staged.finish(cs)?;
 

@@ -228,9 +228,10 @@ impl Group {
                 .credentials
                 .validate(&leaf.credential, leaf.signature_key.as_slice())
             {
-                return Err(GroupError::InvalidLeafNode.into());
+                return Err(GroupError::CredentialRejected.into());
             }
         }
+        super::proposals::validate_external_senders(&gi.group_context.extensions, env.credentials)?;
 
         let own_leaf = tree
             .members()

@@ -30,6 +30,8 @@ use alloc::vec::Vec;
 use subtle::ConstantTimeEq;
 use tls_codec::VLBytes;
 
+#[doc(hidden)]
+pub use commit::Forge;
 pub use commit::{CommitEnv, ProcessEnv};
 pub use commit::{CommitOptions, CommitOutput, StagedCommit};
 pub use error::GroupError;
@@ -117,6 +119,16 @@ impl PskStore for alloc::collections::BTreeMap<Vec<u8>, Vec<u8>> {
 pub trait CredentialValidator {
     /// True when `credential` is acceptable and binds `signature_key`.
     fn validate(&self, credential: &Credential, signature_key: &[u8]) -> bool;
+
+    /// RFC 9420 §5.3.1: true when `new` is acceptable as the successor of
+    /// `old` for the same member (an Update, a commit's path leaf, an
+    /// external commit that resyncs a removed leaf). Called only after
+    /// `validate` accepted `new`. The default accepts only an unchanged
+    /// credential; override it to allow rotation (a renewed certificate,
+    /// say) under the application's policy.
+    fn valid_successor(&self, old: &Credential, new: &Credential) -> bool {
+        old == new
+    }
 }
 
 /// Accepts every credential. For tests and applications that authenticate
@@ -126,6 +138,9 @@ pub struct AcceptAllCredentials;
 
 impl CredentialValidator for AcceptAllCredentials {
     fn validate(&self, _: &Credential, _: &[u8]) -> bool {
+        true
+    }
+    fn valid_successor(&self, _: &Credential, _: &Credential) -> bool {
         true
     }
 }

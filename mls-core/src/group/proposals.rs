@@ -148,7 +148,8 @@ pub(crate) fn leaf_supports(
 }
 
 /// The checks of RFC 9420 §7.3 a leaf must pass in this group, apart from
-/// the source-specific ones. `index` is the leaf it will occupy.
+/// the source-specific ones. `index` is the leaf it will occupy (`None` for
+/// a KeyPackage's leaf); the leaf there now, if any, is the one it replaces.
 pub(crate) fn validate_leaf(
     group: &Group,
     cs: &dyn CipherSuiteProvider,
@@ -157,8 +158,9 @@ pub(crate) fn validate_leaf(
     extensions: &[Extension],
     credentials: &dyn CredentialValidator,
 ) -> Result<(), Error> {
+    // RFC 9420 §5.3.1: every new credential is validated with the AS.
     if !credentials.validate(&leaf.credential, leaf.signature_key.as_slice()) {
-        return Err(GroupError::InvalidLeafNode.into());
+        return Err(GroupError::CredentialRejected.into());
     }
     let group_ctx = match (&leaf.leaf_node_source, index) {
         (LeafNodeSource::KeyPackage(_), _) => None,
@@ -173,18 +175,19 @@ pub(crate) fn validate_leaf(
         &tbs,
         leaf.signature.as_slice(),
     )
-    .map_err(|_| GroupError::InvalidLeafNode)?;
+    .map_err(|_| GroupError::LeafNodeSignatureInvalid)?;
     let caps = &leaf.capabilities;
     if !caps.cipher_suites.contains(&cs.cipher_suite())
         || !caps.versions.contains(&ProtocolVersion::MLS10)
     {
-        return Err(GroupError::InvalidLeafNode.into());
+        return Err(GroupError::LeafCapabilitiesIncompatible.into());
     }
-    // Credential type listed by itself and supported by every member, and
-    // every member's type supported by it.
+    // The credential type is listed by the leaf itself, supported by every
+    // other member, and the leaf supports every type the others use
+    // (O(log n) through the tree's credential-type index).
     let ct = leaf.credential.credential_type();
-    if !caps.credentials.contains(&ct) {
-        return Err(GroupError::InvalidLeafNode.into());
+    if !caps.credentials.contains(&ct) || !group.tree.credential_compatible(leaf, index) {
+        return Err(GroupError::CredentialTypeUnsupported.into());
     }
     let req = required_capabilities(extensions)?;
     if !leaf_supports(leaf, req.as_ref(), extensions) {
@@ -193,10 +196,47 @@ pub(crate) fn validate_leaf(
     for e in &leaf.extensions {
         let t = ExtensionType::of(e);
         if !t.is_default() && !caps.extensions.contains(&t) {
-            return Err(GroupError::InvalidLeafNode.into());
+            return Err(GroupError::LeafExtensionNotInCapabilities.into());
         }
     }
     Ok(())
+}
+
+fn find_ext(exts: &[Extension], t: ExtensionType) -> Option<&[u8]> {
+    exts.iter()
+        .find(|e| e.extension_type == t.0)
+        .map(|e| e.extension_data.as_slice())
+}
+
+/// RFC 9420 §5.3.1: every credential of the `external_senders` extension in
+/// `exts` (if any) is validated with the AS.
+pub(crate) fn validate_external_senders(
+    exts: &[Extension],
+    credentials: &dyn CredentialValidator,
+) -> Result<(), Error> {
+    if let Some(data) = find_ext(exts, ExtensionType::EXTERNAL_SENDERS) {
+        let senders: crate::messages::ExternalSenders = decode(data)?;
+        for s in &senders {
+            if !credentials.validate(&s.credential, s.signature_key.as_slice()) {
+                return Err(GroupError::CredentialRejected.into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 9420 §5.3.1: a member's replacement leaf must carry a credential the
+/// AS accepts as the successor of the old one.
+pub(crate) fn check_successor(
+    credentials: &dyn CredentialValidator,
+    old: &LeafNode,
+    new: &LeafNode,
+) -> Result<(), Error> {
+    if credentials.valid_successor(&old.credential, &new.credential) {
+        Ok(())
+    } else {
+        Err(GroupError::InvalidSuccessorCredential.into())
+    }
 }
 
 /// KeyPackage validation (RFC 9420 §10.1) in this group.
@@ -211,7 +251,7 @@ pub(crate) fn validate_key_package(
         return Err(GroupError::InvalidKeyPackage.into());
     }
     if !matches!(kp.leaf_node.leaf_node_source, LeafNodeSource::KeyPackage(_)) {
-        return Err(GroupError::InvalidKeyPackage.into());
+        return Err(GroupError::LeafNodeSourceMismatch.into());
     }
     if kp.init_key.as_slice() == kp.leaf_node.encryption_key.as_slice() {
         return Err(GroupError::InvalidKeyPackage.into());
@@ -333,6 +373,13 @@ impl Group {
 
         // GCE: every member must support the new extensions (RFC 9420 §12.1.7).
         if let Some(exts) = &out.extensions {
+            // RFC 9420 §5.3.1: credentials of an added or changed
+            // external_senders extension are validated with the AS.
+            let old = find_ext(&self.context.extensions, ExtensionType::EXTERNAL_SENDERS);
+            let new = find_ext(exts, ExtensionType::EXTERNAL_SENDERS);
+            if new.is_some() && new != old {
+                validate_external_senders(exts, env.credentials)?;
+            }
             let req = required_capabilities(exts)?;
             let removed: Vec<u32> = list
                 .iter()
@@ -363,7 +410,7 @@ impl Group {
                 }
                 let old = self.tree.leaf(i).ok_or(GroupError::UnknownSender)?;
                 if !matches!(u.leaf_node.leaf_node_source, LeafNodeSource::Update) {
-                    return Err(GroupError::InvalidLeafNode.into());
+                    return Err(GroupError::LeafNodeSourceMismatch.into());
                 }
                 if old.encryption_key.as_slice() == u.leaf_node.encryption_key.as_slice() {
                     return Err(GroupError::EncryptionKeyNotFresh.into());
@@ -376,6 +423,15 @@ impl Group {
                     &extensions,
                     env.credentials,
                 )?;
+                check_successor(env.credentials, old, &u.leaf_node)?;
+                // RFC 9420 §7.3: keys unique among the members.
+                if staged.encryption_key_in_use(u.leaf_node.encryption_key.as_slice())
+                    || staged
+                        .find_signature_key(u.leaf_node.signature_key.as_slice())
+                        .is_some_and(|j| j != i)
+                {
+                    return Err(GroupError::DuplicatePublicKey.into());
+                }
                 staged.set_leaf(i, Some(u.leaf_node.clone()));
                 staged.blank_direct_path(i);
                 out.updated.push(i);
@@ -424,6 +480,11 @@ impl Group {
                 let clash = staged.find_signature_key(sig).is_some();
                 if clash {
                     return Err(GroupError::DuplicateAdd.into());
+                }
+                // RFC 9420 §7.3: the encryption key is unique in the tree.
+                let enc = a.key_package.leaf_node.encryption_key.as_slice();
+                if staged.encryption_key_in_use(enc) {
+                    return Err(GroupError::DuplicatePublicKey.into());
                 }
                 added_keys.push(sig.to_vec());
                 let i = staged.add_leaf(a.key_package.leaf_node.clone());

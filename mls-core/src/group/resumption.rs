@@ -119,6 +119,7 @@ impl Group {
                 },
                 &mut inner,
                 true,
+                None,
             )?
         };
         new.merge_pending()?;
