@@ -13,7 +13,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-pub use tls_codec::{self, DeserializeBytes, Size, VLBytes};
+pub use tls_codec::{self, DeserializeBytes, Size};
 
 /// Longest vector an MLS length header can describe (RFC 9420 §2.1.2).
 pub const MAX_VECTOR_LEN: usize = (1 << 30) - 1;
@@ -134,6 +134,121 @@ pub fn read_opaque(input: &[u8]) -> Result<(&[u8], &[u8]), CodecError> {
     Ok(rest.split_at(len))
 }
 
+/// `opaque data<V>` (RFC 9420 §2.1.2): a byte vector with a
+/// variable-length header.
+///
+/// Our own type rather than `tls_codec::VLBytes`: that one trips a
+/// `debug_assert` on a truncated vector, so a debug build of an
+/// application would panic on hostile input. This one returns
+/// [`CodecError::Truncated`] in every build, and rejects non-minimal
+/// length headers.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct VLBytes(Vec<u8>);
+
+impl VLBytes {
+    /// Wraps `bytes`.
+    pub const fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+    /// The bytes.
+    pub fn as_slice(&self) -> &[u8] {
+        &self.0
+    }
+    /// The bytes, by value.
+    pub fn into_vec(self) -> Vec<u8> {
+        self.0
+    }
+    /// Number of bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// True when there are no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// Overwrites the bytes with zeros (for secrets carried on the wire).
+    pub fn zeroize(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+impl fmt::Debug for VLBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VLBytes(")?;
+        for b in &self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl From<Vec<u8>> for VLBytes {
+    fn from(v: Vec<u8>) -> Self {
+        Self(v)
+    }
+}
+
+impl From<VLBytes> for Vec<u8> {
+    fn from(v: VLBytes) -> Self {
+        v.0
+    }
+}
+
+impl From<&[u8]> for VLBytes {
+    fn from(v: &[u8]) -> Self {
+        Self(v.to_vec())
+    }
+}
+
+impl AsRef<[u8]> for VLBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+fn to_tls(e: CodecError) -> tls_codec::Error {
+    match e {
+        CodecError::Truncated => tls_codec::Error::EndOfStream,
+        CodecError::InvalidLength | CodecError::NonMinimalLength => {
+            tls_codec::Error::InvalidVectorLength
+        }
+        CodecError::TrailingData => tls_codec::Error::TrailingData,
+        _ => tls_codec::Error::InvalidInput,
+    }
+}
+
+impl Size for VLBytes {
+    fn tls_serialized_len(&self) -> usize {
+        length_header_len(self.0.len()) + self.0.len()
+    }
+}
+
+impl tls_codec::SerializeBytes for VLBytes {
+    fn tls_serialize_bytes(&self) -> Result<Vec<u8>, tls_codec::Error> {
+        let mut out = Vec::with_capacity(self.tls_serialized_len());
+        write_opaque(&self.0, &mut out).map_err(to_tls)?;
+        Ok(out)
+    }
+}
+
+#[cfg(feature = "std")]
+impl tls_codec::Serialize for VLBytes {
+    fn tls_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<usize, tls_codec::Error> {
+        let mut header = Vec::with_capacity(4);
+        write_length(self.0.len(), &mut header).map_err(to_tls)?;
+        writer.write_all(&header)?;
+        writer.write_all(&self.0)?;
+        Ok(header.len() + self.0.len())
+    }
+}
+
+impl DeserializeBytes for VLBytes {
+    fn tls_deserialize_bytes(bytes: &[u8]) -> Result<(Self, &[u8]), tls_codec::Error> {
+        let (data, rest) = read_opaque(bytes).map_err(to_tls)?;
+        Ok((Self(data.to_vec()), rest))
+    }
+}
+
 /// A value that can be written to the wire.
 ///
 /// Implemented for every `tls_codec` serializable type: with the `std`
@@ -217,6 +332,12 @@ mod tests {
     #[test]
     fn rfc9420_2_1_2_tls_codec_agrees_on_non_minimal() {
         // tls_codec must reject what we reject.
+        // Truncated: an error in debug builds too (tls_codec's own VLBytes
+        // would hit a debug_assert here).
+        assert_eq!(
+            decode::<VLBytes>(&[0x05, 0xAA, 0xBB]),
+            Err(CodecError::Truncated)
+        );
         assert!(decode::<VLBytes>(&[0x40, 0x01, 0xAA]).is_err());
         assert!(decode::<VLBytes>(&[0xc0, 0, 0, 0, 0, 0, 0, 0]).is_err());
         assert_eq!(
@@ -250,6 +371,27 @@ mod tests {
         #[test]
         fn read_length_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..8)) {
             let _ = read_length(&bytes);
+        }
+
+        #[test]
+        fn rfc9420_2_1_2_vlbytes_roundtrip(data in proptest::collection::vec(any::<u8>(), 0..20_000)) {
+            let v = VLBytes::new(data.clone());
+            let enc = v.encode().unwrap();
+            prop_assert_eq!(enc.len(), v.tls_serialized_len());
+            prop_assert_eq!(&enc, &tls_codec::SerializeBytes::tls_serialize_bytes(&v).unwrap());
+            let mut expected = Vec::new();
+            write_opaque(&data, &mut expected).unwrap();
+            prop_assert_eq!(&enc, &expected);
+            prop_assert_eq!(decode::<VLBytes>(&enc).unwrap(), v);
+            // Every proper prefix is an error, not a panic.
+            for n in [0, enc.len() / 2, enc.len() - 1] {
+                prop_assert!(decode::<VLBytes>(&enc[..n]).is_err());
+            }
+        }
+
+        #[test]
+        fn vlbytes_decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = decode_prefix::<VLBytes>(&bytes);
         }
     }
 }

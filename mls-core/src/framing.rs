@@ -20,8 +20,9 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::codec::VLBytes;
 use subtle::ConstantTimeEq;
-use tls_codec::{DeserializeBytes, VLBytes};
+use tls_codec::DeserializeBytes;
 use zeroize::Zeroizing;
 
 use crate::codec::{CodecError, Encode, decode};

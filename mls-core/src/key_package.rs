@@ -9,7 +9,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
-use tls_codec::VLBytes;
+use crate::codec::VLBytes;
 
 use crate::codec::Encode;
 use crate::crypto::labeled::{key_package_ref, sign_with_label, verify_with_label};

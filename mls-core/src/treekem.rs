@@ -9,7 +9,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::fmt;
 
-use tls_codec::VLBytes;
+use crate::codec::VLBytes;
 
 use crate::crypto::labeled::{
     decrypt_with_label, derive_secret, encrypt_with_label, sign_with_label, verify_with_label,

@@ -12,9 +12,9 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::codec::VLBytes;
 use subtle::ConstantTimeEq;
-use tls_codec::VLBytes;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::codec::{Encode, decode};
 use crate::crypto::labeled::{
@@ -208,18 +208,15 @@ pub fn decrypt_group_secrets(
         )
         .map_err(|_| WelcomeError::GroupSecretsDecryptionFailed)?,
     );
-    let gs: GroupSecrets = decode(&pt).map_err(|_| WelcomeError::GroupSecretsDecryptionFailed)?;
+    let mut gs: GroupSecrets =
+        decode(&pt).map_err(|_| WelcomeError::GroupSecretsDecryptionFailed)?;
     let nh = cs.kdf().nh();
-    let GroupSecrets {
-        joiner_secret,
-        path_secret,
-        psks,
-    } = gs;
-    let joiner_secret = take_secret(joiner_secret, nh)?;
-    let path_secret = match path_secret {
-        Some(p) => Some(take_secret(p.path_secret, nh)?),
+    let joiner_secret = take_secret(core::mem::take(&mut gs.joiner_secret), nh)?;
+    let path_secret = match gs.path_secret.as_mut() {
+        Some(p) => Some(take_secret(core::mem::take(&mut p.path_secret), nh)?),
         None => None,
     };
+    let psks = core::mem::take(&mut gs.psks);
     Ok(JoinerSecrets {
         joiner_secret,
         path_secret,
@@ -286,16 +283,8 @@ pub fn encrypt_group_secrets(
     };
     let mut pt = Zeroizing::new(Vec::new());
     let encoded = gs.encode_into(&mut pt);
-    // Wipe the copies in the wire struct.
-    let GroupSecrets {
-        joiner_secret: js,
-        path_secret: ps,
-        ..
-    } = gs;
-    Vec::<u8>::from(js).zeroize();
-    if let Some(p) = ps {
-        Vec::<u8>::from(p.path_secret).zeroize();
-    }
+    // Dropping the wire struct wipes its copies of the secrets.
+    drop(gs);
     encoded?;
     let pt: &[u8] = &pt;
     let ct = encrypt_with_label(cs, init_key, WELCOME, encrypted_group_info, pt, rng)?;

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use tls_codec::VLBytes;
+use crate::codec::VLBytes;
 
 use super::proposals::{ApplyEnv, Resolved};
 use super::{CredentialValidator, Group, GroupError, PskStore, vl};

@@ -4,7 +4,7 @@
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
-use tls_codec::VLBytes;
+use crate::codec::VLBytes;
 
 use super::commit::CommitEnv;
 use super::join::MemberIdentity;

@@ -27,8 +27,8 @@ mod snapshot;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
+use crate::codec::VLBytes;
 use subtle::ConstantTimeEq;
-use tls_codec::VLBytes;
 
 #[doc(hidden)]
 pub use commit::Forge;

@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use tls_codec::VLBytes;
+use crate::codec::VLBytes;
 
 use super::{CachedProposal, Group, suite};
 use crate::codec::Encode;

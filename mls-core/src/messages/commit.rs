@@ -4,7 +4,8 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use tls_codec::{TlsDeserializeBytes, TlsSerializeBytes, TlsSize, VLBytes};
+use crate::codec::VLBytes;
+use tls_codec::{TlsDeserializeBytes, TlsSerializeBytes, TlsSize};
 
 use super::HpkePublicKey;
 use super::leaf_node::LeafNode;

@@ -4,7 +4,8 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use tls_codec::{DeserializeBytes, Size, TlsDeserializeBytes, TlsSerializeBytes, TlsSize, VLBytes};
+use crate::codec::VLBytes;
+use tls_codec::{DeserializeBytes, Size, TlsDeserializeBytes, TlsSerializeBytes, TlsSize};
 
 use super::{manual_codec, put, u16_registry};
 

@@ -7,7 +7,8 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use tls_codec::{TlsDeserializeBytes, TlsSerializeBytes, TlsSize, VLBytes};
+use crate::codec::VLBytes;
+use tls_codec::{TlsDeserializeBytes, TlsSerializeBytes, TlsSize};
 
 use super::credential::{Credential, CredentialType};
 use super::proposal::ProposalType;

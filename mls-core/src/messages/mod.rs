@@ -63,16 +63,16 @@ pub use proposal::{
 pub use welcome::{EncryptedGroupSecrets, GroupInfo, GroupSecrets, PathSecret, Welcome};
 
 /// `opaque HPKEPublicKey<V>;` (RFC 9420 §5.1.1.)
-pub type HpkePublicKey = tls_codec::VLBytes;
+pub type HpkePublicKey = crate::codec::VLBytes;
 
 /// `opaque SignaturePublicKey<V>;` (RFC 9420 §5.1.1.)
-pub type SignaturePublicKey = tls_codec::VLBytes;
+pub type SignaturePublicKey = crate::codec::VLBytes;
 
 /// `opaque MAC<V>;` (RFC 9420 §6.1.)
-pub type Mac = tls_codec::VLBytes;
+pub type Mac = crate::codec::VLBytes;
 
 /// `opaque HashReference<V>;` (RFC 9420 §5.2.)
-pub type HashReference = tls_codec::VLBytes;
+pub type HashReference = crate::codec::VLBytes;
 
 /// `HashReference KeyPackageRef;` (RFC 9420 §5.2.)
 pub type KeyPackageRef = HashReference;

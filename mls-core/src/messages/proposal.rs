@@ -5,7 +5,8 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use tls_codec::{DeserializeBytes, Size, TlsDeserializeBytes, TlsSerializeBytes, TlsSize, VLBytes};
+use crate::codec::VLBytes;
+use tls_codec::{DeserializeBytes, Size, TlsDeserializeBytes, TlsSerializeBytes, TlsSize};
 
 use super::key_package::KeyPackage;
 use super::leaf_node::LeafNode;

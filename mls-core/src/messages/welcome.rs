@@ -4,7 +4,8 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use tls_codec::{TlsDeserializeBytes, TlsSerializeBytes, TlsSize, VLBytes};
+use crate::codec::VLBytes;
+use tls_codec::{TlsDeserializeBytes, TlsSerializeBytes, TlsSize};
 
 use super::commit::HpkeCiphertext;
 use super::proposal::PreSharedKeyId;
@@ -67,7 +68,7 @@ impl GroupInfo {
 /// } PathSecret;
 /// ```
 /// (RFC 9420 §12.4.3.1.)
-#[derive(Debug, Clone, PartialEq, Eq, TlsSize, TlsSerializeBytes, TlsDeserializeBytes)]
+#[derive(Clone, PartialEq, Eq, TlsSize, TlsSerializeBytes, TlsDeserializeBytes)]
 #[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 pub struct PathSecret {
     /// The path secret.
@@ -82,7 +83,9 @@ pub struct PathSecret {
 /// } GroupSecrets;
 /// ```
 /// (RFC 9420 §12.4.3.1.)
-#[derive(Debug, Clone, PartialEq, Eq, TlsSize, TlsSerializeBytes, TlsDeserializeBytes)]
+///
+/// The secrets are wiped when the value is dropped and never printed.
+#[derive(Clone, PartialEq, Eq, TlsSize, TlsSerializeBytes, TlsDeserializeBytes)]
 #[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 pub struct GroupSecrets {
     /// The joiner secret of the new epoch.
@@ -91,6 +94,34 @@ pub struct GroupSecrets {
     pub path_secret: Option<PathSecret>,
     /// The PSKs of the epoch.
     pub psks: Vec<PreSharedKeyId>,
+}
+
+impl Drop for PathSecret {
+    fn drop(&mut self) {
+        self.path_secret.zeroize();
+    }
+}
+
+impl Drop for GroupSecrets {
+    fn drop(&mut self) {
+        self.joiner_secret.zeroize();
+    }
+}
+
+impl core::fmt::Debug for PathSecret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("PathSecret(<redacted>)")
+    }
+}
+
+impl core::fmt::Debug for GroupSecrets {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GroupSecrets")
+            .field("joiner_secret", &"<redacted>")
+            .field("path_secret", &self.path_secret)
+            .field("psks", &self.psks)
+            .finish()
+    }
 }
 
 /// ```text
@@ -202,9 +233,9 @@ mod tests {
         };
         roundtrip(&gs);
         let gs = GroupSecrets {
+            joiner_secret: gs.joiner_secret.clone(),
             path_secret: None,
             psks: alloc::vec![],
-            ..gs
         };
         let bytes = roundtrip(&gs);
         assert_eq!(bytes[33..], [0, 0]);

@@ -147,6 +147,40 @@ mod tests {
     }
 
     #[test]
+    fn every_prefix_of_every_message_fails_cleanly() {
+        // Hostile input: each proper prefix of each MLSMessage of the
+        // official vectors must be a decoding error, never a panic.
+        let Ok(entries) = crate::load("messages.json") else {
+            assert!(
+                !crate::vectors_required(),
+                "MLS_REQUIRE_VECTORS=1 but messages.json is missing"
+            );
+            return;
+        };
+        let keys = [
+            "mls_welcome",
+            "mls_group_info",
+            "mls_key_package",
+            "public_message_application",
+            "public_message_proposal",
+            "public_message_commit",
+            "private_message",
+        ];
+        let mut tried = 0usize;
+        for entry in &entries {
+            for key in keys {
+                let bytes = hex::decode(entry[key].as_str().unwrap_or_default()).unwrap();
+                assert!(decode::<MlsMessage>(&bytes).is_ok(), "{key} must decode");
+                for n in 0..bytes.len() {
+                    assert!(decode::<MlsMessage>(&bytes[..n]).is_err(), "{key}[..{n}]");
+                    tried += 1;
+                }
+            }
+        }
+        assert!(tried > 1000, "only {tried} prefixes tried");
+    }
+
+    #[test]
     fn messages_checker_rejects_corrupted_fields() {
         let Ok(entries) = crate::load("messages.json") else {
             eprintln!("!!! messages.json missing: corruption test NOT RUN");
@@ -173,8 +207,13 @@ mod tests {
                 matches!(check(&NoCrypto, &bad), Verdict::Fail(_)),
                 "{key} + 00 accepted"
             );
-            // (Truncated fields are not tried here: tls_codec 0.5 hits a
-            // `debug_assert_eq!` on a truncated `opaque<V>` in debug builds.)
+            // A truncated one too (RFC 9420 §2.1.2), as an error and never
+            // a panic, in debug builds as in release ones.
+            bad[key] = Value::String(hex[..hex.len() - 2].to_string());
+            assert!(
+                matches!(check(&NoCrypto, &bad), Verdict::Fail(_)),
+                "{key} truncated accepted"
+            );
         }
         // An MLSMessage of another wire format than the field's.
         let mut bad = entry.clone();
