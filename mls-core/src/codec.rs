@@ -346,6 +346,18 @@ mod tests {
         );
     }
 
+    #[test]
+    fn reader_count_is_bounded_by_the_remaining_input() {
+        let mut r = Reader::new(&[0, 0, 0, 2, 1, 2, 3, 4]);
+        assert_eq!(r.count(2), Ok(2));
+        assert_eq!(r.remaining(), 4);
+        let mut r = Reader::new(&[0, 0, 0, 3, 1, 2, 3, 4]);
+        assert_eq!(r.count(2), Err(CodecError::Truncated));
+        let mut r = Reader::new(&[0xFF; 8]);
+        assert_eq!(r.count(usize::MAX), Err(CodecError::Truncated));
+        assert_eq!(Reader::new(&[0, 0]).count(1), Err(CodecError::Truncated));
+    }
+
     proptest! {
         #[test]
         fn rfc9420_2_1_2_length_roundtrip(len in 0usize..=MAX_VECTOR_LEN) {
@@ -448,5 +460,20 @@ impl<'a> Reader<'a> {
     /// True when all input is consumed.
     pub fn is_empty(&self) -> bool {
         self.input.is_empty()
+    }
+    /// How many bytes are left.
+    pub fn remaining(&self) -> usize {
+        self.input.len()
+    }
+    /// Reads a big-endian u32 item count, refused as truncated when the
+    /// rest of the input cannot hold that many items of at least
+    /// `min_item_len` bytes each: a count never drives a loop or an
+    /// allocation past what the input can back.
+    pub fn count(&mut self, min_item_len: usize) -> Result<u32, CodecError> {
+        let n = self.u32()?;
+        match (n as usize).checked_mul(min_item_len) {
+            Some(total) if total <= self.input.len() => Ok(n),
+            _ => Err(CodecError::Truncated),
+        }
     }
 }

@@ -347,7 +347,8 @@ impl SecretTree {
             .values()
             .map(|r| r.handshake.skipped.len() + r.application.skipped.len())
             .sum();
-        16 + self.nodes.len() * (4 + S)
+        // n_leaves, the two config fields and the two counts.
+        20 + self.nodes.len() * (4 + S)
             + self.ratchets.len() * (4 + 2 * (8 + S))
             + skipped * (4 + 2 * S)
     }
@@ -383,13 +384,18 @@ impl SecretTree {
     /// Reads a state written by [`SecretTree::write_state`].
     pub(crate) fn read_state(r: &mut crate::codec::Reader<'_>) -> Result<Self, Error> {
         let n_leaves = r.u32()?;
+        // Node indices are u32: at most 2^31 leaves (node_width would
+        // overflow past that).
+        if n_leaves > 1 << 31 {
+            return Err(crate::codec::CodecError::InvalidValue.into());
+        }
         let config = RatchetConfig {
             max_forward_distance: r.u32()?,
             out_of_order_tolerance: r.u32()?,
         };
         let width = tree_math::node_width(n_leaves);
         let mut nodes = BTreeMap::new();
-        for _ in 0..r.u32()? {
+        for _ in 0..r.count(5)? {
             let x = r.u32()?;
             if x >= width {
                 return Err(crate::codec::CodecError::InvalidValue.into());
@@ -397,7 +403,7 @@ impl SecretTree {
             nodes.insert(NodeIndex(x), Secret::from_slice(r.opaque()?)?);
         }
         let mut ratchets = BTreeMap::new();
-        for _ in 0..r.u32()? {
+        for _ in 0..r.count(22)? {
             let leaf = r.u32()?;
             if leaf >= n_leaves {
                 return Err(crate::codec::CodecError::InvalidValue.into());
@@ -406,7 +412,7 @@ impl SecretTree {
                 let next_generation = r.u32()?;
                 let next_secret = Secret::from_slice(r.opaque()?)?;
                 let mut skipped = BTreeMap::new();
-                for _ in 0..r.u32()? {
+                for _ in 0..r.count(6)? {
                     let generation = r.u32()?;
                     let key = Secret::from_slice(r.opaque()?)?;
                     let nonce = Secret::from_slice(r.opaque()?)?;
@@ -456,4 +462,46 @@ pub fn sender_data_key_nonce(
     let key = expand_with_label(cs, sender_data_secret.as_bytes(), b"key", sample, info.nk)?;
     let nonce = expand_with_label(cs, sender_data_secret.as_bytes(), b"nonce", sample, info.nn)?;
     Ok((key, nonce))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::Reader;
+
+    #[test]
+    fn state_len_bound_covers_the_written_state() {
+        for n in [0u32, 1, 5] {
+            let t = SecretTree::new(
+                Secret::from_slice(&[7; 64]).unwrap(),
+                n,
+                RatchetConfig::default(),
+            );
+            let mut out = Vec::new();
+            t.write_state(&mut out).unwrap();
+            assert!(out.len() <= t.state_len_bound(), "{n} leaves");
+            let mut r = Reader::new(&out);
+            assert_eq!(SecretTree::read_state(&mut r).unwrap(), t);
+            assert!(r.is_empty());
+        }
+    }
+
+    #[test]
+    fn read_state_refuses_more_leaves_than_node_indices_allow() {
+        let mut bytes = u32::MAX.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&[0; 16]);
+        assert!(SecretTree::read_state(&mut Reader::new(&bytes)).is_err());
+    }
+
+    #[test]
+    fn read_state_refuses_counts_the_input_cannot_hold() {
+        // One leaf, default config, then 0xFFFFFFFF nodes and nothing else.
+        let mut bytes = 1u32.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1]);
+        bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+        assert_eq!(
+            SecretTree::read_state(&mut Reader::new(&bytes)),
+            Err(crate::codec::CodecError::Truncated.into())
+        );
+    }
 }

@@ -1,26 +1,85 @@
 //! Versioned group-state snapshots: `to_bytes` after every successful call,
 //! `from_bytes` to resume. A pending own commit is not part of a snapshot:
 //! merge or discard it before persisting, or re-create it after loading.
-//! Past epochs kept for late application messages are not saved either: a
-//! restored member reads only the current epoch.
+//!
+//! Version 2 (written) carries the whole member state, so that a restored
+//! member behaves exactly like the original:
+//! - the private leaf keys of our own Update proposals of this epoch, for a
+//!   commit that applies one (RFC 9420 §12.1.2);
+//! - the past epochs kept for late application messages (§15.3, config
+//!   `max_past_epochs`), with their ratchets as consumed so far: a message
+//!   read before the snapshot is still refused as a replay after it;
+//! - the ReInit the group was closed with (§11.2), for
+//!   [`Group::reinit_successor`].
+//!
+//! Version 1 snapshots still load; they hold none of these, so a member
+//! restored from one reads only the current epoch, cannot apply its own
+//! pending Update and has no ReInit.
+//!
+//! Layout (integers big-endian; `opaque<V>` as in RFC 9420 §2.1.2;
+//! GroupContext, RatchetTree, Proposal, Sender, ReInit in their wire
+//! encodings; a `SecretTree` as written by `SecretTree::write_state`):
+//!
+//! ```text
+//! "MLSG" u16 version
+//! GroupContext; RatchetTree; opaque interim_transcript_hash<V>;
+//! opaque confirmation_tag<V>; u32 own_leaf; opaque leaf_key<V>;
+//! u32 n, n * { u32 node; opaque path_key<V> }; opaque signature_key<V>;
+//! 9 * opaque epoch_secret<V>; SecretTree;
+//! u32 n, n * { opaque reference<V>; Proposal; Sender };
+//! u32 n, n * { u64 epoch; opaque resumption_psk<V> };
+//! u32 max_forward_distance; u32 out_of_order_tolerance;
+//! u32 max_resumption_psks; u8 encrypt_handshake; u8 ratchet_tree_in_welcome;
+//! u32 padding_block; u32 max_past_epochs; u8 active;
+//! -- version 2 only --
+//! u32 n, n * { opaque update_public_key<V>; opaque update_private_key<V> };
+//! u32 n, n * {                                  (past epochs, newest first)
+//!     GroupContext; opaque sender_data_secret<V>; SecretTree;
+//!     u32 m, m * { u32 leaf; u8 present; [opaque signature_key<V>] } };
+//! u8 present; [ReInit]
+//! ```
+//!
+//! Booleans of version 2 fields are 0 or 1; counts are checked against the
+//! remaining input before anything is read or allocated for them.
 
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
-use super::{CachedProposal, Group, GroupConfig, suite};
-use crate::codec::{Encode, Reader, write_opaque};
+use super::{CachedProposal, Group, GroupConfig, PastEpoch, suite};
+use crate::codec::{Encode, Reader, length_header_len, write_opaque};
 use crate::crypto::{CryptoProvider, HpkePrivateKey, Secret, SecretVec, SignaturePrivateKey};
 use crate::error::{Error, UsageError};
 use crate::group_context::GroupContext;
 use crate::key_schedule::EpochSecrets;
-use crate::messages::{Proposal, RatchetTree as RatchetTreeExt, Sender};
+use crate::messages::{Proposal, RatchetTree as RatchetTreeExt, ReInit, Sender};
 use crate::secret_tree::{RatchetConfig, SecretTree};
 use crate::tree::RatchetTree;
 use crate::tree_math::{LeafIndex, NodeIndex};
 use crate::treekem::TreeKemPrivate;
 
 const MAGIC: &[u8; 4] = b"MLSG";
-const VERSION: u16 = 1;
+/// The version [`Group::to_bytes`] writes.
+const VERSION: u16 = 2;
+/// The first version: no pending updates, past epochs or ReInit.
+const VERSION_1: u16 = 1;
+
+/// Bytes of an `opaque<V>` holding `len` bytes.
+fn opaque_len(len: usize) -> usize {
+    length_header_len(len) + len
+}
+
+fn invalid() -> Error {
+    Error::from(UsageError::InvalidSnapshot)
+}
+
+/// A version-2 boolean: exactly 0 or 1.
+fn flag(r: &mut Reader<'_>) -> Result<bool, Error> {
+    match r.u8()? {
+        0 => Ok(false),
+        1 => Ok(true),
+        _ => Err(invalid()),
+    }
+}
 
 fn secrets_of(s: &EpochSecrets) -> [&Secret; 9] {
     [
@@ -60,15 +119,76 @@ impl Group {
             p.proposal.encode_into(&mut cached)?;
             p.sender.encode_into(&mut cached)?;
         }
-        const S: usize = 4 + 133;
+        // Version 2 parts: the public halves of the past epochs and the
+        // ReInit, encoded here; their secrets go straight into `out`.
+        let mut past_public = Vec::with_capacity(self.past_epochs.len());
+        for p in &self.past_epochs {
+            let context = p.context.encode()?;
+            let mut changed = Vec::new();
+            changed.extend_from_slice(&(p.changed.len() as u32).to_be_bytes());
+            for (leaf, key) in &p.changed {
+                changed.extend_from_slice(&leaf.to_be_bytes());
+                match key {
+                    Some(k) => {
+                        changed.push(1);
+                        write_opaque(k, &mut changed)?;
+                    }
+                    None => changed.push(0),
+                }
+            }
+            past_public.push((context, changed));
+        }
+        let mut reinit = Vec::new();
+        match &self.reinit {
+            Some(ri) => {
+                reinit.push(1);
+                ri.encode_into(&mut reinit)?;
+            }
+            None => reinit.push(0),
+        }
+        // Every variable-length part by its actual length; the fixed-size
+        // fields (leaf index, counts, config, flags: 43 bytes) within 64.
         let bound = public.len()
-            + cached.len()
-            + 8
-            + S * (2 + self.private.path_keys.len() * 2 + 9 + self.resumption_psks.len() * 2)
+            + opaque_len(self.private.leaf_key.as_bytes().len())
+            + self
+                .private
+                .path_keys
+                .values()
+                .map(|k| 4 + opaque_len(k.as_bytes().len()))
+                .sum::<usize>()
+            + opaque_len(self.signer.as_bytes().len())
+            + secrets_of(&self.secrets)
+                .iter()
+                .map(|s| opaque_len(s.len()))
+                .sum::<usize>()
             + self.secret_tree.state_len_bound()
+            + cached.len()
+            + self
+                .resumption_psks
+                .iter()
+                .map(|(_, s)| 8 + opaque_len(s.len()))
+                .sum::<usize>()
+            + self
+                .pending_updates
+                .iter()
+                .map(|(pk, sk)| opaque_len(pk.len()) + opaque_len(sk.as_bytes().len()))
+                .sum::<usize>()
+            + self
+                .past_epochs
+                .iter()
+                .zip(&past_public)
+                .map(|(p, (context, changed))| {
+                    context.len()
+                        + opaque_len(p.sender_data_secret.len())
+                        + p.secret_tree.state_len_bound()
+                        + changed.len()
+                })
+                .sum::<usize>()
+            + reinit.len()
             + 64;
         let mut out = SecretVec::new(Vec::with_capacity(bound));
         let o = out.vec_mut();
+        let capacity = o.capacity();
         o.extend_from_slice(&public);
         o.extend_from_slice(&self.private.own_leaf.0.to_be_bytes());
         write_opaque(self.private.leaf_key.as_bytes(), o)?;
@@ -97,19 +217,37 @@ impl Group {
         o.extend_from_slice(&(c.padding_block as u32).to_be_bytes());
         o.extend_from_slice(&(c.max_past_epochs as u32).to_be_bytes());
         o.push(u8::from(self.active));
+        // Version 2.
+        o.extend_from_slice(&(self.pending_updates.len() as u32).to_be_bytes());
+        for (pk, sk) in &self.pending_updates {
+            write_opaque(pk, o)?;
+            write_opaque(sk.as_bytes(), o)?;
+        }
+        o.extend_from_slice(&(self.past_epochs.len() as u32).to_be_bytes());
+        for (p, (context, changed)) in self.past_epochs.iter().zip(&past_public) {
+            o.extend_from_slice(context);
+            write_opaque(p.sender_data_secret.as_bytes(), o)?;
+            p.secret_tree.write_state(o)?;
+            o.extend_from_slice(changed);
+        }
+        o.extend_from_slice(&reinit);
+        debug_assert_eq!(o.capacity(), capacity, "snapshot buffer reallocated");
         Ok(out)
     }
 
-    /// Restores a group from [`Group::to_bytes`]. Recomputes the tree-hash
-    /// cache (O(n)) and checks it against the stored GroupContext.
+    /// Restores a group from [`Group::to_bytes`] (version 2, or version 1
+    /// without pending updates, past epochs and ReInit). Recomputes the
+    /// tree-hash cache (O(n)) and checks it against the stored GroupContext.
+    /// Malformed or truncated input is an error, never a panic.
     pub fn from_bytes(provider: &dyn CryptoProvider, bytes: &[u8]) -> Result<Self, Error> {
-        let bad = || Error::from(UsageError::InvalidSnapshot);
+        let bad = invalid;
         let mut r = Reader::new(bytes);
         if r.take(4)? != MAGIC {
             return Err(bad());
         }
         let v = r.take(2)?;
-        if u16::from_be_bytes([v[0], v[1]]) != VERSION {
+        let version = u16::from_be_bytes([v[0], v[1]]);
+        if version != VERSION && version != VERSION_1 {
             return Err(bad());
         }
         let context: GroupContext = r.value()?;
@@ -124,7 +262,7 @@ impl Group {
         let own_leaf = LeafIndex(r.u32()?);
         let leaf_key = HpkePrivateKey::from_slice(r.opaque()?);
         let mut path_keys = BTreeMap::new();
-        for _ in 0..r.u32()? {
+        for _ in 0..r.count(5)? {
             let x = NodeIndex(r.u32()?);
             path_keys.insert(x, HpkePrivateKey::from_slice(r.opaque()?));
         }
@@ -148,7 +286,7 @@ impl Group {
         };
         let secret_tree = SecretTree::read_state(&mut r)?;
         let mut proposals = Vec::new();
-        for _ in 0..r.u32()? {
+        for _ in 0..r.count(1)? {
             let reference = r.opaque()?.to_vec();
             let proposal: Proposal = r.value()?;
             let sender: Sender = r.value()?;
@@ -159,7 +297,7 @@ impl Group {
             });
         }
         let mut resumption_psks = VecDeque::new();
-        for _ in 0..r.u32()? {
+        for _ in 0..r.count(9)? {
             let e = r.u64()?;
             resumption_psks.push_back((e, Secret::from_slice(r.opaque()?)?));
         }
@@ -175,10 +313,19 @@ impl Group {
             max_past_epochs: r.u32()? as usize,
         };
         let active = r.u8()? != 0;
+        let (pending_updates, past_epochs, reinit) = if version == VERSION_1 {
+            (Vec::new(), VecDeque::new(), None)
+        } else {
+            read_v2_state(&mut r, &context, &config)?
+        };
         if !r.is_empty() {
             return Err(bad());
         }
         if crate::tree::TreeRead::leaf(&tree, own_leaf).is_none() && active {
+            return Err(bad());
+        }
+        // Merging a ReInit commit closes the group (RFC 9420 §11.2).
+        if reinit.is_some() && active {
             return Err(bad());
         }
         Ok(Self {
@@ -198,10 +345,80 @@ impl Group {
             resumption_psks,
             config,
             pending: None,
-            pending_updates: Vec::new(),
-            past_epochs: VecDeque::new(),
-            reinit: None,
+            pending_updates,
+            past_epochs,
+            reinit,
             active,
         })
     }
+}
+
+/// What version 2 adds to version 1.
+type V2State = (
+    Vec<(Vec<u8>, HpkePrivateKey)>,
+    VecDeque<PastEpoch>,
+    Option<ReInit>,
+);
+
+/// Reads the version-2 fields. Past epochs must be of the same group and
+/// suite, strictly older than `context` and newest first, and no more than
+/// `config.max_past_epochs` (what the original could have kept).
+fn read_v2_state(
+    r: &mut Reader<'_>,
+    context: &GroupContext,
+    config: &GroupConfig,
+) -> Result<V2State, Error> {
+    let mut pending_updates = Vec::new();
+    for _ in 0..r.count(2)? {
+        let pk = r.opaque()?.to_vec();
+        let sk = HpkePrivateKey::from_slice(r.opaque()?);
+        pending_updates.push((pk, sk));
+    }
+    let n = r.count(1)?;
+    if n as usize > config.max_past_epochs {
+        return Err(invalid());
+    }
+    let mut past_epochs = VecDeque::new();
+    let mut newer = context.epoch;
+    for _ in 0..n {
+        let past: GroupContext = r.value()?;
+        if past.group_id != context.group_id
+            || past.version != context.version
+            || past.cipher_suite != context.cipher_suite
+            || past.epoch >= newer
+        {
+            return Err(invalid());
+        }
+        newer = past.epoch;
+        let sender_data_secret = Secret::from_slice(r.opaque()?)?;
+        let secret_tree = SecretTree::read_state(r)?;
+        let mut changed = BTreeMap::new();
+        let mut last: Option<u32> = None;
+        for _ in 0..r.count(5)? {
+            let leaf = r.u32()?;
+            // Written in map order: strictly increasing, no duplicates.
+            if last.is_some_and(|l| leaf <= l) {
+                return Err(invalid());
+            }
+            last = Some(leaf);
+            let key = if flag(r)? {
+                Some(r.opaque()?.to_vec())
+            } else {
+                None
+            };
+            changed.insert(leaf, key);
+        }
+        past_epochs.push_back(PastEpoch {
+            context: past,
+            secret_tree,
+            sender_data_secret,
+            changed,
+        });
+    }
+    let reinit = if flag(r)? {
+        Some(r.value::<ReInit>()?)
+    } else {
+        None
+    };
+    Ok((pending_updates, past_epochs, reinit))
 }

@@ -1,0 +1,480 @@
+//! Group snapshots (`Group::to_bytes` / `Group::from_bytes`): a member
+//! restored from bytes must behave exactly like the original, including the
+//! state that only matters later — retained past epochs (RFC 9420 §15.3),
+//! the ReInit a group was closed with (§11.2) and the private keys of our
+//! own pending Update proposals (§12.1.2). Version 1 snapshots still load,
+//! and malformed snapshots fail without panicking.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mls_core::codec::VLBytes;
+use mls_core::crypto::{CipherSuite, CryptoProvider, SignaturePrivateKey};
+use mls_core::error::{Error, ProtocolError, UsageError};
+use mls_core::group::{
+    AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks,
+    ProcessEnv, PskStore, Received,
+};
+use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
+use mls_core::messages::{
+    Credential, KeyPackage, Lifetime, MlsMessage, MlsMessageBody, Proposal, ProtocolVersion,
+    ReInit, Remove,
+};
+use mls_vectors::TestRng;
+use mls_vectors::fixtures::capabilities;
+use mls_vectors::scenario::Scenario;
+
+const SUITE: CipherSuite = CipherSuite(1);
+
+fn provider() -> &'static dyn CryptoProvider {
+    mls_vectors::backends()[0].1
+}
+
+fn group(s: &mut Scenario, i: usize) -> &mut Group {
+    s.members[i].group.as_mut().unwrap()
+}
+
+fn process(g: &mut Group, msg: &MlsMessage) -> Result<Received, Error> {
+    let mut env = ProcessEnv {
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+        now: None,
+    };
+    g.process(provider(), msg, &mut env)
+}
+
+/// The application data of `msg` at `g`; panics on anything else.
+fn read(g: &mut Group, msg: &MlsMessage) -> Vec<u8> {
+    match process(g, msg).unwrap() {
+        Received::Application { data, .. } => data,
+        other => panic!("expected application data, got {other:?}"),
+    }
+}
+
+fn protect(s: &mut Scenario, i: usize, data: &[u8], rng: &mut TestRng) -> MlsMessage {
+    group(s, i).protect(provider(), data, b"", rng).unwrap()
+}
+
+/// `committer` commits `proposals` (plus the cached ones with
+/// `include_pending`); every other member processes and merges it.
+fn commit(
+    s: &mut Scenario,
+    committer: usize,
+    proposals: Vec<Proposal>,
+    include_pending: bool,
+    rng: &mut TestRng,
+) {
+    let out = {
+        let mut env = CommitEnv {
+            rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        group(s, committer)
+            .commit(
+                provider(),
+                CommitOptions {
+                    proposals,
+                    include_pending,
+                    force_path: true,
+                    ..CommitOptions::default()
+                },
+                &mut env,
+            )
+            .unwrap()
+    };
+    for i in s.active() {
+        if i == committer {
+            continue;
+        }
+        match process(group(s, i), &out.commit).unwrap() {
+            Received::Commit(staged) => {
+                let removed = staged.removes_self();
+                group(s, i).merge_staged(*staged);
+                if removed {
+                    s.members[i].group = None;
+                }
+            }
+            other => panic!("member {i}: expected a commit, got {other:?}"),
+        }
+    }
+    group(s, committer).merge_pending().unwrap();
+    s.check_agreement();
+}
+
+/// Snapshots member `i`, restores it from the bytes and checks that the
+/// restored state snapshots to the same bytes. Returns the restored group;
+/// the original stays in the scenario.
+fn restored(s: &mut Scenario, i: usize) -> Group {
+    let g = group(s, i);
+    let bytes = g.to_bytes().unwrap();
+    let r = Group::from_bytes(provider(), bytes.as_bytes()).unwrap();
+    assert_eq!(r.epoch(), g.epoch());
+    assert_eq!(r.epoch_authenticator(), g.epoch_authenticator());
+    assert_eq!(r.is_active(), g.is_active());
+    assert_eq!(
+        r.to_bytes().unwrap().as_bytes(),
+        bytes.as_bytes(),
+        "snapshot not stable"
+    );
+    r
+}
+
+/// Replaces member `i` by its restored snapshot.
+fn restore(s: &mut Scenario, i: usize) {
+    let r = restored(s, i);
+    s.members[i].group = Some(r);
+}
+
+fn assert_replay(e: Error) {
+    assert_eq!(e, Error::Protocol(ProtocolError::SecretReused));
+}
+
+#[test]
+fn rfc9420_15_3_restored_member_reads_late_message_of_past_epoch() {
+    let mut s = Scenario::new(provider(), SUITE, 0x5EED_0001);
+    s.add_members(2);
+    let mut rng = TestRng::new(0x5EED_0002);
+    let (a, b, c) = (0, 1, 2);
+    let e = group(&mut s, a).epoch();
+    let m1 = protect(&mut s, a, b"one", &mut rng);
+    let m2 = protect(&mut s, a, b"two", &mut rng);
+    let m3 = protect(&mut s, a, b"three", &mut rng);
+    // B reads m1 in epoch e: its key is consumed before any snapshot.
+    assert_eq!(read(group(&mut s, b), &m1), b"one");
+    // C removes A: epoch e+1. A's leaf is blank now; its epoch-e signature
+    // key survives only in the retained past epoch.
+    let leaf_a = group(&mut s, a).own_leaf();
+    commit(
+        &mut s,
+        c,
+        vec![Proposal::Remove(Remove { removed: leaf_a.0 })],
+        false,
+        &mut rng,
+    );
+    assert!(s.members[a].group.is_none());
+    assert_eq!(group(&mut s, b).epoch(), e + 1);
+    let mc = protect(&mut s, c, b"from c in e+1", &mut rng);
+
+    // Restored and original B read the late epoch-e message alike and end
+    // in the same state.
+    let mut copy = restored(&mut s, b);
+    assert_eq!(read(&mut copy, &m2), b"two");
+    assert_eq!(read(group(&mut s, b), &m2), b"two");
+    assert_eq!(
+        copy.to_bytes().unwrap().as_bytes(),
+        group(&mut s, b).to_bytes().unwrap().as_bytes()
+    );
+    // RFC 9420 §9.2: replays stay rejected — a key consumed before the
+    // snapshot (m1) and one consumed after the restore (m2).
+    assert_replay(process(&mut copy, &m1).unwrap_err());
+    assert_replay(process(&mut copy, &m2).unwrap_err());
+    s.members[b].group = Some(copy);
+
+    // One more commit: epoch e+2 keeps e and e+1 (max_past_epochs = 2).
+    commit(&mut s, c, vec![], false, &mut rng);
+    restore(&mut s, b);
+    assert_eq!(read(group(&mut s, b), &mc), b"from c in e+1");
+    assert_eq!(read(group(&mut s, b), &m3), b"three");
+    assert_replay(process(group(&mut s, b), &m1).unwrap_err());
+    assert_replay(process(group(&mut s, b), &m3).unwrap_err());
+    assert_replay(process(group(&mut s, b), &mc).unwrap_err());
+    // The current epoch still works after all that.
+    s.exchange_messages();
+}
+
+fn lifetime() -> Lifetime {
+    Lifetime {
+        not_before: 0,
+        not_after: u64::MAX,
+    }
+}
+
+fn key_package_in(
+    suite: CipherSuite,
+    name: &str,
+    rng: &mut TestRng,
+) -> (KeyPackage, KeyPackagePrivate, SignaturePrivateKey) {
+    let cs = provider().cipher_suite(suite).unwrap();
+    let (sk, _) = cs.signature().generate_key_pair(rng).unwrap();
+    let (kp, private) = generate_key_package(
+        cs,
+        KeyPackageParams {
+            signer: &sk,
+            credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
+            capabilities: capabilities(cs),
+            lifetime: lifetime(),
+            leaf_extensions: vec![],
+            extensions: vec![],
+        },
+        rng,
+    )
+    .unwrap();
+    (kp, private, sk)
+}
+
+fn identity_in(suite: CipherSuite, name: &str, rng: &mut TestRng) -> MemberIdentity {
+    let cs = provider().cipher_suite(suite).unwrap();
+    let (sk, pk) = cs.signature().generate_key_pair(rng).unwrap();
+    MemberIdentity {
+        credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
+        signature_key: sk,
+        signature_public_key: pk,
+        capabilities: capabilities(cs),
+        extensions: vec![],
+        lifetime: lifetime(),
+    }
+}
+
+/// Three members; member 0 commits a ReInit to suite 3 and everyone merges.
+fn closed_by_reinit(rng: &mut TestRng) -> (Scenario, ReInit) {
+    let mut s = Scenario::new(provider(), SUITE, 0x5EED_0011);
+    s.add_members(2);
+    let reinit = ReInit {
+        group_id: VLBytes::new(b"reinitialized".to_vec()),
+        version: ProtocolVersion::MLS10,
+        cipher_suite: CipherSuite(3),
+        extensions: vec![],
+    };
+    let out = {
+        let mut env = CommitEnv {
+            rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        let g = group(&mut s, 0);
+        let out = g
+            .commit(
+                provider(),
+                CommitOptions {
+                    proposals: vec![Proposal::ReInit(reinit.clone())],
+                    ..Default::default()
+                },
+                &mut env,
+            )
+            .unwrap();
+        g.merge_pending().unwrap();
+        out
+    };
+    for i in [1, 2] {
+        let g = group(&mut s, i);
+        match process(g, &out.commit).unwrap() {
+            Received::Commit(staged) => g.merge_staged(*staged),
+            other => panic!("{other:?}"),
+        }
+    }
+    (s, reinit)
+}
+
+#[test]
+fn rfc9420_11_2_restored_closed_group_can_reinit() {
+    let mut rng = TestRng::new(0x5EED_0012);
+    let (mut s, reinit) = closed_by_reinit(&mut rng);
+    for i in 0..3 {
+        restore(&mut s, i);
+        let g = group(&mut s, i);
+        assert!(!g.is_active(), "a restored closed group must stay closed");
+        let gid = g.group_id().to_vec();
+        assert_eq!(g.reinit_of(&gid), Some(&reinit));
+        assert_eq!(
+            g.protect(provider(), b"x", b"", &mut rng).unwrap_err(),
+            Error::Usage(UsageError::GroupInactive)
+        );
+    }
+    // The restored member 0 creates the successor; the restored members 1
+    // and 2 join it, each with its restored old group as the PSK store
+    // (resumption PSK, and the ReInit the Welcome must match).
+    let suite3 = reinit.cipher_suite;
+    let kps: Vec<_> = ["m1", "m2"]
+        .iter()
+        .map(|n| key_package_in(suite3, n, &mut rng))
+        .collect();
+    let id0 = identity_in(suite3, "m0", &mut rng);
+    let (new0, out) = {
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        s.members[0]
+            .group
+            .as_ref()
+            .unwrap()
+            .reinit_successor(
+                provider(),
+                id0,
+                kps.iter().map(|k| k.0.clone()).collect(),
+                GroupConfig::default(),
+                &mut env,
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        (new0.epoch(), new0.cipher_suite(), new0.group_id()),
+        (1, suite3, &b"reinitialized"[..])
+    );
+    let MlsMessageBody::Welcome(w) = out.welcome.unwrap().body else {
+        panic!("not a Welcome")
+    };
+    for (i, (kp, private, sk)) in kps.into_iter().enumerate() {
+        let old = s.members[i + 1].group.as_ref().unwrap();
+        let mut env = ProcessEnv {
+            psks: old,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        let g = Group::join(
+            provider(),
+            &w,
+            &kp,
+            &private.init_key,
+            private.encryption_key,
+            sk,
+            None,
+            &mut env,
+            GroupConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(g.epoch_authenticator(), new0.epoch_authenticator());
+    }
+}
+
+#[test]
+fn rfc9420_12_1_2_restored_member_merges_commit_of_its_update() {
+    let mut s = Scenario::new(provider(), SUITE, 0x5EED_0021);
+    s.add_members(2);
+    let mut rng = TestRng::new(0x5EED_0022);
+    let msg = group(&mut s, 1)
+        .propose_update(provider(), &mut rng)
+        .unwrap();
+    for i in [0, 2] {
+        assert!(matches!(
+            process(group(&mut s, i), &msg).unwrap(),
+            Received::Proposal(_)
+        ));
+    }
+    // Member 1 is saved and restored while its Update is pending; member 0
+    // then commits it by reference. The commit's path is encrypted to the
+    // Update's new leaf key, which only the pending update holds.
+    restore(&mut s, 1);
+    let before = group(&mut s, 1).own_leaf_node().unwrap().clone();
+    commit(&mut s, 0, vec![], true, &mut rng);
+    let after = group(&mut s, 1).own_leaf_node().unwrap().clone();
+    assert_ne!(
+        before.encryption_key, after.encryption_key,
+        "the Update was not applied"
+    );
+    // All agree (checked by `commit`), and member 1's new leaf key works:
+    // the next commit's path is encrypted to it again.
+    commit(&mut s, 2, vec![], false, &mut rng);
+    restore(&mut s, 1);
+    s.exchange_messages();
+    s.check_agreement();
+}
+
+#[test]
+fn snapshot_version_1_still_loads() {
+    // With no past epochs kept, no pending Update and no ReInit, a version
+    // 2 snapshot is its version 1 form plus three empty fields: two u32
+    // zero counts and a zero ReInit flag. That gives a genuine version 1
+    // snapshot to load.
+    let config = GroupConfig {
+        max_past_epochs: 0,
+        ..GroupConfig::default()
+    };
+    let mut s = Scenario::with_config(provider(), SUITE, 0x5EED_0031, config);
+    s.add_members(2);
+    s.exchange_messages();
+    let v2 = group(&mut s, 1).to_bytes().unwrap();
+    let v2 = v2.as_bytes();
+    assert_eq!(&v2[..6], b"MLSG\x00\x02");
+    let tail = [0u8; 9];
+    assert_eq!(&v2[v2.len() - tail.len()..], &tail);
+    let mut v1 = v2[..v2.len() - tail.len()].to_vec();
+    v1[5] = 1;
+    let g = Group::from_bytes(provider(), &v1).unwrap();
+    assert_eq!(g.to_bytes().unwrap().as_bytes(), v2, "v1 -> v2 upgrade");
+    // A version 1 header over a version 2 body is trailing data; unknown
+    // versions are refused.
+    let mut v1_long = v2.to_vec();
+    v1_long[5] = 1;
+    assert!(Group::from_bytes(provider(), &v1_long).is_err());
+    for version in [0u8, 3, 0xFF] {
+        let mut other = v2.to_vec();
+        other[5] = version;
+        assert_eq!(
+            Group::from_bytes(provider(), &other).unwrap_err(),
+            Error::Usage(UsageError::InvalidSnapshot)
+        );
+    }
+    // The member loaded from version 1 carries on in the group.
+    s.members[1].group = Some(g);
+    commit(&mut s, 1, vec![], false, &mut TestRng::new(0x5EED_0032));
+    s.exchange_messages();
+    s.update_by_reference();
+    s.check_agreement();
+}
+
+/// Every strict prefix of `bytes` is refused, and no single-byte change
+/// makes `from_bytes` panic.
+fn assert_fails_cleanly(bytes: &[u8]) {
+    for cut in 0..bytes.len() {
+        assert!(
+            Group::from_bytes(provider(), &bytes[..cut]).is_err(),
+            "prefix of {cut} of {} bytes accepted",
+            bytes.len()
+        );
+    }
+    let mut extra = bytes.to_vec();
+    extra.push(0);
+    assert!(Group::from_bytes(provider(), &extra).is_err());
+    let mut flipped = bytes.to_vec();
+    for i in 0..flipped.len() {
+        for mask in [0x01, 0x80, 0xFF] {
+            flipped[i] ^= mask;
+            let _ = Group::from_bytes(provider(), &flipped);
+            flipped[i] ^= mask;
+        }
+    }
+}
+
+#[test]
+fn snapshot_v2_truncated_or_corrupted_fails_without_panicking() {
+    // A state with every version 2 part: past epochs (one recording a
+    // removed sender), consumed and skipped ratchet keys, a pending Update
+    // and cached proposals.
+    let mut s = Scenario::new(provider(), SUITE, 0x5EED_0041);
+    s.add_members(3);
+    let mut rng = TestRng::new(0x5EED_0042);
+    let m0 = protect(&mut s, 0, b"zero", &mut rng);
+    let m1 = protect(&mut s, 0, b"one", &mut rng);
+    assert_eq!(read(group(&mut s, 1), &m1), b"one");
+    let leaf3 = group(&mut s, 3).own_leaf();
+    commit(
+        &mut s,
+        2,
+        vec![Proposal::Remove(Remove { removed: leaf3.0 })],
+        false,
+        &mut rng,
+    );
+    commit(&mut s, 0, vec![], false, &mut rng);
+    let update = group(&mut s, 1)
+        .propose_update(provider(), &mut rng)
+        .unwrap();
+    for i in [0, 2] {
+        let _ = process(group(&mut s, i), &update).unwrap();
+    }
+    let bytes = group(&mut s, 1).to_bytes().unwrap();
+    assert_fails_cleanly(bytes.as_bytes());
+    // The state is what it claims: the restored member reads the skipped
+    // message from two epochs back and applies its Update.
+    restore(&mut s, 1);
+    assert_eq!(read(group(&mut s, 1), &m0), b"zero");
+    commit(&mut s, 2, vec![], true, &mut rng);
+
+    // And a closed group's snapshot, with its ReInit.
+    let (mut s, _) = closed_by_reinit(&mut rng);
+    let bytes = group(&mut s, 1).to_bytes().unwrap();
+    assert_fails_cleanly(bytes.as_bytes());
+}
