@@ -849,3 +849,140 @@ fn tree_credential_index_stays_consistent() {
     let first = s.active()[0];
     assert!(group(&mut s, first).tree().n_leaves() > 0);
 }
+
+/// Member `from` sends `msg`; every other active member caches it.
+fn deliver(s: &mut Scenario, from: usize, msg: &MlsMessage) {
+    for i in s.active() {
+        if i != from {
+            let g = group(s, i);
+            let mut env = ProcessEnv {
+                psks: &NoPsks,
+                credentials: &AcceptAllCredentials,
+                now: None,
+            };
+            let _ = g.process(provider(), msg, &mut env).unwrap();
+        }
+    }
+}
+
+/// Member 0 commits every cached proposal; member 2 processes the commit.
+/// Returns what member 2 staged.
+fn commit_pending_seen_by_2(s: &mut Scenario) -> mls_core::group::StagedCommit {
+    let g = group(s, 0);
+    let mut rng = TestRng::new(60);
+    let mut env = CommitEnv {
+        rng: &mut rng,
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+        now: None,
+    };
+    let out = g
+        .commit(
+            provider(),
+            CommitOptions {
+                include_pending: true,
+                ..CommitOptions::default()
+            },
+            &mut env,
+        )
+        .unwrap();
+    let g = group(s, 2);
+    let mut env = ProcessEnv {
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+        now: None,
+    };
+    match g.process(provider(), &out.commit, &mut env).unwrap() {
+        mls_core::group::Received::Commit(staged) => *staged,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn rfc9420_12_2_committer_prefers_a_remove_over_an_update() {
+    let mut s = three();
+    let mut rng = TestRng::new(61);
+    let update = group(&mut s, 1)
+        .propose_update(provider(), &mut rng)
+        .unwrap();
+    deliver(&mut s, 1, &update);
+    let remove = group(&mut s, 2)
+        .propose_remove(provider(), LeafIndex(1), &mut rng)
+        .unwrap();
+    deliver(&mut s, 2, &remove);
+    let staged = commit_pending_seen_by_2(&mut s);
+    assert_eq!(
+        staged.removed.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        vec![LeafIndex(1)]
+    );
+    assert!(staged.updated.is_empty());
+}
+
+#[test]
+fn rfc9420_12_2_committer_takes_the_latest_update_of_a_member() {
+    let mut s = three();
+    let mut rng = TestRng::new(62);
+    let first = group(&mut s, 1)
+        .propose_update(provider(), &mut rng)
+        .unwrap();
+    deliver(&mut s, 1, &first);
+    let second = group(&mut s, 1)
+        .propose_update(provider(), &mut rng)
+        .unwrap();
+    deliver(&mut s, 1, &second);
+    let latest = group(&mut s, 2).pending_proposals()[1].proposal.clone();
+    let Proposal::Update(latest) = latest else {
+        panic!()
+    };
+    let staged = commit_pending_seen_by_2(&mut s);
+    assert_eq!(staged.updated, vec![LeafIndex(1)]);
+    group(&mut s, 2).merge_staged(staged);
+    let now = group(&mut s, 2).tree().leaf(LeafIndex(1)).unwrap().clone();
+    assert_eq!(now.encryption_key, latest.leaf_node.encryption_key);
+}
+
+#[test]
+fn rfc9420_12_2_committer_prefers_other_proposals_over_a_reinit() {
+    let mut s = three();
+    let mut rng = TestRng::new(63);
+    let reinit = Proposal::ReInit(mls_core::messages::ReInit {
+        group_id: VLBytes::new(b"next".to_vec()),
+        version: mls_core::messages::ProtocolVersion::MLS10,
+        cipher_suite: CipherSuite(1),
+        extensions: vec![],
+    });
+    let msg = group(&mut s, 1)
+        .propose(provider(), reinit, &mut rng)
+        .unwrap();
+    deliver(&mut s, 1, &msg);
+    let update = group(&mut s, 2)
+        .propose_update(provider(), &mut rng)
+        .unwrap();
+    deliver(&mut s, 2, &update);
+    let staged = commit_pending_seen_by_2(&mut s);
+    assert!(staged.reinit().is_none());
+    assert_eq!(staged.updated, vec![LeafIndex(2)]);
+}
+
+#[test]
+fn rfc9420_12_4_committer_leaves_out_an_invalid_cached_proposal() {
+    // An Add of a KeyPackage whose signature was broken in transit would
+    // otherwise block every commit of the epoch.
+    let mut s = three();
+    let mut rng = TestRng::new(64);
+    let mut kp = key_package(65, |_| {});
+    let mut sig = kp.signature.as_slice().to_vec();
+    sig[0] ^= 1;
+    kp.signature = VLBytes::new(sig);
+    let bad = group(&mut s, 1)
+        .propose_add(provider(), kp, &mut rng)
+        .unwrap();
+    deliver(&mut s, 1, &bad);
+    let good = group(&mut s, 2)
+        .propose_update(provider(), &mut rng)
+        .unwrap();
+    deliver(&mut s, 2, &good);
+    let staged = commit_pending_seen_by_2(&mut s);
+    assert!(staged.added.is_empty());
+    assert_eq!(staged.updated, vec![LeafIndex(2)]);
+}

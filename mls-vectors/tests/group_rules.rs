@@ -380,9 +380,11 @@ fn snapshot_from_bytes_rejects_garbage_without_panicking() {
     assert!(Group::from_bytes(provider(), &flipped).is_err());
 }
 
+/// Member 1 proposes an Update whose leaf `edit` changed, signed by it;
+/// members 0 and 2 cache it. Member 0's commit of all cached proposals
+/// leaves the invalid one out (RFC 9420 §12.4); a commit that references it
+/// anyway is rejected by member 2 with the returned error, state unchanged.
 fn update_commit_error(edit: impl FnOnce(&mut mls_core::messages::LeafNode)) -> GroupError {
-    // Member 1 proposes an Update whose leaf `edit` changed, signed by it;
-    // member 0 caches it and its commit must refuse it.
     let mut s = three();
     let mut leaf = group(&mut s, 1).own_leaf_node().unwrap().clone();
     leaf.leaf_node_source = mls_core::messages::LeafNodeSource::Update;
@@ -410,10 +412,13 @@ fn update_commit_error(edit: impl FnOnce(&mut mls_core::messages::LeafNode)) -> 
             &mut TestRng::new(8),
         )
         .unwrap();
-    assert!(matches!(
-        process(group(&mut s, 0), &msg).unwrap(),
-        Received::Proposal(_)
-    ));
+    for i in [0, 2] {
+        assert!(matches!(
+            process(group(&mut s, i), &msg).unwrap(),
+            Received::Proposal(_)
+        ));
+    }
+    let reference = group(&mut s, 0).pending_proposals()[0].reference.clone();
     let mut rng = TestRng::new(6);
     let mut env = CommitEnv {
         rng: &mut rng,
@@ -422,8 +427,7 @@ fn update_commit_error(edit: impl FnOnce(&mut mls_core::messages::LeafNode)) -> 
         now: None,
     };
     let g = group(&mut s, 0);
-    let before = g.to_bytes().unwrap();
-    let e = g
+    let honest = g
         .commit(
             provider(),
             CommitOptions {
@@ -432,7 +436,28 @@ fn update_commit_error(edit: impl FnOnce(&mut mls_core::messages::LeafNode)) -> 
             },
             &mut env,
         )
-        .unwrap_err();
+        .unwrap();
+    g.discard_pending();
+    match process(group(&mut s, 2), &honest.commit).unwrap() {
+        Received::Commit(staged) => assert!(staged.updated.is_empty(), "invalid Update committed"),
+        other => panic!("{other:?}"),
+    }
+    let g = group(&mut s, 0);
+    let forged = g
+        .commit_forged(provider(), CommitOptions::default(), &mut env, &mut |f| {
+            if let mls_core::group::Forge::Commit { commit, .. } = f {
+                commit
+                    .proposals
+                    .push(mls_core::messages::ProposalOrRef::Reference(VLBytes::new(
+                        reference.clone(),
+                    )));
+            }
+        })
+        .unwrap();
+    g.discard_pending();
+    let g = group(&mut s, 2);
+    let before = g.to_bytes().unwrap();
+    let e = process(g, &forged.commit).unwrap_err();
     assert_eq!(g.to_bytes().unwrap().as_bytes(), before.as_bytes());
     group_error(e)
 }

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 
 use crate::codec::VLBytes;
 
-use super::proposals::{ApplyEnv, Resolved};
+use super::proposals::{ApplyEnv, CachedProposal, Resolved};
 use super::{CredentialValidator, Group, GroupError, PskStore, vl};
 use crate::codec::Encode;
 use crate::crypto::labeled::sign_with_label;
@@ -436,6 +436,63 @@ impl Group {
         Ok(staged_commit)
     }
 
+    /// Which cached proposals (indices into `cached`, in order) a commit
+    /// with the `by_value` proposals includes. RFC 9420 §12.4: the committer
+    /// includes every valid proposal it received, and §12.2: of conflicting
+    /// ones it prefers a Remove over an Update and the latest Update over
+    /// earlier ones, and other proposals over a ReInit. An invalid proposal
+    /// (a bad KeyPackage, a PSK we lack, ...) is left out rather than
+    /// blocking every commit of the epoch.
+    ///
+    /// The usual case, a valid list, costs one validation pass; otherwise
+    /// proposals are taken greedily in preference order, each kept only if
+    /// the list stays valid: O(k²) validations for k cached proposals.
+    fn select_cached(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        me: LeafIndex,
+        cached: &[&CachedProposal],
+        by_value: &[Resolved],
+        env: &ApplyEnv<'_>,
+    ) -> Vec<usize> {
+        let as_list = |chosen: &[usize]| -> Vec<Resolved> {
+            chosen
+                .iter()
+                .filter_map(|&i| cached.get(i))
+                .map(|c| Resolved {
+                    proposal: c.proposal.clone(),
+                    sender: c.sender,
+                })
+                .chain(by_value.iter().cloned())
+                .collect()
+        };
+        let valid = |chosen: &[usize]| {
+            self.apply_proposals(cs, &mut self.tree.stage(), Some(me), &as_list(chosen), env)
+                .is_ok()
+        };
+        let all: Vec<usize> = (0..cached.len()).collect();
+        if valid(&all) {
+            return all;
+        }
+        let n = cached.len();
+        let mut order = all;
+        order.sort_by_key(|&i| match cached.get(i).map(|c| &c.proposal) {
+            Some(Proposal::Remove(_)) => (0, i),
+            Some(Proposal::Update(_)) => (1, n - i),
+            Some(Proposal::ReInit(_)) => (3, i),
+            _ => (2, i),
+        });
+        let mut chosen: Vec<usize> = Vec::new();
+        for i in order {
+            let pos = chosen.partition_point(|&j| j < i);
+            chosen.insert(pos, i);
+            if !valid(&chosen) {
+                chosen.remove(pos);
+            }
+        }
+        chosen
+    }
+
     /// Creates a commit (RFC 9420 §12.4.1). The group keeps it pending:
     /// send `commit`, then [`Group::merge_pending`] once the delivery
     /// service accepts it, or [`Group::discard_pending`].
@@ -491,36 +548,42 @@ impl Group {
         let cs = super::suite(provider, self.context.cipher_suite)?;
         let me = self.private.own_leaf;
         let sender = Sender::Member(me.0);
-        let mut por: Vec<ProposalOrRef> = Vec::new();
-        let mut resolved: Vec<Resolved> = Vec::new();
-        if options.include_pending {
-            // Our own Updates are superseded by the path (RFC 9420 §12.2).
-            for c in self
-                .proposals
-                .iter()
-                .filter(|c| !(c.sender == sender && matches!(c.proposal, Proposal::Update(_))))
-            {
-                por.push(ProposalOrRef::Reference(vl(&c.reference)));
-                resolved.push(Resolved {
-                    proposal: c.proposal.clone(),
-                    sender: c.sender,
-                });
-            }
-        }
-        for p in options.proposals {
-            resolved.push(Resolved {
-                proposal: p.clone(),
-                sender,
-            });
-            por.push(ProposalOrRef::Proposal(p));
-        }
-        let mut staged = self.tree.stage();
         let apply_env = ApplyEnv {
             psks: env.psks,
             credentials: env.credentials,
             initial_resumption,
             now: env.now,
         };
+        let by_value: Vec<Resolved> = options
+            .proposals
+            .iter()
+            .map(|p| Resolved {
+                proposal: p.clone(),
+                sender,
+            })
+            .collect();
+        let mut por: Vec<ProposalOrRef> = Vec::new();
+        let mut resolved: Vec<Resolved> = Vec::new();
+        if options.include_pending {
+            // Our own Updates are superseded by the path (RFC 9420 §12.2).
+            let cached: Vec<&CachedProposal> = self
+                .proposals
+                .iter()
+                .filter(|c| !(c.sender == sender && matches!(c.proposal, Proposal::Update(_))))
+                .collect();
+            for i in self.select_cached(cs, me, &cached, &by_value, &apply_env) {
+                if let Some(c) = cached.get(i) {
+                    por.push(ProposalOrRef::Reference(vl(&c.reference)));
+                    resolved.push(Resolved {
+                        proposal: c.proposal.clone(),
+                        sender: c.sender,
+                    });
+                }
+            }
+        }
+        resolved.extend(by_value);
+        por.extend(options.proposals.into_iter().map(ProposalOrRef::Proposal));
+        let mut staged = self.tree.stage();
         let applied = self.apply_proposals(cs, &mut staged, Some(me), &resolved, &apply_env)?;
         let extensions = applied
             .extensions
