@@ -444,9 +444,9 @@ impl Group {
     /// (a bad KeyPackage, a PSK we lack, ...) is left out rather than
     /// blocking every commit of the epoch.
     ///
-    /// The usual case, a valid list, costs one validation pass; otherwise
-    /// proposals are taken greedily in preference order, each kept only if
-    /// the list stays valid: O(k²) validations for k cached proposals.
+    /// Called only when the whole list is invalid: proposals are taken
+    /// greedily in preference order, each kept only if the list stays
+    /// valid (O(k²) validations for k cached proposals).
     fn select_cached(
         &self,
         cs: &dyn CipherSuiteProvider,
@@ -470,12 +470,8 @@ impl Group {
             self.apply_proposals(cs, &mut self.tree.stage(), Some(me), &as_list(chosen), env)
                 .is_ok()
         };
-        let all: Vec<usize> = (0..cached.len()).collect();
-        if valid(&all) {
-            return all;
-        }
         let n = cached.len();
-        let mut order = all;
+        let mut order: Vec<usize> = (0..n).collect();
         order.sort_by_key(|&i| match cached.get(i).map(|c| &c.proposal) {
             Some(Proposal::Remove(_)) => (0, i),
             Some(Proposal::Update(_)) => (1, n - i),
@@ -562,29 +558,50 @@ impl Group {
                 sender,
             })
             .collect();
-        let mut por: Vec<ProposalOrRef> = Vec::new();
-        let mut resolved: Vec<Resolved> = Vec::new();
-        if options.include_pending {
-            // Our own Updates are superseded by the path (RFC 9420 §12.2).
-            let cached: Vec<&CachedProposal> = self
-                .proposals
+        // Our own Updates are superseded by the path (RFC 9420 §12.2).
+        let cached: Vec<&CachedProposal> = if options.include_pending {
+            self.proposals
                 .iter()
                 .filter(|c| !(c.sender == sender && matches!(c.proposal, Proposal::Update(_))))
-                .collect();
-            for i in self.select_cached(cs, me, &cached, &by_value, &apply_env) {
-                if let Some(c) = cached.get(i) {
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let list =
+            |chosen: &mut dyn Iterator<Item = usize>| -> (Vec<ProposalOrRef>, Vec<Resolved>) {
+                let mut por = Vec::new();
+                let mut resolved = Vec::new();
+                for c in chosen.filter_map(|i| cached.get(i)) {
                     por.push(ProposalOrRef::Reference(vl(&c.reference)));
                     resolved.push(Resolved {
                         proposal: c.proposal.clone(),
                         sender: c.sender,
                     });
                 }
-            }
-        }
-        resolved.extend(by_value);
-        por.extend(options.proposals.into_iter().map(ProposalOrRef::Proposal));
+                resolved.extend(by_value.iter().cloned());
+                por.extend(
+                    options
+                        .proposals
+                        .iter()
+                        .cloned()
+                        .map(ProposalOrRef::Proposal),
+                );
+                (por, resolved)
+            };
+        let (mut por, mut resolved) = list(&mut (0..cached.len()));
         let mut staged = self.tree.stage();
-        let applied = self.apply_proposals(cs, &mut staged, Some(me), &resolved, &apply_env)?;
+        let applied = match self.apply_proposals(cs, &mut staged, Some(me), &resolved, &apply_env) {
+            Ok(a) => a,
+            // Some cached proposal is invalid or conflicts: choose (one
+            // validation pass was the common case; this is the rare one).
+            Err(_) if !cached.is_empty() => {
+                let chosen = self.select_cached(cs, me, &cached, &by_value, &apply_env);
+                (por, resolved) = list(&mut chosen.into_iter());
+                staged = self.tree.stage();
+                self.apply_proposals(cs, &mut staged, Some(me), &resolved, &apply_env)?
+            }
+            Err(e) => return Err(e),
+        };
         let extensions = applied
             .extensions
             .clone()
