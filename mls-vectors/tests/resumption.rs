@@ -316,3 +316,82 @@ fn rfc9420_11_2_reinitialize_a_group() {
         assert_eq!(g.epoch_authenticator(), new0.epoch_authenticator());
     }
 }
+
+#[test]
+fn rfc9420_8_6_resumption_psk_of_an_earlier_epoch_by_reference() {
+    // Member 1 proposes the resumption PSK of the epoch before this one;
+    // member 0 commits it by reference; everyone injects the same secret.
+    let mut s = Scenario::new(provider(), SUITE, 70);
+    s.add_members(2);
+    // One more epoch, so that every member knows the previous one.
+    s.self_update();
+    let mut rng = TestRng::new(71);
+    let g1 = s.members[1].group.as_mut().unwrap();
+    let (gid, epoch) = (g1.group_id().to_vec(), g1.epoch());
+    assert!(
+        matches!(
+            g1.propose_resumption_psk(provider(), &gid, epoch + 5, &mut rng),
+            Err(Error::Protocol(ProtocolError::Group(
+                GroupError::PskNotFound
+            )))
+        ),
+        "a PSK of a future epoch is refused"
+    );
+    let msg = g1
+        .propose_resumption_psk(provider(), &gid, epoch - 1, &mut rng)
+        .unwrap();
+    for i in [0, 2] {
+        let mut env = ProcessEnv {
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        let g = s.members[i].group.as_mut().unwrap();
+        assert!(matches!(
+            g.process(provider(), &msg, &mut env).unwrap(),
+            Received::Proposal(_)
+        ));
+    }
+    let g0 = s.members[0].group.as_mut().unwrap();
+    let mut env = CommitEnv {
+        rng: &mut rng,
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+        now: None,
+    };
+    let out = g0
+        .commit(
+            provider(),
+            CommitOptions {
+                include_pending: true,
+                ..CommitOptions::default()
+            },
+            &mut env,
+        )
+        .unwrap();
+    g0.merge_pending().unwrap();
+    let expected = g0.epoch_authenticator().to_vec();
+    for i in [1, 2] {
+        let mut env = ProcessEnv {
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        let g = s.members[i].group.as_mut().unwrap();
+        let Received::Commit(staged) = g.process(provider(), &out.commit, &mut env).unwrap() else {
+            panic!("expected a commit")
+        };
+        assert!(matches!(
+            &staged.psks[..],
+            [PreSharedKeyId {
+                psk: Psk::Resumption(ResumptionPsk {
+                    usage: ResumptionPskUsage::Application,
+                    ..
+                }),
+                ..
+            }]
+        ));
+        g.merge_staged(*staged);
+        assert_eq!(g.epoch_authenticator(), expected.as_slice());
+    }
+}

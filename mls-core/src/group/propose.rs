@@ -168,6 +168,36 @@ impl Group {
         self.propose(provider, Proposal::PreSharedKey(PreSharedKey { psk }), rng)
     }
 
+    /// Proposes a resumption PSK (usage `application`) from an earlier
+    /// epoch of this group, or of another group whose resumption PSK the
+    /// committer's [`PskStore`](super::PskStore) knows (RFC 9420 §8.6,
+    /// §12.1.4); the nonce is fresh. Fails with
+    /// [`GroupError::PskNotFound`](super::GroupError::PskNotFound) when the
+    /// epoch is one of this group's and no longer retained.
+    pub fn propose_resumption_psk(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        group_id: &[u8],
+        epoch: u64,
+        rng: &mut dyn Rng,
+    ) -> Result<MlsMessage, Error> {
+        if group_id == self.context.group_id.as_slice() && self.resumption_psk(epoch).is_none() {
+            return Err(super::GroupError::PskNotFound.into());
+        }
+        let cs = suite(provider, self.context.cipher_suite)?;
+        let mut nonce = alloc::vec![0u8; cs.kdf().nh()];
+        rng.fill(&mut nonce)?;
+        let psk = PreSharedKeyId {
+            psk: Psk::Resumption(crate::messages::ResumptionPsk {
+                usage: crate::messages::ResumptionPskUsage::Application,
+                psk_group_id: VLBytes::new(group_id.to_vec()),
+                psk_epoch: epoch,
+            }),
+            psk_nonce: VLBytes::new(nonce),
+        };
+        self.propose(provider, Proposal::PreSharedKey(PreSharedKey { psk }), rng)
+    }
+
     /// Proposes replacing our leaf with a fresh encryption key (RFC 9420
     /// §12.1.2). The new private key is kept until a commit applies the
     /// update or the epoch ends.
