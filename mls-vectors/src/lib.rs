@@ -16,6 +16,7 @@
 pub mod checks;
 pub mod fixtures;
 pub mod scenario;
+pub mod testkit;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

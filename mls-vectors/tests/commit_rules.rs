@@ -7,11 +7,11 @@
 
 use mls_core::codec::VLBytes;
 use mls_core::crypto::labeled::sign_with_label;
-use mls_core::crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, SignaturePrivateKey};
+use mls_core::crypto::{CipherSuite, CipherSuiteProvider, SignaturePrivateKey};
 use mls_core::error::{Error, ProtocolError};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, CredentialValidator, Forge, Group, GroupError,
-    MemberIdentity, NoPsks, ProcessEnv,
+    MemberIdentity, NoPsks,
 };
 use mls_core::messages::framing::framed_content_tbs;
 use mls_core::messages::{
@@ -23,34 +23,11 @@ use mls_core::tree::TreeRead;
 use mls_core::tree_math::LeafIndex;
 use mls_core::treekem::TreeKemError;
 use mls_vectors::TestRng;
-use mls_vectors::fixtures::capabilities;
 use mls_vectors::scenario::Scenario;
-
-fn provider() -> &'static dyn CryptoProvider {
-    mls_vectors::backends()[0].1
-}
-
-fn cs() -> &'static dyn CipherSuiteProvider {
-    provider().cipher_suite(CipherSuite(1)).unwrap()
-}
-
-/// A three-member group: members 0, 1, 2 at leaves 0, 1, 2.
-fn three() -> Scenario {
-    let mut s = Scenario::new(provider(), CipherSuite(1), 11);
-    s.add_members(2);
-    s
-}
-
-fn group(s: &mut Scenario, i: usize) -> &mut Group {
-    s.members[i].group.as_mut().unwrap()
-}
-
-fn group_error(e: Error) -> GroupError {
-    match e {
-        Error::Protocol(ProtocolError::Group(g)) => g,
-        other => panic!("expected a group rule, got {other:?}"),
-    }
-}
+use mls_vectors::testkit::{
+    SUITE, commit, deliver, group, group_error, identity_in, key_package_in, process, process_with,
+    provider, suite, three,
+};
 
 /// Member `i` commits `proposals` (with a path when `force_path`), the hook
 /// forging the message; the committer then drops its pending commit.
@@ -95,12 +72,7 @@ fn rejected_with(
 ) -> Error {
     let g = group(s, i);
     let before = g.to_bytes().unwrap();
-    let mut env = ProcessEnv {
-        psks: &NoPsks,
-        credentials,
-        now: None,
-    };
-    let e = g.process(provider(), msg, &mut env).unwrap_err();
+    let e = process_with(g, msg, credentials).unwrap_err();
     assert_eq!(
         g.to_bytes().unwrap().as_bytes(),
         before.as_bytes(),
@@ -142,6 +114,26 @@ fn with_path_leaf(f: impl Fn(&mut LeafNode)) -> impl FnMut(Forge<'_>) {
     }
 }
 
+/// Member 0 sends an empty commit with a path, forged by `hook`; returns
+/// the rule member 1 rejects it with (its state unchanged).
+fn verdict(hook: impl FnMut(Forge<'_>)) -> GroupError {
+    let mut s = three(11);
+    let msg = forged(&mut s, 0, vec![], true, hook);
+    group_error(rejected(&mut s, 1, &msg))
+}
+
+/// [`verdict`] of a commit that carries `ps` by value: the committer's own
+/// checks never see them, only the receiver's.
+fn receiver_verdict_with(ps: Vec<Proposal>) -> GroupError {
+    verdict(move |f| {
+        if let Forge::Commit { commit, .. } = f {
+            for p in &ps {
+                commit.proposals.push(ProposalOrRef::Proposal(p.clone()));
+            }
+        }
+    })
+}
+
 fn remove(i: u32) -> Proposal {
     Proposal::Remove(Remove { removed: i })
 }
@@ -149,20 +141,14 @@ fn remove(i: u32) -> Proposal {
 #[test]
 fn forged_commit_without_changes_is_accepted() {
     // The hook itself is harmless: an untouched forged commit processes.
-    let mut s = three();
+    let mut s = three(11);
     let msg = forged(&mut s, 0, vec![remove(2)], false, |_| {});
-    let g = group(&mut s, 1);
-    let mut env = ProcessEnv {
-        psks: &NoPsks,
-        credentials: &AcceptAllCredentials,
-        now: None,
-    };
-    let _ = g.process(provider(), &msg, &mut env).unwrap();
+    let _ = process(group(&mut s, 1), &msg).unwrap();
 }
 
 #[test]
 fn rfc9420_12_4_2_rejects_a_remove_commit_without_path() {
-    let mut s = three();
+    let mut s = three(11);
     let msg = forged(&mut s, 0, vec![remove(2)], false, |f| {
         if let Forge::Commit { commit, .. } = f {
             commit.path = None;
@@ -176,21 +162,17 @@ fn rfc9420_12_4_2_rejects_a_remove_commit_without_path() {
 
 #[test]
 fn rfc9420_12_4_2_rejects_an_empty_commit_without_path() {
-    let mut s = three();
-    let msg = forged(&mut s, 0, vec![], true, |f| {
+    let e = verdict(|f| {
         if let Forge::Commit { commit, .. } = f {
             commit.path = None;
         }
     });
-    assert_eq!(
-        group_error(rejected(&mut s, 1, &msg)),
-        GroupError::PathRequired
-    );
+    assert_eq!(e, GroupError::PathRequired);
 }
 
 #[test]
 fn rfc9420_12_4_2_rejects_a_wrong_confirmation_tag() {
-    let mut s = three();
+    let mut s = three(11);
     let msg = forged(&mut s, 0, vec![], true, |f| {
         if let Forge::ConfirmationTag(tag) = f {
             tag[0] ^= 1;
@@ -227,18 +209,13 @@ fn rfc9420_12_4_2_rejects_a_wrong_confirmation_tag_in_a_private_message() {
 
 #[test]
 fn rfc9420_7_3_rejects_a_commit_leaf_whose_source_is_not_commit() {
-    let mut s = three();
     let hook = with_path_leaf(|leaf| leaf.leaf_node_source = LeafNodeSource::Update);
-    let msg = forged(&mut s, 0, vec![], true, hook);
-    assert_eq!(
-        group_error(rejected(&mut s, 1, &msg)),
-        GroupError::LeafNodeSourceMismatch
-    );
+    assert_eq!(verdict(hook), GroupError::LeafNodeSourceMismatch);
 }
 
 #[test]
 fn rfc9420_12_4_2_rejects_a_commit_leaf_keeping_the_encryption_key() {
-    let mut s = three();
+    let mut s = three(11);
     let old = group(&mut s, 0)
         .own_leaf_node()
         .unwrap()
@@ -254,8 +231,7 @@ fn rfc9420_12_4_2_rejects_a_commit_leaf_keeping_the_encryption_key() {
 
 #[test]
 fn rfc9420_7_3_rejects_a_commit_leaf_with_a_bad_signature() {
-    let mut s = three();
-    let msg = forged(&mut s, 0, vec![], true, |f| {
+    let e = verdict(|f| {
         if let Forge::Commit { commit, .. } = f {
             let leaf = &mut commit.path.as_mut().unwrap().leaf_node;
             let mut sig = leaf.signature.as_slice().to_vec();
@@ -263,31 +239,23 @@ fn rfc9420_7_3_rejects_a_commit_leaf_with_a_bad_signature() {
             leaf.signature = VLBytes::new(sig);
         }
     });
-    assert_eq!(
-        group_error(rejected(&mut s, 1, &msg)),
-        GroupError::LeafNodeSignatureInvalid
-    );
+    assert_eq!(e, GroupError::LeafNodeSignatureInvalid);
 }
 
 #[test]
 fn rfc9420_7_3_rejects_a_commit_leaf_with_an_unlisted_extension() {
-    let mut s = three();
     let hook = with_path_leaf(|leaf| {
         leaf.extensions.push(mls_core::group_context::Extension {
             extension_type: 0xF0F0,
             extension_data: VLBytes::new(vec![]),
         })
     });
-    let msg = forged(&mut s, 0, vec![], true, hook);
-    assert_eq!(
-        group_error(rejected(&mut s, 1, &msg)),
-        GroupError::LeafExtensionNotInCapabilities
-    );
+    assert_eq!(verdict(hook), GroupError::LeafExtensionNotInCapabilities);
 }
 
 #[test]
 fn rfc9420_12_4_2_rejects_an_update_path_reusing_a_key_of_the_tree() {
-    let mut s = three();
+    let mut s = three(11);
     let taken = group(&mut s, 2)
         .own_leaf_node()
         .unwrap()
@@ -306,10 +274,10 @@ fn rfc9420_12_4_2_rejects_an_update_path_reusing_a_key_of_the_tree() {
 
 #[test]
 fn rfc9420_7_9_2_rejects_an_update_path_breaking_the_parent_hash_chain() {
-    let mut s = three();
+    let mut s = three(11);
     // A fresh key of the right shape in place of a path node's key: the
     // leaf's signed parent_hash no longer matches the path.
-    let (_, fresh) = cs()
+    let (_, fresh) = suite(SUITE)
         .hpke()
         .generate_key_pair(&mut TestRng::new(77))
         .unwrap();
@@ -332,7 +300,7 @@ fn rfc9420_7_9_2_rejects_an_update_path_breaking_the_parent_hash_chain() {
 
 #[test]
 fn rfc9420_12_4_2_rejects_an_update_path_of_the_wrong_length() {
-    let mut s = three();
+    let mut s = three(11);
     let msg = forged(&mut s, 0, vec![], true, |f| {
         if let Forge::Commit { commit, .. } = f {
             commit.path.as_mut().unwrap().nodes.pop();
@@ -350,23 +318,19 @@ fn rfc9420_12_4_2_rejects_an_update_path_of_the_wrong_length() {
 
 #[test]
 fn rfc9420_12_4_rejects_an_unknown_proposal_reference() {
-    let mut s = three();
-    let msg = forged(&mut s, 0, vec![], true, |f| {
+    let e = verdict(|f| {
         if let Forge::Commit { commit, .. } = f {
             commit
                 .proposals
                 .push(ProposalOrRef::Reference(VLBytes::new(vec![7; 32])));
         }
     });
-    assert_eq!(
-        group_error(rejected(&mut s, 1, &msg)),
-        GroupError::UnknownProposalRef
-    );
+    assert_eq!(e, GroupError::UnknownProposalRef);
 }
 
 #[test]
 fn rfc9420_12_2_rejects_the_committers_own_update_by_value() {
-    let mut s = three();
+    let mut s = three(11);
     let own = group(&mut s, 0).own_leaf_node().unwrap().clone();
     let msg = forged(&mut s, 0, vec![], true, move |f| {
         if let Forge::Commit { commit, .. } = f {
@@ -385,7 +349,7 @@ fn rfc9420_12_2_rejects_the_committers_own_update_by_value() {
 
 #[test]
 fn rfc9420_12_2_rejects_the_committers_own_update_by_reference() {
-    let mut s = three();
+    let mut s = three(11);
     let mut rng = TestRng::new(8);
     let proposal = group(&mut s, 0)
         .propose_update(provider(), &mut rng)
@@ -393,13 +357,7 @@ fn rfc9420_12_2_rejects_the_committers_own_update_by_reference() {
     // Everyone else caches the Update; the committer skips its own Updates
     // when it commits, so the forged commit adds the reference back.
     for i in 1..3 {
-        let g = group(&mut s, i);
-        let mut env = ProcessEnv {
-            psks: &NoPsks,
-            credentials: &AcceptAllCredentials,
-            now: None,
-        };
-        let _ = g.process(provider(), &proposal, &mut env).unwrap();
+        let _ = process(group(&mut s, i), &proposal).unwrap();
     }
     let reference = group(&mut s, 1).pending_proposals()[0].reference.clone();
     let msg = forged(&mut s, 0, vec![], true, move |f| {
@@ -427,7 +385,7 @@ impl CredentialValidator for Strict {
 
 #[test]
 fn rfc9420_5_3_1_rejects_a_commit_leaf_with_a_credential_the_as_refuses_as_successor() {
-    let mut s = three();
+    let mut s = three(11);
     let hook = with_path_leaf(|leaf| {
         leaf.credential = Credential::Basic(VLBytes::new(b"somebody else".to_vec()));
     });
@@ -447,26 +405,6 @@ fn rfc9420_5_3_1_rejects_a_commit_leaf_with_a_credential_the_as_refuses_as_succe
         ),
         "{e:?}"
     );
-}
-
-/// A fresh joiner identity for suite 1.
-fn identity(name: &[u8], seed: u64) -> (MemberIdentity, SignaturePrivateKey) {
-    let (sk, pk) = cs()
-        .signature()
-        .generate_key_pair(&mut TestRng::new(seed))
-        .unwrap();
-    let id = MemberIdentity {
-        credential: Credential::Basic(VLBytes::new(name.to_vec())),
-        signature_key: sk.duplicate(),
-        signature_public_key: pk,
-        capabilities: capabilities(cs()),
-        extensions: vec![],
-        lifetime: mls_core::messages::Lifetime {
-            not_before: 0,
-            not_after: u64::MAX,
-        },
-    };
-    (id, sk)
 }
 
 fn external_commit(
@@ -497,24 +435,18 @@ fn external_commit(
 
 #[test]
 fn rfc9420_12_4_3_2_rejects_an_external_commit_with_a_proposal_by_reference() {
-    let mut s = three();
+    let mut s = three(11);
     let mut rng = TestRng::new(9);
     // A proposal everyone caches, so that the reference would resolve.
     let proposal = group(&mut s, 2)
         .propose_update(provider(), &mut rng)
         .unwrap();
     for i in 0..2 {
-        let g = group(&mut s, i);
-        let mut env = ProcessEnv {
-            psks: &NoPsks,
-            credentials: &AcceptAllCredentials,
-            now: None,
-        };
-        let _ = g.process(provider(), &proposal, &mut env).unwrap();
+        let _ = process(group(&mut s, i), &proposal).unwrap();
     }
     let reference = group(&mut s, 1).pending_proposals()[0].reference.clone();
     let context = group(&mut s, 0).context().clone();
-    let (id, sk) = identity(b"joiner", 31);
+    let (id, sk) = identity_in(SUITE, b"joiner", &mut TestRng::new(31));
     let msg = external_commit(&mut s, id, None, &AcceptAllCredentials).unwrap();
     let MlsMessageBody::PublicMessage(mut pm) = msg.body else {
         panic!("external commits are PublicMessages")
@@ -527,7 +459,7 @@ fn rfc9420_12_4_3_2_rejects_an_external_commit_with_a_proposal_by_reference() {
         .push(ProposalOrRef::Reference(VLBytes::new(reference)));
     let tbs = framed_content_tbs(WireFormat::PUBLIC_MESSAGE, &pm.content, Some(&context)).unwrap();
     pm.auth.signature =
-        VLBytes::new(sign_with_label(cs(), &sk, b"FramedContentTBS", &tbs).unwrap());
+        VLBytes::new(sign_with_label(suite(SUITE), &sk, b"FramedContentTBS", &tbs).unwrap());
     let msg = MlsMessage {
         body: MlsMessageBody::PublicMessage(pm),
     };
@@ -539,14 +471,14 @@ fn rfc9420_12_4_3_2_rejects_an_external_commit_with_a_proposal_by_reference() {
 
 #[test]
 fn rfc9420_12_2_rejects_a_resync_whose_credential_is_no_successor() {
-    let mut s = three();
+    let mut s = three(11);
     // Member 2 ("member-2" in the scenario) comes back under another name.
-    let (id, _) = identity(b"impostor", 32);
+    let (id, _) = identity_in(SUITE, b"impostor", &mut TestRng::new(32));
     // The joiner's own AS refuses to build it...
     let e = external_commit(&mut s, id, Some(LeafIndex(2)), &Strict).unwrap_err();
     assert_eq!(group_error(e), GroupError::InvalidSuccessorCredential);
     // ...and members refuse it when the joiner's AS let it through.
-    let (id, _) = identity(b"impostor", 32);
+    let (id, _) = identity_in(SUITE, b"impostor", &mut TestRng::new(32));
     let msg = external_commit(&mut s, id, Some(LeafIndex(2)), &AcceptAllCredentials).unwrap();
     assert_eq!(
         group_error(rejected_with(&mut s, 1, &msg, &Strict)),
@@ -565,8 +497,8 @@ impl CredentialValidator for Refuse {
 
 #[test]
 fn rfc9420_5_3_1_validates_credentials_of_new_external_senders() {
-    let mut s = three();
-    let (_, pk) = cs()
+    let mut s = three(11);
+    let (_, pk) = suite(SUITE)
         .signature()
         .generate_key_pair(&mut TestRng::new(40))
         .unwrap();
@@ -613,25 +545,8 @@ fn rfc9420_5_3_1_validates_credentials_of_new_external_senders() {
 /// A KeyPackage for a new client, with `edit` applied to it before its
 /// leaf and the package are (re-)signed by the client.
 fn key_package(seed: u64, edit: impl FnOnce(&mut KeyPackage)) -> KeyPackage {
-    let cs = cs();
-    let mut rng = TestRng::new(seed);
-    let (sk, _) = cs.signature().generate_key_pair(&mut rng).unwrap();
-    let (mut kp, _) = mls_core::key_package::generate_key_package(
-        cs,
-        mls_core::key_package::KeyPackageParams {
-            signer: &sk,
-            credential: Credential::Basic(VLBytes::new(b"new".to_vec())),
-            capabilities: capabilities(cs),
-            lifetime: mls_core::messages::Lifetime {
-                not_before: 0,
-                not_after: u64::MAX,
-            },
-            leaf_extensions: vec![],
-            extensions: vec![],
-        },
-        &mut rng,
-    )
-    .unwrap();
+    let cs = suite(SUITE);
+    let (mut kp, _, sk) = key_package_in(SUITE, b"new", &mut TestRng::new(seed));
     edit(&mut kp);
     if matches!(kp.leaf_node.leaf_node_source, LeafNodeSource::KeyPackage(_)) {
         resign_leaf(cs, &sk, &mut kp.leaf_node, None);
@@ -647,15 +562,9 @@ fn add(kp: KeyPackage) -> Proposal {
 
 #[test]
 fn forged_add_of_a_valid_key_package_is_accepted() {
-    let mut s = three();
+    let mut s = three(11);
     let msg = forged(&mut s, 0, vec![add(key_package(50, |_| {}))], false, |_| {});
-    let g = group(&mut s, 1);
-    let mut env = ProcessEnv {
-        psks: &NoPsks,
-        credentials: &AcceptAllCredentials,
-        now: None,
-    };
-    let _ = g.process(provider(), &msg, &mut env).unwrap();
+    let _ = process(group(&mut s, 1), &msg).unwrap();
 }
 
 #[test]
@@ -669,7 +578,7 @@ fn rfc9420_7_3_committer_refuses_a_credential_type_members_do_not_support() {
             .credentials
             .push(CredentialType::X509);
     });
-    let mut s = three();
+    let mut s = three(11);
     let g = group(&mut s, 0);
     let before = g.to_bytes().unwrap();
     let mut rng = TestRng::new(2);
@@ -700,7 +609,7 @@ fn rfc9420_7_3_rejects_a_leaf_whose_credential_type_members_do_not_support() {
             .credentials
             .push(CredentialType::X509);
     });
-    let mut s = three();
+    let mut s = three(11);
     let msg = forged(&mut s, 0, vec![], true, move |f| {
         if let Forge::Commit { commit, .. } = f {
             commit
@@ -714,25 +623,13 @@ fn rfc9420_7_3_rejects_a_leaf_whose_credential_type_members_do_not_support() {
     );
 }
 
-/// Commits `p` by value through the hook (so the committer's own checks do
-/// not run) and returns the receiver's verdict.
-fn receiver_verdict(p: Proposal) -> GroupError {
-    let mut s = three();
-    let msg = forged(&mut s, 0, vec![], true, move |f| {
-        if let Forge::Commit { commit, .. } = f {
-            commit.proposals.push(ProposalOrRef::Proposal(p.clone()));
-        }
-    });
-    group_error(rejected(&mut s, 1, &msg))
-}
-
 #[test]
 fn rfc9420_7_3_rejects_a_leaf_that_does_not_list_its_own_credential_type() {
     let kp = key_package(52, |kp| {
         kp.leaf_node.capabilities.credentials = vec![CredentialType::X509];
     });
     assert_eq!(
-        receiver_verdict(add(kp)),
+        receiver_verdict_with(vec![add(kp)]),
         GroupError::CredentialTypeUnsupported
     );
 }
@@ -743,14 +640,14 @@ fn rfc9420_7_3_rejects_a_leaf_without_the_groups_cipher_suite() {
         kp.leaf_node.capabilities.cipher_suites = vec![CipherSuite(3)];
     });
     assert_eq!(
-        receiver_verdict(add(kp)),
+        receiver_verdict_with(vec![add(kp)]),
         GroupError::LeafCapabilitiesIncompatible
     );
 }
 
 #[test]
 fn rfc9420_7_3_rejects_an_add_whose_encryption_key_is_in_the_tree() {
-    let mut s = three();
+    let mut s = three(11);
     let taken = group(&mut s, 2)
         .own_leaf_node()
         .unwrap()
@@ -773,7 +670,10 @@ fn rfc9420_7_3_rejects_an_add_whose_encryption_key_is_in_the_tree() {
 #[test]
 fn rfc9420_10_1_rejects_a_key_package_whose_init_key_is_its_encryption_key() {
     let kp = key_package(55, |kp| kp.init_key = kp.leaf_node.encryption_key.clone());
-    assert_eq!(receiver_verdict(add(kp)), GroupError::InvalidKeyPackage);
+    assert_eq!(
+        receiver_verdict_with(vec![add(kp)]),
+        GroupError::InvalidKeyPackage
+    );
 }
 
 #[test]
@@ -782,7 +682,7 @@ fn rfc9420_10_1_rejects_a_key_package_leaf_with_source_update() {
         kp.leaf_node.leaf_node_source = LeafNodeSource::Update
     });
     assert_eq!(
-        receiver_verdict(add(kp)),
+        receiver_verdict_with(vec![add(kp)]),
         GroupError::LeafNodeSourceMismatch
     );
 }
@@ -793,18 +693,6 @@ fn rfc9420_12_2_rejects_a_commit_removing_a_member_twice_by_value() {
         receiver_verdict_with(vec![remove(2), remove(2)]),
         GroupError::DuplicateLeafChange
     );
-}
-
-fn receiver_verdict_with(ps: Vec<Proposal>) -> GroupError {
-    let mut s = three();
-    let msg = forged(&mut s, 0, vec![], true, move |f| {
-        if let Forge::Commit { commit, .. } = f {
-            for p in &ps {
-                commit.proposals.push(ProposalOrRef::Proposal(p.clone()));
-            }
-        }
-    });
-    group_error(rejected(&mut s, 1, &msg))
 }
 
 #[test]
@@ -850,49 +738,15 @@ fn tree_credential_index_stays_consistent() {
     assert!(group(&mut s, first).tree().n_leaves() > 0);
 }
 
-/// Member `from` sends `msg`; every other active member caches it.
-fn deliver(s: &mut Scenario, from: usize, msg: &MlsMessage) {
-    for i in s.active() {
-        if i != from {
-            let g = group(s, i);
-            let mut env = ProcessEnv {
-                psks: &NoPsks,
-                credentials: &AcceptAllCredentials,
-                now: None,
-            };
-            let _ = g.process(provider(), msg, &mut env).unwrap();
-        }
-    }
-}
-
 /// Member 0 commits every cached proposal; member 2 processes the commit.
 /// Returns what member 2 staged.
 fn commit_pending_seen_by_2(s: &mut Scenario) -> mls_core::group::StagedCommit {
-    let g = group(s, 0);
-    let mut rng = TestRng::new(60);
-    let mut env = CommitEnv {
-        rng: &mut rng,
-        psks: &NoPsks,
-        credentials: &AcceptAllCredentials,
-        now: None,
+    let options = CommitOptions {
+        include_pending: true,
+        ..CommitOptions::default()
     };
-    let out = g
-        .commit(
-            provider(),
-            CommitOptions {
-                include_pending: true,
-                ..CommitOptions::default()
-            },
-            &mut env,
-        )
-        .unwrap();
-    let g = group(s, 2);
-    let mut env = ProcessEnv {
-        psks: &NoPsks,
-        credentials: &AcceptAllCredentials,
-        now: None,
-    };
-    match g.process(provider(), &out.commit, &mut env).unwrap() {
+    let out = commit(group(s, 0), options, &mut TestRng::new(60)).unwrap();
+    match process(group(s, 2), &out.commit).unwrap() {
         mls_core::group::Received::Commit(staged) => *staged,
         other => panic!("{other:?}"),
     }
@@ -900,7 +754,7 @@ fn commit_pending_seen_by_2(s: &mut Scenario) -> mls_core::group::StagedCommit {
 
 #[test]
 fn rfc9420_12_2_committer_prefers_a_remove_over_an_update() {
-    let mut s = three();
+    let mut s = three(11);
     let mut rng = TestRng::new(61);
     let update = group(&mut s, 1)
         .propose_update(provider(), &mut rng)
@@ -920,7 +774,7 @@ fn rfc9420_12_2_committer_prefers_a_remove_over_an_update() {
 
 #[test]
 fn rfc9420_12_2_committer_takes_the_latest_update_of_a_member() {
-    let mut s = three();
+    let mut s = three(11);
     let mut rng = TestRng::new(62);
     let first = group(&mut s, 1)
         .propose_update(provider(), &mut rng)
@@ -943,7 +797,7 @@ fn rfc9420_12_2_committer_takes_the_latest_update_of_a_member() {
 
 #[test]
 fn rfc9420_12_2_committer_prefers_other_proposals_over_a_reinit() {
-    let mut s = three();
+    let mut s = three(11);
     let mut rng = TestRng::new(63);
     let reinit = Proposal::ReInit(mls_core::messages::ReInit {
         group_id: VLBytes::new(b"next".to_vec()),
@@ -968,7 +822,7 @@ fn rfc9420_12_2_committer_prefers_other_proposals_over_a_reinit() {
 fn rfc9420_12_4_committer_leaves_out_an_invalid_cached_proposal() {
     // An Add of a KeyPackage whose signature was broken in transit would
     // otherwise block every commit of the epoch.
-    let mut s = three();
+    let mut s = three(11);
     let mut rng = TestRng::new(64);
     let mut kp = key_package(65, |_| {});
     let mut sig = kp.signature.as_slice().to_vec();

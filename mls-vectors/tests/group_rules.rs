@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mls_core::codec::VLBytes;
-use mls_core::crypto::{CipherSuite, CryptoProvider};
-use mls_core::error::{Error, ProtocolError};
+use mls_core::crypto::CipherSuite;
+use mls_core::error::Error;
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupError, NoPsks, ProcessEnv, Received,
 };
@@ -14,28 +14,9 @@ use mls_core::messages::{
 };
 use mls_vectors::TestRng;
 use mls_vectors::scenario::Scenario;
-
-fn provider() -> &'static dyn CryptoProvider {
-    mls_vectors::backends()[0].1
-}
-
-/// A three-member group: members 0, 1, 2.
-fn three() -> Scenario {
-    let mut s = Scenario::new(provider(), CipherSuite(1), 7);
-    s.add_members(2);
-    s
-}
-
-fn group(s: &mut Scenario, i: usize) -> &mut Group {
-    s.members[i].group.as_mut().unwrap()
-}
-
-fn group_error(e: Error) -> GroupError {
-    match e {
-        Error::Protocol(ProtocolError::Group(g)) => g,
-        other => panic!("expected a group rule, got {other:?}"),
-    }
-}
+use mls_vectors::testkit::{
+    SUITE, commit, group, group_error, key_package_in, process, provider, three,
+};
 
 fn try_commit(g: &mut Group, proposals: Vec<Proposal>) -> Result<(), Error> {
     let mut rng = TestRng::new(1);
@@ -66,18 +47,9 @@ fn try_commit(g: &mut Group, proposals: Vec<Proposal>) -> Result<(), Error> {
     r
 }
 
-fn process(g: &mut Group, msg: &MlsMessage) -> Result<Received, Error> {
-    let mut env = ProcessEnv {
-        psks: &NoPsks,
-        credentials: &AcceptAllCredentials,
-        now: None,
-    };
-    g.process(provider(), msg, &mut env)
-}
-
 #[test]
 fn rfc9420_12_2_rejects_commit_removing_the_committer() {
-    let mut s = three();
+    let mut s = three(7);
     let g = group(&mut s, 0);
     let me = g.own_leaf().0;
     let e = try_commit(g, vec![Proposal::Remove(Remove { removed: me })]).unwrap_err();
@@ -86,7 +58,7 @@ fn rfc9420_12_2_rejects_commit_removing_the_committer() {
 
 #[test]
 fn rfc9420_12_2_rejects_two_removes_of_one_leaf() {
-    let mut s = three();
+    let mut s = three(7);
     let victim = group(&mut s, 1).own_leaf().0;
     let e = try_commit(
         group(&mut s, 0),
@@ -101,7 +73,7 @@ fn rfc9420_12_2_rejects_two_removes_of_one_leaf() {
 
 #[test]
 fn rfc9420_12_1_3_rejects_remove_of_blank_leaf() {
-    let mut s = three();
+    let mut s = three(7);
     let e = try_commit(
         group(&mut s, 0),
         vec![Proposal::Remove(Remove { removed: 99 })],
@@ -112,7 +84,7 @@ fn rfc9420_12_1_3_rejects_remove_of_blank_leaf() {
 
 #[test]
 fn rfc9420_12_2_rejects_two_group_context_extensions() {
-    let mut s = three();
+    let mut s = three(7);
     let gce = Proposal::GroupContextExtensions(GroupContextExtensions { extensions: vec![] });
     let e = try_commit(group(&mut s, 0), vec![gce.clone(), gce]).unwrap_err();
     assert_eq!(group_error(e), GroupError::MultipleGroupContextExtensions);
@@ -120,7 +92,7 @@ fn rfc9420_12_2_rejects_two_group_context_extensions() {
 
 #[test]
 fn rfc9420_12_2_rejects_reinit_with_other_proposals() {
-    let mut s = three();
+    let mut s = three(7);
     let g = group(&mut s, 0);
     let reinit = Proposal::ReInit(ReInit {
         group_id: VLBytes::new(b"new".to_vec()),
@@ -139,7 +111,7 @@ fn rfc9420_12_2_rejects_reinit_with_other_proposals() {
 
 #[test]
 fn rfc9420_12_2_rejects_external_init_in_a_regular_commit() {
-    let mut s = three();
+    let mut s = three(7);
     let ei = Proposal::ExternalInit(ExternalInit {
         kem_output: VLBytes::new(vec![1; 32]),
     });
@@ -149,7 +121,7 @@ fn rfc9420_12_2_rejects_external_init_in_a_regular_commit() {
 
 #[test]
 fn rfc9420_12_2_rejects_two_adds_of_one_client() {
-    let mut s = three();
+    let mut s = three(7);
     let (_, kp) = fresh_key_package(&mut s);
     let add = Proposal::Add(Add { key_package: kp });
     let e = try_commit(group(&mut s, 0), vec![add.clone(), add]).unwrap_err();
@@ -157,31 +129,13 @@ fn rfc9420_12_2_rejects_two_adds_of_one_client() {
 }
 
 fn fresh_key_package(s: &mut Scenario) -> (usize, mls_core::messages::KeyPackage) {
-    let cs = provider().cipher_suite(CipherSuite(1)).unwrap();
-    let mut rng = TestRng::new(99);
-    let (sk, _) = cs.signature().generate_key_pair(&mut rng).unwrap();
-    let (kp, _) = mls_core::key_package::generate_key_package(
-        cs,
-        mls_core::key_package::KeyPackageParams {
-            signer: &sk,
-            credential: mls_core::messages::Credential::Basic(VLBytes::new(b"x".to_vec())),
-            capabilities: mls_vectors::fixtures::capabilities(cs),
-            lifetime: mls_core::messages::Lifetime {
-                not_before: 0,
-                not_after: u64::MAX,
-            },
-            leaf_extensions: vec![],
-            extensions: vec![],
-        },
-        &mut rng,
-    )
-    .unwrap();
+    let (kp, _, _) = key_package_in(SUITE, b"x", &mut TestRng::new(99));
     (s.members.len(), kp)
 }
 
 #[test]
 fn rfc9420_10_1_rejects_add_with_a_bad_key_package_signature() {
-    let mut s = three();
+    let mut s = three(7);
     let (_, mut kp) = fresh_key_package(&mut s);
     let mut sig = kp.signature.as_slice().to_vec();
     sig[0] ^= 1;
@@ -196,7 +150,7 @@ fn rfc9420_10_1_rejects_add_with_a_bad_key_package_signature() {
 
 #[test]
 fn rfc9420_10_1_rejects_key_package_of_another_suite() {
-    let mut s = three();
+    let mut s = three(7);
     let (_, mut kp) = fresh_key_package(&mut s);
     kp.cipher_suite = CipherSuite(3);
     let e = try_commit(
@@ -209,7 +163,7 @@ fn rfc9420_10_1_rejects_key_package_of_another_suite() {
 
 #[test]
 fn rfc9420_8_4_rejects_unknown_external_psk() {
-    let mut s = three();
+    let mut s = three(7);
     let psk = Proposal::PreSharedKey(PreSharedKey {
         psk: PreSharedKeyId {
             psk: Psk::External(VLBytes::new(b"nope".to_vec())),
@@ -222,7 +176,7 @@ fn rfc9420_8_4_rejects_unknown_external_psk() {
 
 #[test]
 fn rfc9420_6_2_rejects_a_tampered_membership_tag_and_changes_nothing() {
-    let mut s = three();
+    let mut s = three(7);
     let mut rng = TestRng::new(3);
     let msg = group(&mut s, 0)
         .propose_update(provider(), &mut rng)
@@ -245,7 +199,7 @@ fn rfc9420_6_2_rejects_a_tampered_membership_tag_and_changes_nothing() {
 
 #[test]
 fn rfc9420_6_rejects_a_message_of_another_epoch() {
-    let mut s = three();
+    let mut s = three(7);
     let mut rng = TestRng::new(3);
     let msg = group(&mut s, 0)
         .propose_update(provider(), &mut rng)
@@ -269,7 +223,7 @@ fn rfc9420_6_rejects_a_message_of_another_epoch() {
 
 #[test]
 fn rfc9420_6_3_rejects_a_flipped_private_message_and_changes_nothing() {
-    let mut s = three();
+    let mut s = three(7);
     let mut rng = TestRng::new(4);
     let msg = group(&mut s, 0)
         .protect(provider(), b"hello", b"", &mut rng)
@@ -303,48 +257,18 @@ fn rfc9420_6_3_rejects_a_flipped_private_message_and_changes_nothing() {
 
 #[test]
 fn rfc9420_12_4_3_1_rejects_a_welcome_for_another_key_package() {
-    let mut s = three();
+    let mut s = three(7);
     let (_, kp) = fresh_key_package(&mut s);
     let mut rng = TestRng::new(5);
-    let out = {
-        let mut env = CommitEnv {
-            rng: &mut rng,
-            psks: &NoPsks,
-            credentials: &AcceptAllCredentials,
-            now: None,
-        };
-        group(&mut s, 0)
-            .commit(
-                provider(),
-                CommitOptions {
-                    proposals: vec![Proposal::Add(Add { key_package: kp })],
-                    ..Default::default()
-                },
-                &mut env,
-            )
-            .unwrap()
+    let options = CommitOptions {
+        proposals: vec![Proposal::Add(Add { key_package: kp })],
+        ..Default::default()
     };
+    let out = commit(group(&mut s, 0), options, &mut rng).unwrap();
     let MlsMessageBody::Welcome(w) = out.welcome.unwrap().body else {
         panic!()
     };
-    let cs = provider().cipher_suite(CipherSuite(1)).unwrap();
-    let (sk, _) = cs.signature().generate_key_pair(&mut rng).unwrap();
-    let (other, private) = mls_core::key_package::generate_key_package(
-        cs,
-        mls_core::key_package::KeyPackageParams {
-            signer: &sk,
-            credential: mls_core::messages::Credential::Basic(VLBytes::new(b"y".to_vec())),
-            capabilities: mls_vectors::fixtures::capabilities(cs),
-            lifetime: mls_core::messages::Lifetime {
-                not_before: 0,
-                not_after: u64::MAX,
-            },
-            leaf_extensions: vec![],
-            extensions: vec![],
-        },
-        &mut rng,
-    )
-    .unwrap();
+    let (other, private, sk) = key_package_in(SUITE, b"y", &mut rng);
     let mut env = ProcessEnv {
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
@@ -366,7 +290,7 @@ fn rfc9420_12_4_3_1_rejects_a_welcome_for_another_key_package() {
 
 #[test]
 fn snapshot_from_bytes_rejects_garbage_without_panicking() {
-    let mut s = three();
+    let mut s = three(7);
     let bytes = group(&mut s, 0).to_bytes().unwrap();
     let b = bytes.as_bytes();
     for cut in [0, 3, 6, 20, b.len() / 2, b.len() - 1] {
@@ -385,7 +309,7 @@ fn snapshot_from_bytes_rejects_garbage_without_panicking() {
 /// leaves the invalid one out (RFC 9420 §12.4); a commit that references it
 /// anyway is rejected by member 2 with the returned error, state unchanged.
 fn update_commit_error(edit: impl FnOnce(&mut mls_core::messages::LeafNode)) -> GroupError {
-    let mut s = three();
+    let mut s = three(7);
     let mut leaf = group(&mut s, 1).own_leaf_node().unwrap().clone();
     leaf.leaf_node_source = mls_core::messages::LeafNodeSource::Update;
     edit(&mut leaf);
@@ -484,7 +408,7 @@ fn rfc9420_7_3_rejects_update_whose_leaf_source_is_not_update() {
 
 #[test]
 fn rfc9420_7_3_rejects_update_reusing_another_members_encryption_key() {
-    let mut s = three();
+    let mut s = three(7);
     let taken = group(&mut s, 2)
         .own_leaf_node()
         .unwrap()
@@ -498,7 +422,7 @@ fn rfc9420_7_3_rejects_update_reusing_another_members_encryption_key() {
 fn rfc9420_11_1_rejects_required_capabilities_members_lack() {
     use mls_core::group_context::Extension;
     use mls_core::messages::{ExtensionType, RequiredCapabilities};
-    let mut s = three();
+    let mut s = three(7);
     let req = RequiredCapabilities {
         extension_types: vec![ExtensionType(0xF000)],
         proposal_types: vec![],
@@ -517,7 +441,7 @@ fn rfc9420_11_1_rejects_required_capabilities_members_lack() {
 #[test]
 fn rfc9420_13_rejects_a_group_extension_members_do_not_support() {
     use mls_core::group_context::Extension;
-    let mut s = three();
+    let mut s = three(7);
     let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
         extensions: vec![Extension {
             extension_type: 0xF001,
@@ -539,7 +463,7 @@ impl mls_core::group::CredentialValidator for Refuse {
 
 #[test]
 fn rfc9420_5_3_1_credential_hook_refuses_a_new_member() {
-    let mut s = three();
+    let mut s = three(7);
     let (_, kp) = fresh_key_package(&mut s);
     // fresh_key_package's credential is "x".
     let g = group(&mut s, 0);
@@ -568,7 +492,7 @@ fn rfc9420_5_3_1_credential_hook_refuses_a_new_member() {
 
 #[test]
 fn rfc9420_7_3_rejects_adding_an_expired_key_package_when_the_time_is_known() {
-    let mut s = three();
+    let mut s = three(7);
     let cs = provider().cipher_suite(CipherSuite(1)).unwrap();
     let mut rng = TestRng::new(77);
     let (sk, _) = cs.signature().generate_key_pair(&mut rng).unwrap();

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mls_core::codec::VLBytes;
-use mls_core::crypto::{CipherSuite, CryptoProvider, SignaturePrivateKey};
+use mls_core::crypto::{CipherSuite, SignaturePrivateKey};
 use mls_core::error::{Error, ProtocolError, UsageError};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupError, MemberIdentity, NoPsks,
@@ -11,59 +11,23 @@ use mls_core::group::{
 };
 use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
 use mls_core::messages::{
-    Credential, KeyPackage, Lifetime, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal,
+    Credential, KeyPackage, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal,
     ProtocolVersion, Psk, ReInit, ResumptionPsk, ResumptionPskUsage, Welcome,
 };
 use mls_vectors::TestRng;
 use mls_vectors::fixtures::capabilities;
 use mls_vectors::scenario::Scenario;
-
-const SUITE: CipherSuite = CipherSuite(1);
-
-fn provider() -> &'static dyn CryptoProvider {
-    mls_vectors::backends()[0].1
-}
-
-fn lifetime() -> Lifetime {
-    Lifetime {
-        not_before: 0,
-        not_after: u64::MAX,
-    }
-}
+use mls_vectors::testkit::{SUITE, forever, identity_in, key_package_in, provider};
 
 fn key_package(
     name: &str,
     rng: &mut TestRng,
 ) -> (KeyPackage, KeyPackagePrivate, SignaturePrivateKey) {
-    let cs = provider().cipher_suite(SUITE).unwrap();
-    let (sk, _) = cs.signature().generate_key_pair(rng).unwrap();
-    let (kp, private) = generate_key_package(
-        cs,
-        KeyPackageParams {
-            signer: &sk,
-            credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
-            capabilities: capabilities(cs),
-            lifetime: lifetime(),
-            leaf_extensions: vec![],
-            extensions: vec![],
-        },
-        rng,
-    )
-    .unwrap();
-    (kp, private, sk)
+    key_package_in(SUITE, name.as_bytes(), rng)
 }
 
 fn identity(name: &str, rng: &mut TestRng) -> MemberIdentity {
-    let cs = provider().cipher_suite(SUITE).unwrap();
-    let (sk, pk) = cs.signature().generate_key_pair(rng).unwrap();
-    MemberIdentity {
-        credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
-        signature_key: sk,
-        signature_public_key: pk,
-        capabilities: capabilities(cs),
-        extensions: vec![],
-        lifetime: lifetime(),
-    }
+    identity_in(SUITE, name.as_bytes(), rng).0
 }
 
 fn join(
@@ -263,7 +227,7 @@ fn rfc9420_11_2_reinitialize_a_group() {
                 signer: &sk,
                 credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
                 capabilities: capabilities(cs3),
-                lifetime: lifetime(),
+                lifetime: forever(),
                 leaf_extensions: vec![],
                 extensions: vec![],
             },
@@ -280,7 +244,7 @@ fn rfc9420_11_2_reinitialize_a_group() {
             signature_public_key: pk,
             capabilities: capabilities(cs3),
             extensions: vec![],
-            lifetime: lifetime(),
+            lifetime: forever(),
         }
     };
     let (new0, out) = {

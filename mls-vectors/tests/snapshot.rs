@@ -7,39 +7,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mls_core::codec::VLBytes;
-use mls_core::crypto::{CipherSuite, CryptoProvider, SignaturePrivateKey};
+use mls_core::crypto::{CipherSuite, SignaturePrivateKey};
 use mls_core::error::{Error, ProtocolError, UsageError};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks,
     ProcessEnv, PskStore, Received,
 };
-use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
+use mls_core::key_package::KeyPackagePrivate;
 use mls_core::messages::{
-    Credential, KeyPackage, Lifetime, MlsMessage, MlsMessageBody, Proposal, ProtocolVersion,
-    ReInit, Remove,
+    KeyPackage, MlsMessage, MlsMessageBody, Proposal, ProtocolVersion, ReInit, Remove,
 };
 use mls_vectors::TestRng;
-use mls_vectors::fixtures::capabilities;
 use mls_vectors::scenario::Scenario;
-
-const SUITE: CipherSuite = CipherSuite(1);
-
-fn provider() -> &'static dyn CryptoProvider {
-    mls_vectors::backends()[0].1
-}
-
-fn group(s: &mut Scenario, i: usize) -> &mut Group {
-    s.members[i].group.as_mut().unwrap()
-}
-
-fn process(g: &mut Group, msg: &MlsMessage) -> Result<Received, Error> {
-    let mut env = ProcessEnv {
-        psks: &NoPsks,
-        credentials: &AcceptAllCredentials,
-        now: None,
-    };
-    g.process(provider(), msg, &mut env)
-}
+use mls_vectors::testkit::{self, SUITE, group, process, provider};
 
 /// The application data of `msg` at `g`; panics on anything else.
 fn read(g: &mut Group, msg: &MlsMessage) -> Vec<u8> {
@@ -182,47 +162,16 @@ fn rfc9420_15_3_restored_member_reads_late_message_of_past_epoch() {
     s.exchange_messages();
 }
 
-fn lifetime() -> Lifetime {
-    Lifetime {
-        not_before: 0,
-        not_after: u64::MAX,
-    }
-}
-
 fn key_package_in(
     suite: CipherSuite,
     name: &str,
     rng: &mut TestRng,
 ) -> (KeyPackage, KeyPackagePrivate, SignaturePrivateKey) {
-    let cs = provider().cipher_suite(suite).unwrap();
-    let (sk, _) = cs.signature().generate_key_pair(rng).unwrap();
-    let (kp, private) = generate_key_package(
-        cs,
-        KeyPackageParams {
-            signer: &sk,
-            credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
-            capabilities: capabilities(cs),
-            lifetime: lifetime(),
-            leaf_extensions: vec![],
-            extensions: vec![],
-        },
-        rng,
-    )
-    .unwrap();
-    (kp, private, sk)
+    testkit::key_package_in(suite, name.as_bytes(), rng)
 }
 
 fn identity_in(suite: CipherSuite, name: &str, rng: &mut TestRng) -> MemberIdentity {
-    let cs = provider().cipher_suite(suite).unwrap();
-    let (sk, pk) = cs.signature().generate_key_pair(rng).unwrap();
-    MemberIdentity {
-        credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
-        signature_key: sk,
-        signature_public_key: pk,
-        capabilities: capabilities(cs),
-        extensions: vec![],
-        lifetime: lifetime(),
-    }
+    testkit::identity_in(suite, name.as_bytes(), rng).0
 }
 
 /// Three members; member 0 commits a ReInit to suite 3 and everyone merges.

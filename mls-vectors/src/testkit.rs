@@ -1,0 +1,150 @@
+//! What the group-level integration tests share: the reference provider,
+//! default environments, identities and KeyPackages for suite 0x0001, and
+//! delivery helpers over a [`Scenario`]. Test support: it panics on
+//! anything unexpected.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mls_core::codec::VLBytes;
+use mls_core::crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, SignaturePrivateKey};
+use mls_core::error::{Error, ProtocolError};
+use mls_core::group::{
+    AcceptAllCredentials, CommitEnv, CommitOptions, CommitOutput, CredentialValidator, Group,
+    GroupError, MemberIdentity, NoPsks, ProcessEnv, Received,
+};
+use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
+use mls_core::messages::{Credential, KeyPackage, Lifetime, MlsMessage};
+
+use crate::TestRng;
+use crate::fixtures::capabilities;
+use crate::scenario::Scenario;
+
+/// The suite the group tests use unless they say otherwise.
+pub const SUITE: CipherSuite = CipherSuite(1);
+
+/// The reference backend (RustCrypto).
+pub fn provider() -> &'static dyn CryptoProvider {
+    crate::backends()[0].1
+}
+
+/// The reference backend's suite `suite`.
+pub fn suite(suite: CipherSuite) -> &'static dyn CipherSuiteProvider {
+    provider().cipher_suite(suite).expect("suite served")
+}
+
+/// A three-member group (members 0, 1, 2 at leaves 0, 1, 2), seeded.
+pub fn three(seed: u64) -> Scenario {
+    let mut s = Scenario::new(provider(), SUITE, seed);
+    s.add_members(2);
+    s
+}
+
+/// Member `i`'s group.
+pub fn group(s: &mut Scenario, i: usize) -> &mut Group {
+    s.members[i].group.as_mut().expect("active member")
+}
+
+/// The group rule `e` names; panics on any other error.
+pub fn group_error(e: Error) -> GroupError {
+    match e {
+        Error::Protocol(ProtocolError::Group(g)) => g,
+        other => panic!("expected a group rule, got {other:?}"),
+    }
+}
+
+/// A lifetime that never ends.
+pub fn forever() -> Lifetime {
+    Lifetime {
+        not_before: 0,
+        not_after: u64::MAX,
+    }
+}
+
+/// `g` processes `msg` with no PSKs, no clock and `credentials`.
+pub fn process_with(
+    g: &mut Group,
+    msg: &MlsMessage,
+    credentials: &dyn CredentialValidator,
+) -> Result<Received, Error> {
+    let mut env = ProcessEnv {
+        psks: &NoPsks,
+        credentials,
+        now: None,
+    };
+    g.process(provider(), msg, &mut env)
+}
+
+/// `g` processes `msg` with no PSKs, no clock, every credential accepted.
+pub fn process(g: &mut Group, msg: &MlsMessage) -> Result<Received, Error> {
+    process_with(g, msg, &AcceptAllCredentials)
+}
+
+/// `g` commits with `options`: no PSKs, no clock, every credential accepted.
+pub fn commit(
+    g: &mut Group,
+    options: CommitOptions,
+    rng: &mut TestRng,
+) -> Result<CommitOutput, Error> {
+    let mut env = CommitEnv {
+        rng,
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+        now: None,
+    };
+    g.commit(provider(), options, &mut env)
+}
+
+/// Member `from` sends `msg`; every other active member processes it
+/// (and must accept it).
+pub fn deliver(s: &mut Scenario, from: usize, msg: &MlsMessage) {
+    for i in s.active() {
+        if i != from {
+            let _ = process(group(s, i), msg).unwrap();
+        }
+    }
+}
+
+/// A fresh signature key pair and a Basic credential `name` in `suite`,
+/// as a [`MemberIdentity`] with default capabilities; the private key is
+/// returned again for tests that sign by hand.
+pub fn identity_in(
+    suite_id: CipherSuite,
+    name: &[u8],
+    rng: &mut TestRng,
+) -> (MemberIdentity, SignaturePrivateKey) {
+    let cs = suite(suite_id);
+    let (sk, pk) = cs.signature().generate_key_pair(rng).unwrap();
+    let id = MemberIdentity {
+        credential: Credential::Basic(VLBytes::new(name.to_vec())),
+        signature_key: sk.duplicate(),
+        signature_public_key: pk,
+        capabilities: capabilities(cs),
+        extensions: vec![],
+        lifetime: forever(),
+    };
+    (id, sk)
+}
+
+/// A KeyPackage of a new client `name` in `suite`, with its private part
+/// and signature key.
+pub fn key_package_in(
+    suite_id: CipherSuite,
+    name: &[u8],
+    rng: &mut TestRng,
+) -> (KeyPackage, KeyPackagePrivate, SignaturePrivateKey) {
+    let cs = suite(suite_id);
+    let (sk, _) = cs.signature().generate_key_pair(rng).unwrap();
+    let (kp, private) = generate_key_package(
+        cs,
+        KeyPackageParams {
+            signer: &sk,
+            credential: Credential::Basic(VLBytes::new(name.to_vec())),
+            capabilities: capabilities(cs),
+            lifetime: forever(),
+            leaf_extensions: vec![],
+            extensions: vec![],
+        },
+        rng,
+    )
+    .unwrap();
+    (kp, private, sk)
+}
