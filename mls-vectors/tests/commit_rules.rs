@@ -826,3 +826,30 @@ fn rfc9420_12_4_committer_leaves_out_an_invalid_cached_proposal() {
     assert!(staged.added.is_empty());
     assert_eq!(staged.updated, vec![LeafIndex(2)]);
 }
+
+#[test]
+fn rfc9420_5_3_1_staged_commit_shows_every_new_leaf_and_credential() {
+    // The application inspects new credentials before merging: the added
+    // member's and the committer's new leaf are both visible.
+    let mut s = three(11);
+    let old = group(&mut s, 0).own_leaf_node().unwrap().clone();
+    let kp = key_package(80, |_| {});
+    let options = CommitOptions {
+        proposals: vec![add(kp.clone())],
+        force_path: true,
+        ..CommitOptions::default()
+    };
+    let out = commit(group(&mut s, 0), options, &mut TestRng::new(81)).unwrap();
+    let staged = match process(group(&mut s, 2), &out.commit).unwrap() {
+        mls_core::group::Received::Commit(staged) => staged,
+        other => panic!("{other:?}"),
+    };
+    let (i, leaf) = staged.committer_leaf_node().unwrap();
+    assert_eq!(i, LeafIndex(0));
+    assert_eq!(leaf.credential, old.credential);
+    assert_ne!(leaf.encryption_key, old.encryption_key);
+    let new: Vec<LeafIndex> = staged.new_leaf_nodes().map(|(i, _)| i).collect();
+    assert_eq!(new, vec![LeafIndex(0), LeafIndex(3)]);
+    let (_, added) = staged.new_leaf_nodes().nth(1).unwrap();
+    assert_eq!(added, &kp.leaf_node);
+}

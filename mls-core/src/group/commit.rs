@@ -53,6 +53,8 @@ impl core::fmt::Debug for ProcessEnv<'_> {
 #[must_use]
 pub struct StagedCommit {
     pub(crate) committer: Sender,
+    /// The committer's leaf in the new tree (an external joiner's new one).
+    pub(crate) committer_leaf: Option<LeafIndex>,
     pub(crate) tree_diff: Option<TreeDiff>,
     pub(crate) context: GroupContext,
     pub(crate) secrets: Option<EpochSecrets>,
@@ -97,6 +99,19 @@ impl StagedCommit {
         self.secrets
             .as_ref()
             .map(|s| s.epoch_authenticator.as_bytes())
+    }
+    /// Every leaf node this commit puts into the tree, by leaf: new
+    /// members', updated members' and the committer's new leaf (from its
+    /// UpdatePath, or an external joiner's). Compare with the current
+    /// tree to see whose credential changed (RFC 9420 §5.3.1).
+    pub fn new_leaf_nodes(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> + '_ {
+        self.tree_diff.iter().flat_map(TreeDiff::new_leaves)
+    }
+    /// The committer's leaf after the commit: for a member commit with a
+    /// path, its new leaf node; for an external commit, the joiner's.
+    pub fn committer_leaf_node(&self) -> Option<(LeafIndex, &LeafNode)> {
+        let i = self.committer_leaf?;
+        self.new_leaf_nodes().find(|(j, _)| *j == i)
     }
     pub(crate) fn is_same_commit(&self, ac: &AuthenticatedContent) -> bool {
         ac.auth.signature.as_slice() == self.signature.as_slice()
@@ -266,6 +281,7 @@ impl Group {
         let nh = cs.kdf().nh();
         let mut commit_secret = Secret::zero(nh)?;
         let mut private = None;
+        let mut committer_leaf = committer;
         if let Some(path) = &commit.path {
             // RFC 9420 §7.3, §12.4.2: a path's leaf has source `commit`.
             if !matches!(path.leaf_node.leaf_node_source, LeafNodeSource::Commit(_)) {
@@ -296,6 +312,7 @@ impl Group {
                     }
                 }
             };
+            committer_leaf = Some(sender_leaf);
             super::proposals::validate_leaf(
                 self,
                 cs,
@@ -388,6 +405,7 @@ impl Group {
 
         let mut staged_commit = StagedCommit {
             committer: ac.content.sender,
+            committer_leaf,
             tree_diff: Some(diff),
             context,
             secrets: None,
@@ -791,6 +809,7 @@ impl Group {
 
         self.pending = Some(alloc::boxed::Box::new(StagedCommit {
             committer: sender,
+            committer_leaf: Some(me),
             tree_diff: Some(diff),
             context,
             secrets: Some(d.epoch),

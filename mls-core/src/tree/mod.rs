@@ -595,6 +595,12 @@ impl TreeDiff {
     pub fn changed_leaves(&self) -> impl Iterator<Item = LeafIndex> + '_ {
         self.leaves.keys().map(|i| LeafIndex(*i))
     }
+    /// The leaves the change sets, with their new leaf nodes.
+    pub fn new_leaves(&self) -> impl Iterator<Item = (LeafIndex, &LeafNode)> + '_ {
+        self.leaves
+            .iter()
+            .filter_map(|(i, l)| l.as_ref().map(|l| (LeafIndex(*i), l)))
+    }
 }
 
 /// Changes staged over a borrowed [`RatchetTree`]: an overlay of the nodes
