@@ -17,6 +17,16 @@
 //!   membership tag, PrivateMessage encryption (§6).
 //! - [`key_package`]: KeyPackage generation and validation (§10, §10.1).
 //! - [`welcome`]: GroupInfo signatures and Welcome encryption (§12.4.3).
+//! - [`tree`], [`treekem`]: the ratchet tree with cached hashes and staged
+//!   overlays (§4, §7), UpdatePaths (§7.4–§7.6).
+//! - [`group`]: the group state machine users program against: proposals,
+//!   commits, Welcome and external joins, PSKs, reinit and branch (§11,
+//!   §12), snapshots.
+//!
+//! Features: `std` (default) encodes through `tls_codec`'s writer traits,
+//! one buffer per message instead of one vector per field. `test-utils`
+//! exposes hooks that forge messages for negative tests; never enable it
+//! in an application.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
