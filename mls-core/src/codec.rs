@@ -3,7 +3,7 @@
 //!
 //! Wire structs derive `tls_codec`'s `TlsSize`, `TlsSerializeBytes` and
 //! `TlsDeserializeBytes`; with the `std` feature they also derive the
-//! writer-based `TlsSerialize`, which [`encode`] then uses to write straight
+//! writer-based `TlsSerialize`, which [`Encode::encode`] then uses to write straight
 //! into one buffer instead of allocating a vector per field.
 //!
 //! Decoding is slice-based ([`decode`], [`decode_prefix`]): it never copies

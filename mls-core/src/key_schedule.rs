@@ -94,7 +94,7 @@ pub fn export(
 }
 
 /// joiner_secret = ExpandWithLabel(Extract(init_secret, commit_secret),
-/// "joiner", GroupContext_[n], Nh) (RFC 9420 §8).
+/// "joiner", `GroupContext_[n]`, Nh) (RFC 9420 §8).
 pub fn joiner_secret(
     cs: &dyn CipherSuiteProvider,
     init_secret: &Secret,

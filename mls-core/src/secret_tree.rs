@@ -53,9 +53,9 @@ impl Default for RatchetConfig {
 pub struct RatchetKey {
     /// The generation j.
     pub generation: u32,
-    /// ratchet_key_[N]_[j].
+    /// `ratchet_key_[N]_[j]`.
     pub key: Secret,
-    /// ratchet_nonce_[N]_[j].
+    /// `ratchet_nonce_[N]_[j]`.
     pub nonce: Secret,
 }
 

@@ -15,7 +15,7 @@ use crate::error::{Error, ProtocolError};
 use subtle::ConstantTimeEq;
 
 /// The confirmed transcript hash from the previous interim hash and the
-/// encoded `ConfirmedTranscriptHashInput` (wire_format || content || signature<V>).
+/// encoded `ConfirmedTranscriptHashInput` (`wire_format || content || signature<V>`).
 pub fn confirmed_transcript_hash(
     cs: &dyn CipherSuiteProvider,
     interim_before: &[u8],

@@ -114,7 +114,7 @@ pub struct PrivateUpdate {
     pub path_keys: Vec<(NodeIndex, HpkePrivateKey)>,
 }
 
-/// path_secret[n] = DeriveSecret(path_secret[n-1], "path") (RFC 9420 §7.4).
+/// `path_secret[n] = DeriveSecret(path_secret[n-1], "path")` (RFC 9420 §7.4).
 pub fn next_path_secret(
     cs: &dyn CipherSuiteProvider,
     path_secret: &Secret,

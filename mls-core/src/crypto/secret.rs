@@ -34,7 +34,7 @@ impl Digest {
         })
     }
 
-    /// A zeroed digest of `len` bytes, to be filled through [`Digest::as_mut`].
+    /// A zeroed digest of `len` bytes, to be filled through [`Digest::as_mut_bytes`].
     pub fn zeroed(len: usize) -> Result<Self, CryptoError> {
         if len > MAX_HASH_LEN {
             return Err(CryptoError::InvalidLength);
