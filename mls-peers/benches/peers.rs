@@ -209,6 +209,7 @@ mod mlsrs {
 // ---------------------------------------------------------------- OpenMLS
 
 mod openmls_side {
+    use openmls::prelude::tls_codec::Serialize;
     use openmls::prelude::*;
     use openmls_basic_credential::SignatureKeyPair;
     use openmls_rust_crypto::OpenMlsRustCrypto;
@@ -246,6 +247,8 @@ mod openmls_side {
         pub provider: OpenMlsRustCrypto,
         pub group_id: GroupId,
         pub commit: ProtocolMessage,
+        /// The commit's `MLSMessage` encoding length.
+        pub commit_len: usize,
     }
 
     pub fn setup(n: usize) -> Setup {
@@ -335,6 +338,7 @@ mod openmls_side {
         let bundle = g
             .self_update(&p.provider, &p.signer, LeafNodeParameters::default())
             .unwrap();
+        let commit_len = bundle.commit().tls_serialize_detached().unwrap().len();
         let msg: MlsMessageIn = bundle.commit().clone().into();
         let r = idx(&members, recv);
         let (_, p, g) = &members[r];
@@ -342,6 +346,7 @@ mod openmls_side {
             provider: p.provider.clone(),
             group_id: g.group_id().clone(),
             commit: msg.try_into_protocol_message().unwrap(),
+            commit_len,
         }
     }
 
@@ -377,6 +382,10 @@ fn peers(c: &mut Criterion) {
     g.sample_size(10);
     for n in SIZES {
         let ours = ours_setup(n);
+        eprintln!(
+            "mls-core/{n}: measured commit is {} bytes",
+            encode(&ours.commit).len()
+        );
         g.bench_function(BenchmarkId::new("mls-core", n), |b| {
             b.iter_batched(
                 || Group::from_bytes(provider(), &ours.receiver).unwrap(),
@@ -390,6 +399,10 @@ fn peers(c: &mut Criterion) {
         drop(ours);
 
         let rs = mlsrs::setup(n);
+        eprintln!(
+            "mls-rs/{n}: measured commit is {} bytes",
+            rs.commit.to_bytes().unwrap().len()
+        );
         g.bench_function(BenchmarkId::new("mls-rs", n), |b| {
             b.iter_batched(
                 || (rs.receiver.clone(), rs.commit.clone()),
@@ -403,6 +416,7 @@ fn peers(c: &mut Criterion) {
         drop(rs);
 
         let om = openmls_side::setup(n);
+        eprintln!("openmls/{n}: measured commit is {} bytes", om.commit_len);
         g.bench_function(BenchmarkId::new("openmls", n), |b| {
             b.iter_batched(
                 || (openmls_side::fresh(&om), om.commit.clone()),

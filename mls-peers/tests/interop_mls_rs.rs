@@ -39,7 +39,12 @@ fn client(name: &str, encrypt_handshake: bool) -> Client<impl MlsConfig + use<>>
         .mls_rules(
             DefaultMlsRules::new().with_encryption_options(EncryptionOptions::new(
                 encrypt_handshake,
-                PaddingMode::None,
+                // Padded PrivateMessages (RFC 9420 §6.3.1) in the encrypted runs.
+                if encrypt_handshake {
+                    PaddingMode::StepFunction
+                } else {
+                    PaddingMode::None
+                },
             )),
         )
         .signing_identity(identity, secret, SUITE)
@@ -174,6 +179,7 @@ fn rfc9420_12_4_3_1_mls_rs_joins_our_group_from_our_welcome() {
 fn mixed_group(encrypt_handshake: bool) {
     let config = GroupConfig {
         encrypt_handshake,
+        padding_block: if encrypt_handshake { 32 } else { 0 },
         ..GroupConfig::default()
     };
     // Epoch 1: we (alice) add mls-rs bob and dave and our carol in one commit.
@@ -839,4 +845,86 @@ fn rfc9420_12_4_3_2_resync_by_external_commit_removing_the_old_leaf_both_ways() 
     agree(&alice, &bob);
     assert_eq!(alice.members().count(), 3);
     chat(&mut alice, &mut carol);
+}
+
+#[test]
+fn rfc9420_12_1_7_group_context_extensions_committed_both_ways() {
+    use mls_core::group_context::Extension;
+    use mls_core::messages::{
+        CredentialType, ExtensionType, ExternalSender, GroupContextExtensions, RequiredCapabilities,
+    };
+    use mls_rs::extension::built_in::RequiredCapabilitiesExt;
+    let bob_c = client("bob", false);
+    let (mut alice, mut bob) = pair(&bob_c);
+
+    // mls-rs sets required_capabilities (Basic credentials).
+    let mut exts = mls_rs::ExtensionList::new();
+    exts.set_from(RequiredCapabilitiesExt {
+        extensions: vec![],
+        proposals: vec![],
+        credentials: vec![mls_rs::identity::CredentialType::BASIC],
+    })
+    .unwrap();
+    let out = bob
+        .commit_builder()
+        .set_group_context_ext(exts)
+        .unwrap()
+        .build()
+        .unwrap();
+    bob.apply_pending_commit().unwrap();
+    assert_eq!(
+        process(&mut alice, &to_bytes(&out.commit_message)),
+        Got::Commit(2)
+    );
+    agree(&alice, &bob);
+    let rc = alice
+        .context()
+        .extensions
+        .iter()
+        .find(|e| e.extension_type == ExtensionType::REQUIRED_CAPABILITIES.0)
+        .expect("required_capabilities in the GroupContext");
+    assert_eq!(
+        mls_core::codec::decode::<RequiredCapabilities>(rc.extension_data.as_slice()).unwrap(),
+        RequiredCapabilities {
+            extension_types: vec![],
+            proposal_types: vec![],
+            credential_types: vec![CredentialType::BASIC],
+        }
+    );
+
+    // We replace the list: required_capabilities kept, external_senders
+    // added (a default extension type: nobody lists it, RFC 9420 §7.2).
+    let (_, ds_pk) = provider()
+        .cipher_suite(mls_peers::SUITE)
+        .unwrap()
+        .signature()
+        .generate_key_pair(&mut mls_peers::OsRng)
+        .unwrap();
+    let senders: Vec<ExternalSender> = vec![ExternalSender {
+        signature_key: mls_core::codec::VLBytes::new(ds_pk),
+        credential: mls_core::messages::Credential::Basic(mls_core::codec::VLBytes::new(
+            b"delivery service".to_vec(),
+        )),
+    }];
+    let extensions = vec![
+        rc.clone(),
+        Extension {
+            extension_type: ExtensionType::EXTERNAL_SENDERS.0,
+            extension_data: mls_core::codec::VLBytes::new(encode(&senders)),
+        },
+    ];
+    let out = commit(
+        &mut alice,
+        CommitOptions {
+            proposals: vec![Proposal::GroupContextExtensions(GroupContextExtensions {
+                extensions,
+            })],
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    peer_is_commit(peer_process(&mut bob, &encode(&out.commit)));
+    agree(&alice, &bob);
+    assert_eq!(bob.context().extensions.len(), 2);
+    chat(&mut alice, &mut bob);
 }

@@ -25,6 +25,12 @@ use openmls_traits::OpenMlsProvider;
 
 const SUITE: Ciphersuite = Ciphersuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519;
 
+/// OpenMLS pads its PrivateMessages to a multiple of this (RFC 9420 §6.3.1);
+/// we pad ours to a multiple of [`OUR_PADDING`].
+const PEER_PADDING: usize = 64;
+/// See [`PEER_PADDING`].
+const OUR_PADDING: usize = 32;
+
 /// An OpenMLS client: its provider (crypto and storage), signer and
 /// credential.
 struct Peer {
@@ -56,6 +62,7 @@ impl Peer {
             .ciphersuite(SUITE)
             .use_ratchet_tree_extension(true)
             .wire_format_policy(self.policy)
+            .padding_size(PEER_PADDING)
             .build();
         MlsGroup::new(
             &self.provider,
@@ -70,6 +77,7 @@ impl Peer {
         MlsGroupJoinConfig::builder()
             .use_ratchet_tree_extension(true)
             .wire_format_policy(self.policy)
+            .padding_size(PEER_PADDING)
             .build()
     }
 
@@ -192,6 +200,7 @@ fn chat(ours: &mut Group, peer: &Peer, g: &mut MlsGroup) {
 fn our_config(policy: WireFormatPolicy) -> GroupConfig {
     GroupConfig {
         encrypt_handshake: policy == PURE_CIPHERTEXT_WIRE_FORMAT_POLICY,
+        padding_block: OUR_PADDING,
         ..GroupConfig::default()
     }
 }
@@ -724,7 +733,7 @@ fn rfc9420_9_1_application_messages_out_of_order_and_with_authenticated_data() {
         let pm = bg
             .process_message(
                 &bob.provider,
-                MlsMessageIn::tls_deserialize_exact(&encode(m))
+                MlsMessageIn::tls_deserialize_exact(encode(m))
                     .unwrap()
                     .try_into_protocol_message()
                     .unwrap(),
@@ -762,4 +771,76 @@ fn rfc9420_9_1_application_messages_out_of_order_and_with_authenticated_data() {
             other => panic!("expected application data, got {other:?}"),
         }
     }
+}
+
+#[test]
+fn rfc9420_12_1_7_group_context_extensions_committed_both_ways() {
+    use mls_core::messages::{ExtensionType as OurExtensionType, GroupContextExtensions};
+    let policy = PURE_PLAINTEXT_WIRE_FORMAT_POLICY;
+    let mut alice = create("alice", b"gce", our_config(policy));
+    let bob = Peer::new("bob", policy);
+    let o = commit(
+        &mut alice,
+        CommitOptions {
+            proposals: vec![Proposal::Add(Add {
+                key_package: our_key_package(&bob.key_package_message()),
+            })],
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    let mut bg = bob.join(&encode(o.welcome.as_ref().unwrap()));
+
+    // OpenMLS sets required_capabilities and external_senders (default
+    // extension types: nobody lists them in Capabilities, RFC 9420 §7.2).
+    let ds = SignatureKeyPair::new(SUITE.signature_algorithm()).unwrap();
+    let exts = Extensions::from_vec(vec![
+        Extension::RequiredCapabilities(RequiredCapabilitiesExtension::new(
+            &[],
+            &[],
+            &[CredentialType::Basic],
+        )),
+        Extension::ExternalSenders(vec![ExternalSender::new(
+            ds.to_public_vec().into(),
+            BasicCredential::new(b"delivery service".to_vec()).into(),
+        )]),
+    ])
+    .unwrap();
+    let (c, _, _) = bg
+        .update_group_context_extensions(&bob.provider, exts, &bob.signer)
+        .unwrap();
+    bg.merge_pending_commit(&bob.provider).unwrap();
+    assert_eq!(process(&mut alice, &out(&c)), Got::Commit(2));
+    agree(&alice, &bob, &bg);
+    let types: Vec<u16> = alice
+        .context()
+        .extensions
+        .iter()
+        .map(|e| e.extension_type)
+        .collect();
+    assert_eq!(
+        types,
+        [
+            OurExtensionType::REQUIRED_CAPABILITIES.0,
+            OurExtensionType::EXTERNAL_SENDERS.0
+        ]
+    );
+
+    // We drop external_senders again.
+    let kept = alice.context().extensions[..1].to_vec();
+    let o = commit(
+        &mut alice,
+        CommitOptions {
+            proposals: vec![Proposal::GroupContextExtensions(GroupContextExtensions {
+                extensions: kept,
+            })],
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    assert_eq!(bob.process(&mut bg, &encode(&o.commit)), Seen::Commit);
+    agree(&alice, &bob, &bg);
+    assert!(bg.extensions().external_senders().is_none());
+    assert!(bg.extensions().required_capabilities().is_some());
+    chat(&mut alice, &bob, &mut bg);
 }
