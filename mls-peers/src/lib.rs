@@ -50,13 +50,20 @@ pub fn capabilities() -> Capabilities {
     }
 }
 
-/// Now (seconds since the Unix epoch) minus an hour to now plus 90 days:
-/// a lifetime peers with a maximum-range policy accept.
-pub fn lifetime() -> Lifetime {
-    let now = std::time::SystemTime::now()
+/// Seconds since the Unix epoch: every helper passes it as `now`, so the
+/// KeyPackage and LeafNode lifetimes the peers chose are checked
+/// (RFC 9420 §7.3).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock after 1970")
-        .as_secs();
+        .as_secs()
+}
+
+/// Now minus an hour to now plus 90 days: a lifetime peers with a
+/// maximum-range policy accept.
+pub fn lifetime() -> Lifetime {
+    let now = unix_now();
     Lifetime {
         not_before: now - 3600,
         not_after: now + 90 * 24 * 3600,
@@ -146,7 +153,7 @@ fn env() -> ProcessEnv<'static> {
     ProcessEnv {
         psks: &NoPsks,
         credentials: &AcceptAllCredentials,
-        now: None,
+        now: Some(unix_now()),
     }
 }
 
@@ -192,7 +199,7 @@ pub fn commit_with_psks(
             rng: &mut OsRng,
             psks,
             credentials: &AcceptAllCredentials,
-            now: None,
+            now: Some(unix_now()),
         },
     )
     .unwrap()
@@ -222,7 +229,7 @@ pub fn process_with_psks(g: &mut Group, bytes: &[u8], psks: &dyn PskStore) -> Go
     let mut env = ProcessEnv {
         psks,
         credentials: &AcceptAllCredentials,
-        now: None,
+        now: Some(unix_now()),
     };
     match g.process(provider(), &msg, &mut env) {
         Ok(Received::Application { data, .. }) => Got::Application(data),

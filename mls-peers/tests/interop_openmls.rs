@@ -516,7 +516,7 @@ fn rfc9420_12_4_3_2_we_join_an_openmls_group_by_external_commit() {
                 rng: &mut mls_peers::OsRng,
                 psks: &mls_core::group::NoPsks,
                 credentials: &mls_core::group::AcceptAllCredentials,
-                now: None,
+                now: Some(mls_peers::unix_now()),
             },
             our_config(policy),
         )
@@ -753,7 +753,7 @@ fn rfc9420_9_1_application_messages_out_of_order_and_with_authenticated_data() {
         let mut env = mls_core::group::ProcessEnv {
             psks: &mls_core::group::NoPsks,
             credentials: &mls_core::group::AcceptAllCredentials,
-            now: None,
+            now: Some(mls_peers::unix_now()),
         };
         match alice.process(provider(), &message(m), &mut env).unwrap() {
             mls_core::group::Received::Application {
