@@ -844,3 +844,110 @@ fn rfc9420_12_1_7_group_context_extensions_committed_both_ways() {
     assert!(bg.extensions().required_capabilities().is_some());
     chat(&mut alice, &bob, &mut bg);
 }
+
+/// A two-member group: our alice created it, OpenMLS `bob` joined.
+fn pair(bob: &Peer, policy: WireFormatPolicy) -> (Group, MlsGroup) {
+    let mut alice = create("alice", b"pair", our_config(policy));
+    let o = commit(
+        &mut alice,
+        CommitOptions {
+            proposals: vec![Proposal::Add(Add {
+                key_package: our_key_package(&bob.key_package_message()),
+            })],
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    let bg = bob.join(&encode(o.welcome.as_ref().unwrap()));
+    (alice, bg)
+}
+
+#[test]
+fn rfc9420_8_4_external_psk_proposed_and_committed_both_ways() {
+    use openmls::schedule::{ExternalPsk, PreSharedKeyId, Psk};
+    let policy = PURE_PLAINTEXT_WIRE_FORMAT_POLICY;
+    let (id, secret) = (b"shared psk".to_vec(), vec![7u8; 32]);
+    let bob = Peer::new("bob", policy);
+    let psk_id = PreSharedKeyId::new(
+        SUITE,
+        bob.provider.rand(),
+        Psk::External(ExternalPsk::new(id.clone())),
+    )
+    .unwrap();
+    psk_id.store(&bob.provider, &secret).unwrap();
+    let psks = std::collections::BTreeMap::from([(id.clone(), secret)]);
+    let (mut alice, mut bg) = pair(&bob, policy);
+
+    // We propose the PSK and commit it by reference.
+    let p = alice
+        .propose_external_psk(provider(), id, &mut mls_peers::OsRng)
+        .unwrap();
+    assert_eq!(bob.process(&mut bg, &encode(&p)), Seen::Proposal);
+    let o = mls_peers::commit_with_psks(
+        &mut alice,
+        CommitOptions {
+            include_pending: true,
+            ..CommitOptions::default()
+        },
+        &psks,
+    );
+    alice.merge_pending().unwrap();
+    assert_eq!(bob.process(&mut bg, &encode(&o.commit)), Seen::Commit);
+    agree(&alice, &bob, &bg);
+
+    // OpenMLS proposes it and commits it by reference.
+    let (p, _) = bg
+        .propose_pre_shared_key(&bob.provider, &bob.signer, psk_id)
+        .unwrap();
+    assert_eq!(
+        mls_peers::process_with_psks(&mut alice, &out(&p), &psks),
+        Got::Proposal
+    );
+    let (c, _, _) = bg
+        .commit_to_pending_proposals(&bob.provider, &bob.signer)
+        .unwrap();
+    bg.merge_pending_commit(&bob.provider).unwrap();
+    assert_eq!(
+        mls_peers::process_with_psks(&mut alice, &out(&c), &psks),
+        Got::Commit(3)
+    );
+    agree(&alice, &bob, &bg);
+}
+
+#[test]
+fn rfc9420_12_4_3_2_resync_by_external_commit_removing_the_old_leaf() {
+    let policy = PURE_PLAINTEXT_WIRE_FORMAT_POLICY;
+    // We lost our state in an OpenMLS group and rejoin, removing our old leaf.
+    let bob = Peer::new("bob", policy);
+    let mut bg = bob.create_group();
+    let alice_j = Joiner::new("alice");
+    let kp = bob.validate_key_package(&alice_j.key_package_message());
+    let (_, welcome, _) = bg.add_members(&bob.provider, &bob.signer, &[kp]).unwrap();
+    bg.merge_pending_commit(&bob.provider).unwrap();
+    let old = alice_j.join(&out(&welcome), our_config(policy));
+    let gi = out(&bg
+        .export_group_info(bob.provider.crypto(), &bob.signer, true)
+        .unwrap());
+    let MlsMessageBody::GroupInfo(gi) = message(&gi).body else {
+        panic!("not a GroupInfo")
+    };
+    let (mut alice, c) = Group::join_external(
+        provider(),
+        &gi,
+        None,
+        identity("alice"),
+        Some(old.own_leaf()),
+        &mut mls_core::group::CommitEnv {
+            rng: &mut mls_peers::OsRng,
+            psks: &mls_core::group::NoPsks,
+            credentials: &mls_core::group::AcceptAllCredentials,
+            now: Some(mls_peers::unix_now()),
+        },
+        our_config(policy),
+    )
+    .unwrap();
+    assert_eq!(bob.process(&mut bg, &encode(&c)), Seen::Commit);
+    agree(&alice, &bob, &bg);
+    assert_eq!(bg.members().count(), 2);
+    chat(&mut alice, &bob, &mut bg);
+}
