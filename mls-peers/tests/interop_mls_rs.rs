@@ -928,3 +928,53 @@ fn rfc9420_12_1_7_group_context_extensions_committed_both_ways() {
     assert_eq!(bob.context().extensions.len(), 2);
     chat(&mut alice, &mut bob);
 }
+
+#[test]
+fn rfc9420_8_6_resumption_psk_of_a_past_epoch_committed_both_ways() {
+    let bob_c = client("bob", false);
+    let (mut alice, mut bob) = pair(&bob_c);
+    // Epoch 2, so that epoch 1 is in the past for both.
+    let out = commit(
+        &mut alice,
+        CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    peer_is_commit(peer_process(&mut bob, &encode(&out.commit)));
+
+    // We propose resumption PSK (application usage) of epoch 1 and commit it.
+    let group_id = alice.group_id().to_vec();
+    let p = alice
+        .propose_resumption_psk(provider(), &group_id, 1, &mut mls_peers::OsRng)
+        .unwrap();
+    assert!(matches!(
+        peer_process(&mut bob, &encode(&p)),
+        ReceivedMessage::Proposal(_)
+    ));
+    let out = commit(
+        &mut alice,
+        CommitOptions {
+            include_pending: true,
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    peer_is_commit(peer_process(&mut bob, &encode(&out.commit)));
+    agree(&alice, &bob);
+
+    // mls-rs commits the resumption PSK of epoch 2 by value.
+    let out = bob
+        .commit_builder()
+        .add_resumption_psk(2)
+        .unwrap()
+        .build()
+        .unwrap();
+    bob.apply_pending_commit().unwrap();
+    assert_eq!(
+        process(&mut alice, &to_bytes(&out.commit_message)),
+        Got::Commit(4)
+    );
+    agree(&alice, &bob);
+}

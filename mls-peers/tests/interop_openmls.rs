@@ -63,6 +63,7 @@ impl Peer {
             .use_ratchet_tree_extension(true)
             .wire_format_policy(self.policy)
             .padding_size(PEER_PADDING)
+            .number_of_resumption_psks(8)
             .build();
         MlsGroup::new(
             &self.provider,
@@ -78,6 +79,7 @@ impl Peer {
             .use_ratchet_tree_extension(true)
             .wire_format_policy(self.policy)
             .padding_size(PEER_PADDING)
+            .number_of_resumption_psks(8)
             .build()
     }
 
@@ -950,4 +952,62 @@ fn rfc9420_12_4_3_2_resync_by_external_commit_removing_the_old_leaf() {
     agree(&alice, &bob, &bg);
     assert_eq!(bg.members().count(), 2);
     chat(&mut alice, &bob, &mut bg);
+}
+
+#[test]
+fn rfc9420_8_6_resumption_psk_of_a_past_epoch_committed_both_ways() {
+    use openmls::schedule::psk::{ResumptionPsk, ResumptionPskUsage};
+    use openmls::schedule::{PreSharedKeyId, Psk};
+    let policy = PURE_PLAINTEXT_WIRE_FORMAT_POLICY;
+    let bob = Peer::new("bob", policy);
+    let (mut alice, mut bg) = pair(&bob, policy);
+    // Epoch 2, so that epoch 1 is in the past for both.
+    let o = commit(
+        &mut alice,
+        CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    assert_eq!(bob.process(&mut bg, &encode(&o.commit)), Seen::Commit);
+
+    // We propose the resumption PSK (application usage) of epoch 1.
+    let group_id = alice.group_id().to_vec();
+    let p = alice
+        .propose_resumption_psk(provider(), &group_id, 1, &mut mls_peers::OsRng)
+        .unwrap();
+    assert_eq!(bob.process(&mut bg, &encode(&p)), Seen::Proposal);
+    let o = commit(
+        &mut alice,
+        CommitOptions {
+            include_pending: true,
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    assert_eq!(bob.process(&mut bg, &encode(&o.commit)), Seen::Commit);
+    agree(&alice, &bob, &bg);
+
+    // OpenMLS proposes the one of epoch 2 and commits it.
+    let psk_id = PreSharedKeyId::new(
+        SUITE,
+        bob.provider.rand(),
+        Psk::Resumption(ResumptionPsk::new(
+            ResumptionPskUsage::Application,
+            bg.group_id().clone(),
+            GroupEpoch::from(2),
+        )),
+    )
+    .unwrap();
+    let (p, _) = bg
+        .propose_pre_shared_key(&bob.provider, &bob.signer, psk_id)
+        .unwrap();
+    assert_eq!(process(&mut alice, &out(&p)), Got::Proposal);
+    let (c, _, _) = bg
+        .commit_to_pending_proposals(&bob.provider, &bob.signer)
+        .unwrap();
+    bg.merge_pending_commit(&bob.provider).unwrap();
+    assert_eq!(process(&mut alice, &out(&c)), Got::Commit(4));
+    agree(&alice, &bob, &bg);
 }
