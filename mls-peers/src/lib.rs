@@ -130,6 +130,12 @@ impl Joiner {
     /// Joins from `welcome` (`MLSMessage` bytes); the ratchet tree must be
     /// in the GroupInfo extension (RFC 9420 §12.4.3.3).
     pub fn join(self, welcome: &[u8], config: GroupConfig) -> Group {
+        self.join_with_psks(welcome, config, &NoPsks)
+    }
+
+    /// [`Joiner::join`] with PSKs: a group's earlier state is the store of
+    /// its resumption PSKs when joining a branch or a ReInit successor.
+    pub fn join_with_psks(self, welcome: &[u8], config: GroupConfig, psks: &dyn PskStore) -> Group {
         let msg: MlsMessage = decode(welcome).expect("welcome decodes");
         let MlsMessageBody::Welcome(welcome) = msg.body else {
             panic!("not a Welcome: {:?}", msg.body.wire_format());
@@ -142,18 +148,14 @@ impl Joiner {
             self.private.encryption_key,
             self.signer,
             None,
-            &mut env(),
+            &mut ProcessEnv {
+                psks,
+                credentials: &AcceptAllCredentials,
+                now: Some(unix_now()),
+            },
             config,
         )
         .unwrap()
-    }
-}
-
-fn env() -> ProcessEnv<'static> {
-    ProcessEnv {
-        psks: &NoPsks,
-        credentials: &AcceptAllCredentials,
-        now: Some(unix_now()),
     }
 }
 

@@ -978,3 +978,143 @@ fn rfc9420_8_6_resumption_psk_of_a_past_epoch_committed_both_ways() {
     );
     agree(&alice, &bob);
 }
+
+#[test]
+fn rfc9420_11_3_branch_subgroups_created_and_joined_both_ways() {
+    let bob_c = client("bob", false);
+    let (alice, bob) = pair(&bob_c);
+
+    // We branch; mls-rs joins the subgroup with its resumption PSK (branch).
+    let kp = message(&to_bytes(
+        &bob_c
+            .generate_key_package_message(Default::default(), Default::default(), None)
+            .unwrap(),
+    ));
+    let MlsMessageBody::KeyPackage(kp) = kp.body else {
+        panic!()
+    };
+    let (mut sub, out) = alice
+        .branch(
+            provider(),
+            b"our subgroup".to_vec(),
+            identity("alice"),
+            vec![kp],
+            GroupConfig::default(),
+            &mut mls_core::group::CommitEnv {
+                rng: &mut mls_peers::OsRng,
+                psks: &mls_core::group::NoPsks,
+                credentials: &mls_core::group::AcceptAllCredentials,
+                now: Some(mls_peers::unix_now()),
+            },
+        )
+        .unwrap();
+    let (mut bob_sub, _) = bob
+        .join_subgroup(
+            &peer_msg(&encode(out.welcome.as_ref().unwrap())),
+            None,
+            None,
+        )
+        .unwrap();
+    agree(&sub, &bob_sub);
+    chat(&mut sub, &mut bob_sub);
+
+    // mls-rs branches; we join with the old group as the PSK store.
+    let alice_j = Joiner::new("alice");
+    let (mut bob_sub2, welcomes) = bob
+        .branch(
+            b"mls-rs subgroup".to_vec(),
+            vec![peer_msg(&alice_j.key_package_message())],
+            None,
+        )
+        .unwrap();
+    let mut sub2 = alice_j.join_with_psks(&to_bytes(&welcomes[0]), GroupConfig::default(), &alice);
+    agree(&sub2, &bob_sub2);
+    chat(&mut sub2, &mut bob_sub2);
+}
+
+#[test]
+fn rfc9420_11_2_reinit_committed_and_successor_joined_both_ways() {
+    use mls_core::messages::{ProtocolVersion, ReInit};
+    // mls-rs commits a ReInit, creates the successor and adds us.
+    let bob_c = client("bob", false);
+    let (mut alice, mut bob) = pair(&bob_c);
+    let out = bob
+        .commit_builder()
+        .reinit(
+            Some(b"successor".to_vec()),
+            mls_rs::ProtocolVersion::MLS_10,
+            SUITE,
+            Default::default(),
+        )
+        .unwrap()
+        .build()
+        .unwrap();
+    bob.apply_pending_commit().unwrap();
+    assert_eq!(
+        process(&mut alice, &to_bytes(&out.commit_message)),
+        Got::Commit(2)
+    );
+    assert!(!alice.is_active(), "a ReInit commit ends the group");
+    agree(&alice, &bob);
+    let alice_j = Joiner::new("alice");
+    let rc = bob.get_reinit_client(None, None).unwrap();
+    let (mut bob_new, welcomes) = rc
+        .commit(
+            vec![peer_msg(&alice_j.key_package_message())],
+            Default::default(),
+            None,
+        )
+        .unwrap();
+    let mut alice_new =
+        alice_j.join_with_psks(&to_bytes(&welcomes[0]), GroupConfig::default(), &alice);
+    assert_eq!(alice_new.group_id(), b"successor");
+    agree(&alice_new, &bob_new);
+    chat(&mut alice_new, &mut bob_new);
+
+    // We commit a ReInit, create the successor and add mls-rs.
+    let bob_c = client("bob", false);
+    let (mut alice, mut bob) = pair(&bob_c);
+    let out = commit(
+        &mut alice,
+        CommitOptions {
+            proposals: vec![Proposal::ReInit(ReInit {
+                group_id: mls_core::codec::VLBytes::new(b"our successor".to_vec()),
+                version: ProtocolVersion::MLS10,
+                cipher_suite: mls_peers::SUITE,
+                extensions: vec![],
+            })],
+            ..CommitOptions::default()
+        },
+    );
+    alice.merge_pending().unwrap();
+    peer_is_commit(peer_process(&mut bob, &encode(&out.commit)));
+    agree(&alice, &bob);
+    let rc = bob.get_reinit_client(None, None).unwrap();
+    let kp = message(&to_bytes(&rc.generate_key_package(None).unwrap()));
+    let MlsMessageBody::KeyPackage(kp) = kp.body else {
+        panic!()
+    };
+    let (mut alice_new, out) = alice
+        .reinit_successor(
+            provider(),
+            identity("alice"),
+            vec![kp],
+            GroupConfig::default(),
+            &mut mls_core::group::CommitEnv {
+                rng: &mut mls_peers::OsRng,
+                psks: &mls_core::group::NoPsks,
+                credentials: &mls_core::group::AcceptAllCredentials,
+                now: Some(mls_peers::unix_now()),
+            },
+        )
+        .unwrap();
+    let (mut bob_new, _) = rc
+        .join(
+            &peer_msg(&encode(out.welcome.as_ref().unwrap())),
+            None,
+            None,
+        )
+        .unwrap();
+    agree(&alice_new, &bob_new);
+    chat(&mut alice_new, &mut bob_new);
+}
