@@ -14,8 +14,9 @@ fn usage() -> ExitCode {
          tasks:\n  vectors [--backend NAME|all] [--file NAME[,NAME..]]   run the official RFC 9420 vectors\n  \
          test                                                  fmt, clippy and every test, vectors required\n  \
          matrix                                                backend x cipher-suite table\n  \
-         bench [--quick] [FILTER]                              criterion benchmarks: primitives per backend and suite,\n  \
-         \x20                                                     key schedule, tree, framing, group"
+         bench [--quick] [--peers] [FILTER]                    criterion benchmarks: primitives per backend and suite,\n  \
+         \x20                                                     key schedule, tree, framing, group; --peers: side by\n  \
+         \x20                                                     side with mls-rs and OpenMLS (mls-peers)"
     );
     ExitCode::from(2)
 }
@@ -172,13 +173,21 @@ fn matrix() -> ExitCode {
 
 /// Runs the criterion benchmarks of `mls-vectors`: every backend compiled in,
 /// every suite it serves. `--quick` shortens measurement; a FILTER selects
-/// benchmark IDs (e.g. `hpke`, `aead`, `tree_hash`).
+/// benchmark IDs (e.g. `hpke`, `aead`, `tree_hash`). `--peers` runs the
+/// side-by-side benchmark of `mls-peers` (mls-core, mls-rs, OpenMLS) instead.
 fn bench(args: &[String]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.args(["bench", "-p", "mls-vectors", "--"]);
+    let package = if args.iter().any(|a| a == "--peers") {
+        "mls-peers"
+    } else {
+        "mls-vectors"
+    };
+    cmd.args(["bench", "-p", package, "--"]);
     for a in args {
-        if a == "--quick" {
+        if a == "--peers" {
+            continue;
+        } else if a == "--quick" {
             cmd.args(["--warm-up-time", "1", "--measurement-time", "2"]);
         } else {
             cmd.arg(a);
