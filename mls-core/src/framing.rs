@@ -366,9 +366,19 @@ fn private_message_content(
         Content::Commit(c) => c.encode_into(&mut pt)?,
     }
     let auth = ac.auth.encode()?;
-    pt.reserve_exact(auth.len() + padding);
+    // The ciphertext is an `opaque<V>` (RFC 9420 §2.1.2): content and
+    // padding longer than a vector can be is refused before anything is
+    // allocated for it (a `padding` from a corrupted config or snapshot
+    // must neither overflow nor exhaust memory).
+    let len = pt
+        .len()
+        .checked_add(auth.len())
+        .and_then(|n| n.checked_add(padding))
+        .filter(|&n| n <= crate::codec::MAX_VECTOR_LEN)
+        .ok_or(CodecError::InvalidLength)?;
+    let extra = len.saturating_sub(pt.len());
+    pt.reserve_exact(extra);
     pt.extend_from_slice(&auth);
-    let len = pt.len() + padding;
     pt.resize(len, 0);
     Ok(pt)
 }
@@ -584,6 +594,28 @@ mod tests {
                 confirmation_tag: commit_tag.then(|| VLBytes::new(alloc::vec![9; 32])),
             },
         }
+    }
+
+    #[test]
+    fn rfc9420_6_3_1_refuses_padding_past_the_vector_limit_without_panicking() {
+        // Found by fuzzing a snapshot whose padding_block was corrupted:
+        // `Group::protect` tried to allocate and fill ~1.9 GB; with a
+        // padding near usize::MAX the length overflowed.
+        let a = ac(Content::Application(VLBytes::new(b"x".to_vec())), false);
+        for padding in [usize::MAX, usize::MAX - 1, crate::codec::MAX_VECTOR_LEN] {
+            assert_eq!(
+                private_message_content(&a, padding).map(|v| v.len()),
+                Err(CodecError::InvalidLength.into()),
+                "padding {padding}"
+            );
+        }
+        let base = private_message_content(&a, 0).unwrap().len();
+        let max = crate::codec::MAX_VECTOR_LEN - base;
+        assert_eq!(
+            private_message_content(&a, max + 1).map(|v| v.len()),
+            Err(CodecError::InvalidLength.into())
+        );
+        assert_eq!(private_message_content(&a, 16).unwrap().len(), base + 16);
     }
 
     #[test]
