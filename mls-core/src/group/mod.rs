@@ -156,12 +156,18 @@ pub struct GroupConfig {
     pub encrypt_handshake: bool,
     /// Include the ratchet tree in the GroupInfo of Welcome messages.
     pub ratchet_tree_in_welcome: bool,
-    /// Pad PrivateMessage content to a multiple of this many bytes (0: none).
+    /// Pad PrivateMessage content to a multiple of this many bytes (0: none;
+    /// at most [`MAX_PADDING_BLOCK`], larger values count as that).
     pub padding_block: usize,
     /// How many past epochs' secret trees to keep for late application
     /// messages (RFC 9420 §15.3); 0 keeps none.
     pub max_past_epochs: usize,
 }
+
+/// The largest `padding_block` honoured: 64 KiB. Padding hides lengths;
+/// a block larger than this only wastes memory and bandwidth (a block near
+/// the 2^30-byte vector limit would make every message a gigabyte).
+pub const MAX_PADDING_BLOCK: usize = 1 << 16;
 
 impl Default for GroupConfig {
     fn default() -> Self {
@@ -613,7 +619,7 @@ impl Group {
             content,
             Some(&self.context),
         )?;
-        let block = self.config.padding_block;
+        let block = self.config.padding_block.min(MAX_PADDING_BLOCK);
         let padding = if block == 0 {
             0
         } else {

@@ -211,11 +211,13 @@ impl Group {
         let c = &self.config;
         o.extend_from_slice(&c.ratchet.max_forward_distance.to_be_bytes());
         o.extend_from_slice(&c.ratchet.out_of_order_tolerance.to_be_bytes());
-        o.extend_from_slice(&(c.max_resumption_psks as u32).to_be_bytes());
+        o.extend_from_slice(&saturating_u32(c.max_resumption_psks).to_be_bytes());
         o.push(u8::from(c.encrypt_handshake));
         o.push(u8::from(c.ratchet_tree_in_welcome));
-        o.extend_from_slice(&(c.padding_block as u32).to_be_bytes());
-        o.extend_from_slice(&(c.max_past_epochs as u32).to_be_bytes());
+        o.extend_from_slice(
+            &saturating_u32(c.padding_block.min(super::MAX_PADDING_BLOCK)).to_be_bytes(),
+        );
+        o.extend_from_slice(&saturating_u32(c.max_past_epochs).to_be_bytes());
         o.push(u8::from(self.active));
         // Version 2.
         o.extend_from_slice(&(self.pending_updates.len() as u32).to_be_bytes());
@@ -267,9 +269,18 @@ impl Group {
             path_keys.insert(x, HpkePrivateKey::from_slice(r.opaque()?));
         }
         let signer = SignaturePrivateKey::from_slice(r.opaque()?);
+        // Epoch secrets are Nh bytes long (RFC 9420 §8).
+        let nh = cs.kdf().nh();
+        let secret = |r: &mut Reader<'_>| -> Result<Secret, Error> {
+            let b = r.opaque()?;
+            if b.len() != nh {
+                return Err(invalid());
+            }
+            Ok(Secret::from_slice(b)?)
+        };
         let mut s: Vec<Secret> = Vec::with_capacity(9);
         for _ in 0..9 {
-            s.push(Secret::from_slice(r.opaque()?)?);
+            s.push(secret(&mut r)?);
         }
         let mut it = s.into_iter();
         let mut next = || it.next().ok_or_else(bad);
@@ -299,7 +310,7 @@ impl Group {
         let mut resumption_psks = VecDeque::new();
         for _ in 0..r.count(9)? {
             let e = r.u64()?;
-            resumption_psks.push_back((e, Secret::from_slice(r.opaque()?)?));
+            resumption_psks.push_back((e, secret(&mut r)?));
         }
         let config = GroupConfig {
             ratchet: RatchetConfig {
@@ -322,6 +333,15 @@ impl Group {
             return Err(bad());
         }
         if crate::tree::TreeRead::leaf(&tree, own_leaf).is_none() && active {
+            return Err(bad());
+        }
+        // Our parent keys sit on parent nodes inside the tree; the secret
+        // tree spans the ratchet tree's leaves; padding is bounded.
+        let width = crate::tree_math::node_width(crate::tree::TreeRead::n_leaves(&tree));
+        if path_keys.keys().any(|x| x.is_leaf() || x.0 >= width)
+            || (active && secret_tree.n_leaves() != crate::tree::TreeRead::n_leaves(&tree))
+            || config.padding_block > super::MAX_PADDING_BLOCK
+        {
             return Err(bad());
         }
         // Merging a ReInit commit closes the group (RFC 9420 §11.2).
@@ -351,6 +371,12 @@ impl Group {
             active,
         })
     }
+}
+
+/// A count for the snapshot: values past u32::MAX mean "unbounded" and
+/// are stored as u32::MAX rather than silently wrapped.
+fn saturating_u32(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
 /// What version 2 adds to version 1.
