@@ -22,6 +22,13 @@
 //! | HPKE for DHKEM(X448) | `mls-core`'s generic RFC 9180 HPKE over `dh::X448` |
 //! | OS randomness ([`OsRng`]) | `getrandom` |
 //!
+//! `Signature::verify_batch` (used for the leaf signatures of a joiner's
+//! tree, RFC 9420 §7.3) verifies each signature exactly as `verify` does,
+//! split over the machine's cores with scoped threads (one thread where
+//! none can be spawned, or for fewer than 128 signatures): joining a
+//! 4,096-member group took 234 ms on one core and 166 ms on this 2-core
+//! machine (`cargo xtask bench --quick join_from_welcome/rustcrypto`).
+//!
 //! All of them share one generation of the RustCrypto traits
 //! (`rand_core` 0.10, `elliptic-curve` 0.14, `digest` 0.11, `aead` 0.6):
 //! `sha2` 0.11, `hkdf` 0.13, `hmac` 0.13, `aes-gcm` 0.11,

@@ -262,6 +262,26 @@ fn signatures(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Fai
         s,
         "batch verification rejected a valid signature",
     )?;
+    // Batches large enough for a backend to split (or to use a batch
+    // equation): all valid passes; one bad signature anywhere fails it.
+    let mut bad = signature.clone();
+    if let Some(b) = bad.last_mut() {
+        *b ^= 1;
+    }
+    for bad_at in [None, Some(0), Some(150), Some(299)] {
+        let batch: Vec<super::VerifyItem<'_>> = (0..300)
+            .map(|i| super::VerifyItem {
+                public_key: &pk,
+                message: msg,
+                signature: if Some(i) == bad_at { &bad } else { &signature },
+            })
+            .collect();
+        check(
+            sig.verify_batch(&batch).is_ok() == bad_at.is_none(),
+            s,
+            "batch of 300 judged wrongly",
+        )?;
+    }
     Ok(())
 }
 
