@@ -362,20 +362,19 @@ impl RatchetTree {
     /// does not count as another member. O(log n + capabilities).
     pub fn credential_compatible(&self, leaf: &LeafNode, replacing: Option<LeafIndex>) -> bool {
         let old = replacing.and_then(|i| self.leaf(i));
-        let others = self.n_members - u32::from(old.is_some());
+        let others = self.n_members.saturating_sub(u32::from(old.is_some()));
         let own = leaf.credential.credential_type().0;
         let old_supports =
             |t: u16| old.is_some_and(|o| o.capabilities.credentials.iter().any(|c| c.0 == t));
         let old_uses = |t: u16| old.is_some_and(|o| o.credential.credential_type().0 == t);
-        let supported_by_others = self
-            .cred_index
-            .get(&own)
-            .map_or(0, |c| c.supported - u32::from(old_supports(own)));
+        let supported_by_others = self.cred_index.get(&own).map_or(0, |c| {
+            c.supported.saturating_sub(u32::from(old_supports(own)))
+        });
         if supported_by_others != others {
             return false;
         }
         self.cred_index.iter().all(|(t, c)| {
-            c.in_use - u32::from(old_uses(*t)) == 0
+            c.in_use.saturating_sub(u32::from(old_uses(*t))) == 0
                 || leaf.capabilities.credentials.iter().any(|x| x.0 == *t)
         })
     }
