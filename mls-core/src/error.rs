@@ -20,6 +20,9 @@ pub enum ProtocolError {
     GenerationOutOfWindow,
     /// RFC 9420 §9.2: a key or nonce was already consumed (replay).
     SecretReused,
+    /// RFC 9420 §9.2: a secret-tree update derived before another was
+    /// applied; applying it would bring back consumed keys.
+    StaleSecretTreeUpdate,
     /// RFC 9420 §8.4: more PSKs than a uint16 count can carry.
     TooManyPsks,
     /// RFC 9420 §5.1: the cipher suite is not served by the provider.
@@ -45,6 +48,9 @@ impl fmt::Display for ProtocolError {
             Self::LeafIndexOutOfRange => "leaf index outside the tree (RFC 9420 §9)",
             Self::GenerationOutOfWindow => "generation outside the ratchet window (RFC 9420 §9.1)",
             Self::SecretReused => "key already consumed (RFC 9420 §9.2)",
+            Self::StaleSecretTreeUpdate => {
+                "secret-tree update derived from an older state (RFC 9420 §9.2)"
+            }
             Self::TooManyPsks => "too many PSKs (RFC 9420 §8.4)",
             Self::UnsupportedCipherSuite => {
                 "cipher suite not supported by the provider (RFC 9420 §5.1)"
@@ -80,6 +86,9 @@ pub enum UsageError {
     NotAGroupMessage,
     /// No ReInit was committed in this group.
     NoReInit,
+    /// The staged commit was staged on another group or epoch than the
+    /// group's current one (a competing commit was merged first).
+    StaleStagedCommit,
 }
 
 impl fmt::Display for UsageError {
@@ -93,6 +102,9 @@ impl fmt::Display for UsageError {
             Self::InvalidSnapshot => f.write_str("invalid group snapshot"),
             Self::NotAGroupMessage => f.write_str("not a PublicMessage or PrivateMessage"),
             Self::NoReInit => f.write_str("no ReInit was committed in this group"),
+            Self::StaleStagedCommit => {
+                f.write_str("the staged commit is not for the group's current epoch")
+            }
         }
     }
 }

@@ -265,6 +265,12 @@ pub fn validate_key_package(
     if kp.init_key.as_slice() == leaf.encryption_key.as_slice() {
         return Err(KeyPackageError::InitKeyEqualsEncryptionKey.into());
     }
+    // RFC 9180 §7.1.1: both keys must be valid keys of the suite's KEM.
+    for key in [kp.init_key.as_slice(), leaf.encryption_key.as_slice()] {
+        cs.hpke()
+            .validate_public_key(key)
+            .map_err(|_| crate::group::GroupError::InvalidPublicKey)?;
+    }
     verify_with_label(
         cs,
         leaf.signature_key.as_slice(),

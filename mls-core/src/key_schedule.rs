@@ -14,7 +14,9 @@ use crate::error::{Error, ProtocolError};
 pub struct EpochSecrets {
     /// "sender data": keys for sender-data encryption (§6.3.2).
     pub sender_data_secret: Secret,
-    /// "encryption": root of the secret tree (§9).
+    /// "encryption": root of the secret tree (§9). A group moves it into
+    /// its secret tree with [`EpochSecrets::take_encryption_secret`] and
+    /// keeps none (§9.2).
     pub encryption_secret: Secret,
     /// "exporter": the exporter secret (§8.5).
     pub exporter_secret: Secret,
@@ -50,6 +52,14 @@ impl EpochSecrets {
             epoch_authenticator: d(b"authentication")?,
             init_secret: d(b"init")?,
         })
+    }
+
+    /// Moves `encryption_secret` out, leaving an empty secret: once the
+    /// secret tree holds it, nothing else may (RFC 9420 §9.2: whoever
+    /// holds it re-derives every message key of the epoch, including keys
+    /// of messages already read and deleted).
+    pub fn take_encryption_secret(&mut self) -> Secret {
+        core::mem::replace(&mut self.encryption_secret, Secret::empty())
     }
 
     /// MLS-Exporter(label, context, len) (RFC 9420 §8.5).

@@ -184,8 +184,15 @@ impl LeafRatchets {
 }
 
 /// The changes one key derivation makes, applied by [`SecretTree::apply`].
+///
+/// It holds the leaf's ratchets as they are after the derivation, so it is
+/// only valid against the exact state it was derived from: `base` is that
+/// state's version, and [`SecretTree::apply`] refuses an update derived
+/// from any other (applying it would bring back keys consumed in between,
+/// RFC 9420 §9.2).
 #[derive(Debug)]
 pub struct SecretTreeUpdate {
+    base: u64,
     leaf: LeafIndex,
     consumed_nodes: Vec<NodeIndex>,
     new_nodes: Vec<(NodeIndex, Secret)>,
@@ -193,13 +200,25 @@ pub struct SecretTreeUpdate {
 }
 
 /// The secret tree of one epoch (RFC 9420 §9).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct SecretTree {
     n_leaves: u32,
     nodes: BTreeMap<NodeIndex, Secret>,
     ratchets: BTreeMap<LeafIndex, LeafRatchets>,
     config: RatchetConfig,
+    /// Bumped by every [`SecretTree::apply`]; not part of the state.
+    version: u64,
 }
+
+impl PartialEq for SecretTree {
+    fn eq(&self, other: &Self) -> bool {
+        self.n_leaves == other.n_leaves
+            && self.nodes == other.nodes
+            && self.ratchets == other.ratchets
+            && self.config == other.config
+    }
+}
+impl Eq for SecretTree {}
 
 impl SecretTree {
     /// A secret tree for `n_leaves` leaves rooted at `encryption_secret`.
@@ -213,6 +232,7 @@ impl SecretTree {
             nodes,
             ratchets: BTreeMap::new(),
             config,
+            version: 0,
         }
     }
 
@@ -233,6 +253,7 @@ impl SecretTree {
         }
         if let Some(r) = self.ratchets.get(&leaf) {
             return Ok(SecretTreeUpdate {
+                base: self.version,
                 leaf,
                 consumed_nodes: Vec::new(),
                 new_nodes: Vec::new(),
@@ -285,6 +306,7 @@ impl SecretTree {
         let handshake = expand_with_label(cs, secret.as_bytes(), b"handshake", b"", nh)?;
         let application = expand_with_label(cs, secret.as_bytes(), b"application", b"", nh)?;
         Ok(SecretTreeUpdate {
+            base: self.version,
             leaf,
             consumed_nodes: consumed,
             new_nodes: created,
@@ -325,8 +347,15 @@ impl SecretTree {
     }
 
     /// Applies an update returned by this tree: deletes consumed secrets,
-    /// stores new ones and the leaf's advanced ratchets.
-    pub fn apply(&mut self, update: SecretTreeUpdate) {
+    /// stores new ones and the leaf's advanced ratchets. An update derived
+    /// before another one was applied is stale and refused
+    /// ([`ProtocolError::StaleSecretTreeUpdate`]); the tree is then
+    /// unchanged.
+    pub fn apply(&mut self, update: SecretTreeUpdate) -> Result<(), Error> {
+        if update.base != self.version {
+            return Err(ProtocolError::StaleSecretTreeUpdate.into());
+        }
+        self.version = self.version.wrapping_add(1);
         for n in update.consumed_nodes {
             self.nodes.remove(&n);
         }
@@ -334,6 +363,7 @@ impl SecretTree {
             self.nodes.insert(n, s);
         }
         self.ratchets.insert(update.leaf, update.ratchets);
+        Ok(())
     }
 }
 
@@ -446,6 +476,7 @@ impl SecretTree {
             nodes,
             ratchets,
             config,
+            version: 0,
         })
     }
 }

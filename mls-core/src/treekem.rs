@@ -45,6 +45,9 @@ pub enum TreeKemError {
     PublicKeyMismatch,
     /// The receiver is the sender, or not in the tree.
     NotARecipient,
+    /// RFC 9420 §12.2, §16.7: one public key appears twice in the
+    /// UpdatePath (leaf and path nodes).
+    DuplicatePublicKey,
 }
 
 impl fmt::Display for TreeKemError {
@@ -305,6 +308,16 @@ pub fn merge_update_path(
         path.leaf_node.signature.as_slice(),
     )
     .map_err(|_| TreeKemError::LeafSignatureInvalid)?;
+    // RFC 9420 §12.2, §16.7: the resulting tree must not hold one key
+    // twice, so the keys of the path itself are pairwise distinct.
+    let mut seen = alloc::collections::BTreeSet::new();
+    let all_keys = core::iter::once(path.leaf_node.encryption_key.as_slice())
+        .chain(path.nodes.iter().map(|n| n.encryption_key.as_slice()));
+    for k in all_keys {
+        if !seen.insert(k) {
+            return Err(TreeKemError::DuplicatePublicKey.into());
+        }
+    }
     tree.blank_direct_path(sender);
     let steps = filtered_direct_path(tree, sender);
     if steps.len() != path.nodes.len() {
@@ -364,15 +377,24 @@ pub fn decrypt_update_path(
         .iter()
         .position(|s| tree_math::is_ancestor_or_self(s.copath_child, me.node()))
         .ok_or(TreeKemError::NotARecipient)?;
-    let step = steps[pos];
-    let res = resolution(tree, step.copath_child, exclude);
+    // RFC 9420 §7.6: every node carries one ciphertext per node of its
+    // copath child's resolution (new leaves excluded). Checked for every
+    // node, not only ours, so that all receivers agree on the verdict.
+    let mut res = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let r = resolution(tree, s.copath_child, exclude);
+        let sent = path.nodes.get(i).ok_or(TreeKemError::PathLengthMismatch)?;
+        if sent.encrypted_path_secret.len() != r.len() {
+            return Err(TreeKemError::CiphertextCountMismatch.into());
+        }
+        if i == pos {
+            res = r;
+        }
+    }
     let node = path
         .nodes
         .get(pos)
         .ok_or(TreeKemError::PathLengthMismatch)?;
-    if node.encrypted_path_secret.len() != res.len() {
-        return Err(TreeKemError::CiphertextCountMismatch.into());
-    }
     let (idx, key) = res
         .iter()
         .enumerate()

@@ -127,6 +127,15 @@ impl Dh for X25519 {
         let sk = private_key(&agreement::X25519, secret)?;
         agree(&sk, &agreement::X25519, public)
     }
+    fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+        // aws-lc parses any 32 raw bytes as an X25519 key; the small-order
+        // list is the core's.
+        if mls_core::crypto::x25519_public_is_valid(public) {
+            Ok(())
+        } else {
+            Err(CryptoError::InvalidKey)
+        }
+    }
 }
 
 macro_rules! prime_dh {
@@ -171,6 +180,18 @@ macro_rules! prime_dh {
                 }
                 let sk = Self::secret_key(secret)?;
                 agree(&sk, &$alg, public)
+            }
+            fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+                // Uncompressed SEC1 only; aws-lc checks the point is on
+                // the curve when it parses it.
+                if public.len() != 1 + 2 * $nsk || public.first() != Some(&0x04) {
+                    return Err(CryptoError::InvalidKey);
+                }
+                agreement::ParsedPublicKey::try_from(&agreement::UnparsedPublicKey::new(
+                    &$alg, public,
+                ))
+                .map(|_| ())
+                .map_err(|_| CryptoError::InvalidKey)
             }
         }
     };

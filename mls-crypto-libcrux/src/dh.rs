@@ -65,6 +65,15 @@ impl Dh for X25519 {
         }
         Ok(SecretVec::from_slice(shared.as_ref()))
     }
+    fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+        // libcrux has no X25519 public-key check; the small-order list is
+        // the core's.
+        if mls_core::crypto::x25519_public_is_valid(public) {
+            Ok(())
+        } else {
+            Err(CryptoError::InvalidKey)
+        }
+    }
 }
 
 /// NIST P-256 ECDH via `libcrux-p256` (HACL*).
@@ -143,6 +152,9 @@ impl Dh for P256 {
         }
         Ok(SecretVec::from_slice(x))
     }
+    fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+        Self::public_raw(public).map(|_| ())
+    }
 }
 
 /// NIST P-384 ECDH via `libcrux-p384` (fiat-crypto field arithmetic).
@@ -202,5 +214,14 @@ impl Dh for P384 {
         };
         x.zeroize();
         out
+    }
+    fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+        // `from_uncompressed` checks the curve equation.
+        if public.len() != 97 || public.first() != Some(&0x04) {
+            return Err(CryptoError::InvalidKey);
+        }
+        libcrux_p384::PublicKey::from_uncompressed(public)
+            .map(|_| ())
+            .map_err(|_| CryptoError::InvalidKey)
     }
 }

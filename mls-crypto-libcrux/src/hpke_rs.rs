@@ -194,6 +194,9 @@ impl Hpke for HpkeRs {
     fn public_key(&self, private_key: &HpkePrivateKey) -> Result<Vec<u8>, CryptoError> {
         self.dh.public_key(private_key.as_bytes())
     }
+    fn validate_public_key(&self, public_key: &[u8]) -> Result<(), CryptoError> {
+        self.dh.validate_public(public_key)
+    }
 }
 
 /// Bytes drawn beforehand from the core's generator, served once.

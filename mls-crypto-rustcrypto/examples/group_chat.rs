@@ -106,7 +106,7 @@ fn deliver(
         }
         Received::Commit(staged) => {
             let removed = staged.removes_self();
-            group.merge_staged(*staged);
+            group.merge_staged(*staged)?;
             if removed {
                 println!("  {me} was removed from the group");
             } else {

@@ -63,6 +63,14 @@ impl Dh for X25519 {
         }
         Ok(SecretVec::from_slice(shared.as_bytes()))
     }
+    fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+        // x25519-dalek accepts any 32 bytes; the small-order list is the core's.
+        if mls_core::crypto::x25519_public_is_valid(public) {
+            Ok(())
+        } else {
+            Err(CryptoError::InvalidKey)
+        }
+    }
 }
 
 /// X448 (RFC 7748) via the pre-release `x448` crate.
@@ -106,6 +114,14 @@ impl Dh for X448 {
             return Err(CryptoError::InvalidKey);
         }
         Ok(SecretVec::from_slice(shared.as_ref()))
+    }
+    fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+        // `from_bytes` rejects low-order points.
+        if public.len() == 56 && x448::PublicKey::from_bytes(public).is_some() {
+            Ok(())
+        } else {
+            Err(CryptoError::InvalidKey)
+        }
     }
 }
 
@@ -168,6 +184,9 @@ macro_rules! prime_dh {
                     return Err(CryptoError::InvalidKey);
                 }
                 Ok(SecretVec::from_slice(bytes.as_slice()))
+            }
+            fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+                Self::public_key_from(public).map(|_| ())
             }
         }
     };

@@ -121,7 +121,7 @@ fn process_merge(g: &mut Group, m: &MlsMessage) {
         now: None,
     };
     match g.process(provider(), m, &mut env).unwrap() {
-        Received::Commit(staged) => g.merge_staged(*staged),
+        Received::Commit(staged) => g.merge_staged(*staged).unwrap(),
         other => panic!("expected a commit, got {other:?}"),
     }
 }

@@ -237,7 +237,9 @@ pub fn process_with_psks(g: &mut Group, bytes: &[u8], psks: &dyn PskStore) -> Go
         Ok(Received::Application { data, .. }) => Got::Application(data),
         Ok(Received::Commit(staged)) => {
             let removed = staged.removes_self();
-            g.merge_staged(*staged);
+            if let Err(e) = g.merge_staged(*staged) {
+                panic!("merging the peer's commit: {e:?}");
+            }
             if removed {
                 Got::Removed
             } else {

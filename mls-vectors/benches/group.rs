@@ -289,7 +289,7 @@ fn full_tree_commit(c: &mut Criterion) {
                             if let Received::Commit(staged) =
                                 r.process(provider, &out.commit, &mut env).unwrap()
                             {
-                                r.merge_staged(*staged);
+                                r.merge_staged(*staged).unwrap();
                             }
                             r
                         },

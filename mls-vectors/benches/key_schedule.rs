@@ -69,7 +69,7 @@ fn secret_tree(c: &mut Criterion) {
                 let (_, u) = tree
                     .encryption_key(cs, LeafIndex(0), RatchetKind::Application)
                     .expect("key");
-                tree.apply(u);
+                tree.apply(u).expect("apply");
                 b.iter(|| tree.encryption_key(cs, LeafIndex(0), RatchetKind::Application))
             });
         }

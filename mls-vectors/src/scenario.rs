@@ -204,7 +204,7 @@ impl Scenario {
             {
                 Received::Commit(staged) => {
                     let removed = staged.removes_self();
-                    g.merge_staged(*staged);
+                    g.merge_staged(*staged).expect("merge");
                     if removed {
                         self.members[i].group = None;
                     }

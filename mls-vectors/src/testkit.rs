@@ -148,3 +148,31 @@ pub fn key_package_in(
     .unwrap();
     (kp, private, sk)
 }
+
+/// A KeyPackage of a new client in `suite_id`, with `edit` applied before
+/// its leaf (when its source is still `key_package`) and the package are
+/// re-signed by the client: a properly signed but possibly invalid package.
+pub fn key_package_edited(
+    suite_id: CipherSuite,
+    seed: u64,
+    edit: impl FnOnce(&mut KeyPackage),
+) -> KeyPackage {
+    use mls_core::crypto::labeled::sign_with_label;
+    use mls_core::messages::LeafNodeSource;
+    let cs = suite(suite_id);
+    let (mut kp, _, sk) = key_package_in(suite_id, b"edited", &mut TestRng::new(seed));
+    edit(&mut kp);
+    if matches!(kp.leaf_node.leaf_node_source, LeafNodeSource::KeyPackage(_)) {
+        let tbs = kp.leaf_node.tbs(None).unwrap();
+        kp.leaf_node.signature =
+            VLBytes::new(sign_with_label(cs, &sk, b"LeafNodeTBS", &tbs).unwrap());
+    }
+    let tbs = kp.tbs().unwrap();
+    kp.signature = VLBytes::new(sign_with_label(cs, &sk, b"KeyPackageTBS", &tbs).unwrap());
+    kp
+}
+
+/// `g`'s snapshot bytes (its whole persistent state).
+pub fn snapshot(g: &Group) -> Vec<u8> {
+    g.to_bytes().unwrap().as_bytes().to_vec()
+}

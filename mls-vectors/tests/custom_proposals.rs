@@ -157,7 +157,7 @@ fn rfc9420_12_1_custom_proposal_committed_by_reference() {
     };
     alice.merge_pending().unwrap();
     match bob.process(provider(), &out.commit, &mut env).unwrap() {
-        Received::Commit(staged) => bob.merge_staged(*staged),
+        Received::Commit(staged) => bob.merge_staged(*staged).unwrap(),
         other => panic!("{other:?}"),
     }
     assert_eq!(alice.epoch_authenticator(), bob.epoch_authenticator());

@@ -59,7 +59,7 @@ fn apply_commit(s: &mut Scenario, committer: usize, commit: &MlsMessage) {
         match g.process(provider(), commit, &mut env).unwrap() {
             Received::Commit(staged) => {
                 let gone = staged.removes_self();
-                g.merge_staged(*staged);
+                g.merge_staged(*staged).unwrap();
                 if gone {
                     s.members[i].group = None;
                 }

@@ -207,7 +207,7 @@ fn rfc9420_11_2_reinitialize_a_group() {
         match g.process(provider(), &out.commit, &mut env).unwrap() {
             Received::Commit(staged) => {
                 assert!(staged.reinit().is_some());
-                g.merge_staged(*staged);
+                g.merge_staged(*staged).unwrap();
             }
             other => panic!("{other:?}"),
         }
@@ -355,7 +355,7 @@ fn rfc9420_8_6_resumption_psk_of_an_earlier_epoch_by_reference() {
                 ..
             }]
         ));
-        g.merge_staged(*staged);
+        g.merge_staged(*staged).unwrap();
         assert_eq!(g.epoch_authenticator(), expected.as_slice());
     }
 }

@@ -19,7 +19,7 @@ use mls_core::messages::{
 };
 use mls_vectors::TestRng;
 use mls_vectors::scenario::Scenario;
-use mls_vectors::testkit::{self, SUITE, group, process, provider};
+use mls_vectors::testkit::{self, SUITE, group, process, provider, three};
 
 /// The application data of `msg` at `g`; panics on anything else.
 fn read(g: &mut Group, msg: &MlsMessage) -> Vec<u8> {
@@ -69,7 +69,7 @@ fn commit(
         match process(group(s, i), &out.commit).unwrap() {
             Received::Commit(staged) => {
                 let removed = staged.removes_self();
-                group(s, i).merge_staged(*staged);
+                group(s, i).merge_staged(*staged).unwrap();
                 if removed {
                     s.members[i].group = None;
                 }
@@ -208,7 +208,7 @@ fn closed_by_reinit(rng: &mut TestRng) -> (Scenario, ReInit) {
     for i in [1, 2] {
         let g = group(&mut s, i);
         match process(g, &out.commit).unwrap() {
-            Received::Commit(staged) => g.merge_staged(*staged),
+            Received::Commit(staged) => g.merge_staged(*staged).unwrap(),
             other => panic!("{other:?}"),
         }
     }
@@ -323,11 +323,8 @@ fn rfc9420_12_1_2_restored_member_merges_commit_of_its_update() {
 }
 
 #[test]
-fn snapshot_version_1_still_loads() {
-    // With no past epochs kept, no pending Update and no ReInit, a version
-    // 2 snapshot is its version 1 form plus three empty fields: two u32
-    // zero counts and a zero ReInit flag. That gives a genuine version 1
-    // snapshot to load.
+fn snapshot_versions_1_and_2_still_load() {
+    // Version 1 holds no past epochs, pending Updates or ReInit; keep none.
     let config = GroupConfig {
         max_past_epochs: 0,
         ..GroupConfig::default()
@@ -335,34 +332,58 @@ fn snapshot_version_1_still_loads() {
     let mut s = Scenario::with_config(provider(), SUITE, 0x5EED_0031, config);
     s.add_members(2);
     s.exchange_messages();
-    let v2 = group(&mut s, 1).to_bytes().unwrap();
-    let v2 = v2.as_bytes();
-    assert_eq!(&v2[..6], b"MLSG\x00\x02");
-    let tail = [0u8; 9];
-    assert_eq!(&v2[v2.len() - tail.len()..], &tail);
-    let mut v1 = v2[..v2.len() - tail.len()].to_vec();
-    v1[5] = 1;
-    let g = Group::from_bytes(provider(), &v1).unwrap();
-    assert_eq!(g.to_bytes().unwrap().as_bytes(), v2, "v1 -> v2 upgrade");
-    // A version 1 header over a version 2 body is trailing data; unknown
-    // versions are refused.
-    let mut v1_long = v2.to_vec();
-    v1_long[5] = 1;
-    assert!(Group::from_bytes(provider(), &v1_long).is_err());
-    for version in [0u8, 3, 0xFF] {
-        let mut other = v2.to_vec();
-        other[5] = version;
-        assert_eq!(
-            Group::from_bytes(provider(), &other).unwrap_err(),
-            Error::Usage(UsageError::InvalidSnapshot)
-        );
+    let v3 = group(&mut s, 1).to_bytes().unwrap();
+    let v3 = v3.as_bytes().to_vec();
+    assert_eq!(&v3[..6], b"MLSG\x00\x03");
+    for version in [1u16, 2] {
+        let old = group(&mut s, 1).to_bytes_in_version(version).unwrap();
+        let old = old.as_bytes().to_vec();
+        assert_eq!(&old[..6], &[b'M', b'L', b'S', b'G', 0, version as u8]);
+        // The old form carries one more secret (encryption_secret).
+        assert!(old.len() > v3.len() - if version == 1 { 9 } else { 0 });
+        let g = Group::from_bytes(provider(), &old).unwrap();
+        assert_eq!(g.to_bytes().unwrap().as_bytes(), v3, "v{version} -> v3 upgrade");
+        // Another version's header over this body is refused.
+        for other in [0u8, 1, 2, 3, 4, 0xFF] {
+            if u16::from(other) == version {
+                continue;
+            }
+            let mut wrong = old.clone();
+            wrong[5] = other;
+            assert!(
+                Group::from_bytes(provider(), &wrong).is_err(),
+                "v{version} body under version {other} accepted"
+            );
+        }
     }
     // The member loaded from version 1 carries on in the group.
+    let v1 = group(&mut s, 1).to_bytes_in_version(1).unwrap();
+    let g = Group::from_bytes(provider(), v1.as_bytes()).unwrap();
     s.members[1].group = Some(g);
     commit(&mut s, 1, vec![], false, &mut TestRng::new(0x5EED_0032));
     s.exchange_messages();
     s.update_by_reference();
     s.check_agreement();
+}
+
+/// RFC 9420 §9.2: a snapshot holds no `encryption_secret`: whoever reads
+/// it cannot re-derive the keys of messages already read. Every message
+/// of the epoch read before the snapshot stays unreadable after it.
+#[test]
+fn rfc9420_9_2_snapshot_holds_no_encryption_secret() {
+    let mut s = three(0x5EED_0033);
+    let mut rng = TestRng::new(0x5EED_0034);
+    let msg = group(&mut s, 0)
+        .protect(provider(), b"read then deleted", b"", &mut rng)
+        .unwrap();
+    let g = group(&mut s, 1);
+    let _ = process(g, &msg).unwrap();
+    let bytes = g.to_bytes().unwrap();
+    let mut restored = Group::from_bytes(provider(), bytes.as_bytes()).unwrap();
+    assert!(process(&mut restored, &msg).is_err());
+    // Neither the member nor the restored copy holds the secret.
+    assert!(restored.encryption_secret_for_testing().is_empty());
+    assert!(group(&mut s, 1).encryption_secret_for_testing().is_empty());
 }
 
 /// Every strict prefix of `bytes` is refused, and no single-byte change

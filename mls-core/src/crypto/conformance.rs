@@ -67,6 +67,7 @@ pub fn check_provider(provider: &dyn CryptoProvider, rng: &mut dyn Rng) -> Resul
         signatures(cs, rng)?;
         malformed_signature_inputs(cs, rng)?;
         hpke(cs, rng)?;
+        public_key_validation(cs, rng)?;
         known_answers(cs)?;
         checked += 1;
     }
@@ -344,6 +345,99 @@ fn malformed_signature_inputs(
 
 /// RFC 9420 §5.1.3 EncryptWithLabel round trip and tamper rejection;
 /// RFC 9180 §5.3 export agreement; §7.1.3 DeriveKeyPair determinism.
+/// `Hpke::validate_public_key`: generated and derived keys pass; wrong
+/// lengths, the all-zero and all-one strings, small-order X25519 points,
+/// compressed or off-curve prime-curve points fail.
+fn public_key_validation(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let h = cs.hpke();
+    let npk = cs.info().npk;
+    for i in 0..8u8 {
+        let (_, pk) = h
+            .generate_key_pair(rng)
+            .map_err(|e| format!("{s:?}: generate: {e}"))?;
+        check(
+            h.validate_public_key(&pk).is_ok(),
+            s,
+            "a generated public key is refused",
+        )?;
+        let (_, pk) = h
+            .derive_key_pair(&[i; 32])
+            .map_err(|e| format!("{s:?}: derive: {e}"))?;
+        check(
+            h.validate_public_key(&pk).is_ok(),
+            s,
+            "a derived public key is refused",
+        )?;
+        let mut longer = pk.clone();
+        longer.push(0);
+        let shorter = pk.get(..pk.len().saturating_sub(1)).unwrap_or_default();
+        check(
+            h.validate_public_key(&longer).is_err() && h.validate_public_key(shorter).is_err(),
+            s,
+            "a public key of the wrong length is accepted",
+        )?;
+        if pk.first() == Some(&0x04) {
+            // Prime curve: change y; the point leaves the curve.
+            let mut off = pk.clone();
+            if let Some(b) = off.last_mut() {
+                *b ^= 1;
+            }
+            check(
+                h.validate_public_key(&off).is_err(),
+                s,
+                "an off-curve point is accepted",
+            )?;
+            let mut compressed = pk.get(..1 + (npk - 1) / 2).unwrap_or_default().to_vec();
+            if let Some(b) = compressed.first_mut() {
+                *b = 0x02;
+            }
+            check(
+                h.validate_public_key(&compressed).is_err(),
+                s,
+                "a compressed point is accepted",
+            )?;
+        }
+    }
+    for bad in [
+        &[][..],
+        &[0x42; 5],
+        &alloc::vec![0u8; npk],
+        &alloc::vec![0xffu8; npk],
+    ] {
+        check(
+            h.validate_public_key(bad).is_err(),
+            s,
+            "a malformed public key is accepted",
+        )?;
+    }
+    if npk == 32 {
+        // X25519 points of small order (RFC 7748), also with the top bit set.
+        let mut order8 = hex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800");
+        let mut one = alloc::vec![0u8; 32];
+        one[0] = 1;
+        let mut p_minus_1 = alloc::vec![0xffu8; 32];
+        p_minus_1[0] = 0xec;
+        p_minus_1[31] = 0x7f;
+        for pk in [&one, &order8, &p_minus_1] {
+            check(
+                h.validate_public_key(pk).is_err(),
+                s,
+                "an X25519 point of small order is accepted",
+            )?;
+        }
+        if let Some(b) = order8.last_mut() {
+            *b |= 0x80;
+        }
+        check(
+            h.validate_public_key(&order8).is_err(),
+            s,
+            "an X25519 small-order point with the top bit set is accepted",
+        )?;
+    }
+    Ok(())
+}
+
 fn hpke(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Failure> {
     let s = cs.cipher_suite();
     let h = cs.hpke();

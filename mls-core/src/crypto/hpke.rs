@@ -72,6 +72,11 @@ impl DhKem {
         Self { dh, kdf }
     }
 
+    /// Checks a received public key (RFC 9180 §7.1.1, §7.1.4).
+    pub fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
+        self.dh.validate_public(public)
+    }
+
     fn suite_id(&self) -> [u8; 5] {
         let id = (self.dh.kem_id() as u16).to_be_bytes();
         [b'K', b'E', b'M', id[0], id[1]]
@@ -374,5 +379,8 @@ impl Hpke for GenericHpke {
 
     fn public_key(&self, private_key: &HpkePrivateKey) -> Result<Vec<u8>, CryptoError> {
         self.kem.dh.public_key(private_key.as_bytes())
+    }
+    fn validate_public_key(&self, public_key: &[u8]) -> Result<(), CryptoError> {
+        self.kem.dh.validate_public(public_key)
     }
 }

@@ -166,6 +166,13 @@ pub trait Dh: Send + Sync {
     /// DH(sk, pk), the serialized shared secret (Ndh bytes). Must reject
     /// invalid public keys and an all-zero result.
     fn dh(&self, secret: &[u8], public: &[u8]) -> Result<SecretVec, CryptoError>;
+    /// Checks a received public key (RFC 9180 §7.1.1, §7.1.4): exactly the
+    /// serialization `public_key` produces (Npk bytes; for the prime
+    /// curves an uncompressed point on the curve), and for X25519 / X448
+    /// not a point of small order, with which every DH output would be
+    /// zero. A key that passes can be encrypted to. Errors with
+    /// [`CryptoError::InvalidKey`].
+    fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError>;
     /// A fresh private key.
     fn generate_secret(&self, rng: &mut dyn Rng) -> Result<SecretVec, CryptoError> {
         let mut buf = SecretVec::zero(self.secret_len());
@@ -240,6 +247,57 @@ pub trait Hpke: Send + Sync {
     ) -> Result<(HpkePrivateKey, Vec<u8>), CryptoError>;
     /// The public key of a private key (to check that a key pair matches).
     fn public_key(&self, private_key: &HpkePrivateKey) -> Result<Vec<u8>, CryptoError>;
+    /// Checks a received public key of this KEM: DeserializePublicKey
+    /// succeeds and the key can be encrypted to (RFC 9180 §7.1.1, §7.1.4).
+    /// MLS calls it for every HPKE public key it receives (init keys,
+    /// leaf and parent encryption keys, external_pub) before the key is
+    /// accepted into a group, so that one bad key cannot block every later
+    /// commit. Errors with [`CryptoError::InvalidKey`].
+    fn validate_public_key(&self, public_key: &[u8]) -> Result<(), CryptoError>;
+}
+
+/// The X25519 u-coordinates of small order, little-endian, as they appear
+/// on the wire with the top bit cleared (RFC 7748 §5 masks it): 0, 1, the
+/// two points of order 8, p-1, and the non-canonical p and p+1. DH with any
+/// of them gives the all-zero output (RFC 9180 §7.1.4).
+const X25519_SMALL_ORDER: [[u8; 32]; 7] = {
+    let mut t = [[0u8; 32]; 7];
+    t[1][0] = 1;
+    t[2] = [
+        0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+        0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+        0xb8, 0x00,
+    ];
+    t[3] = [
+        0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+        0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+        0x11, 0x57,
+    ];
+    // p - 1, p, p + 1 with p = 2^255 - 19.
+    let mut k = 0;
+    while k < 3 {
+        let mut i = 1;
+        while i < 31 {
+            t[4 + k][i] = 0xff;
+            i += 1;
+        }
+        t[4 + k][0] = 0xec + k as u8;
+        t[4 + k][31] = 0x7f;
+        k += 1;
+    }
+    t
+};
+
+/// True when `public` is a well-formed X25519 public key (32 bytes) that
+/// is not of small order: the check [`Dh::validate_public`] needs for
+/// X25519, for backends whose library has none. Public data: not
+/// constant time.
+pub fn x25519_public_is_valid(public: &[u8]) -> bool {
+    let Ok(mut pk) = <[u8; 32]>::try_from(public) else {
+        return false;
+    };
+    pk[31] &= 0x7f;
+    !X25519_SMALL_ORDER.contains(&pk)
 }
 
 /// One item of a batch signature verification.

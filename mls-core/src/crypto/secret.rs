@@ -120,6 +120,14 @@ impl Secret {
         })
     }
 
+    /// The empty secret: what is left where a secret was deleted.
+    pub const fn empty() -> Self {
+        Self {
+            bytes: [0u8; MAX_HASH_LEN],
+            len: 0,
+        }
+    }
+
     /// Copies `s` into a new secret.
     pub fn from_slice(s: &[u8]) -> Result<Self, CryptoError> {
         let mut out = Self::zero(s.len())?;

@@ -19,7 +19,7 @@ use crate::messages::{
     KeyPackage, LeafNode, LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal,
     ProposalOrRef, Psk, PublicMessage, ReInit, Sender, WireFormat,
 };
-use crate::secret_tree::{SecretTree, SecretTreeUpdate};
+use crate::secret_tree::SecretTree;
 use crate::transcript::{
     confirmation_tag, confirmed_transcript_hash, confirmed_transcript_input,
     interim_transcript_hash, verify_confirmation_tag,
@@ -61,7 +61,9 @@ pub struct StagedCommit {
     pub(crate) interim: Vec<u8>,
     pub(crate) confirmation_tag: Vec<u8>,
     pub(crate) private: Option<PrivateUpdate>,
-    pub(crate) secret_tree_update: Option<SecretTreeUpdate>,
+    /// The interim transcript hash of the state it was staged on: with the
+    /// group ID and epoch in `context`, it binds the commit to that state.
+    pub(crate) base_interim: Vec<u8>,
     pub(crate) self_removed: bool,
     pub(crate) reinit: Option<ReInit>,
     pub(crate) signature: Vec<u8>,
@@ -112,6 +114,13 @@ impl StagedCommit {
     pub fn committer_leaf_node(&self) -> Option<(LeafIndex, &LeafNode)> {
         let i = self.committer_leaf?;
         self.new_leaf_nodes().find(|(j, _)| *j == i)
+    }
+    /// True when this commit was staged on `group`'s current state: same
+    /// group, the epoch right after the current one, same transcript.
+    pub(crate) fn is_based_on(&self, group: &Group) -> bool {
+        self.context.group_id.as_slice() == group.context.group_id.as_slice()
+            && Some(self.context.epoch) == group.context.epoch.checked_add(1)
+            && self.base_interim == group.interim_transcript_hash
     }
     pub(crate) fn is_same_commit(&self, ac: &AuthenticatedContent) -> bool {
         ac.auth.signature.as_slice() == self.signature.as_slice()
@@ -339,6 +348,11 @@ impl Group {
                     return Err(GroupError::DuplicatePublicKey.into());
                 }
             }
+            // The parent keys are valid keys of the suite's KEM (the leaf
+            // key was checked with the leaf).
+            for n in &path.nodes {
+                super::proposals::check_hpke_key(cs, n.encryption_key.as_slice())?;
+            }
             let merged = merge_update_path(
                 cs,
                 &mut staged,
@@ -412,7 +426,7 @@ impl Group {
             interim: Vec::new(),
             confirmation_tag: tag.as_slice().to_vec(),
             private,
-            secret_tree_update: None,
+            base_interim: self.interim_transcript_hash.clone(),
             self_removed,
             reinit: applied.reinit,
             signature: ac.auth.signature.as_slice().to_vec(),
@@ -727,6 +741,9 @@ impl Group {
         // PrivateMessage under the current epoch's secret tree (the key is
         // consumed now: it was used to send), or PublicMessage with the
         // membership tag of the current epoch.
+        // The key is applied only after the last step that can fail, so a
+        // failed commit changes nothing.
+        let mut tree_update = None;
         let message = if self.config.encrypt_handshake {
             let p = crate::framing::protect_private(
                 cs,
@@ -736,7 +753,7 @@ impl Group {
                 0,
                 env.rng,
             )?;
-            self.secret_tree.apply(p.update);
+            tree_update = Some(p.update);
             MlsMessage {
                 body: MlsMessageBody::PrivateMessage(p.message),
             }
@@ -807,6 +824,9 @@ impl Group {
             })
         };
 
+        if let Some(u) = tree_update {
+            self.secret_tree.apply(u)?;
+        }
         self.pending = Some(alloc::boxed::Box::new(StagedCommit {
             committer: sender,
             committer_leaf: Some(me),
@@ -816,7 +836,7 @@ impl Group {
             interim,
             confirmation_tag: tag.to_vec(),
             private,
-            secret_tree_update: None,
+            base_interim: self.interim_transcript_hash.clone(),
             self_removed: false,
             reinit: applied.reinit,
             signature,
@@ -903,11 +923,6 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
     let Some(secrets) = staged.secrets else {
         return;
     };
-    // The key of a commit sent as PrivateMessage is consumed in the ending
-    // epoch's tree (kept below for late messages).
-    if let Some(u) = staged.secret_tree_update {
-        group.secret_tree.apply(u);
-    }
     if let Some(diff) = staged.tree_diff {
         // Keep the ending epoch for late application messages (§15.3).
         if group.config.max_past_epochs > 0 {
@@ -924,11 +939,7 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
                 })
                 .collect();
             // Replaced by the new epoch's tree below.
-            let placeholder = SecretTree::new(
-                group.secrets.encryption_secret.duplicate(),
-                0,
-                group.config.ratchet,
-            );
+            let placeholder = SecretTree::new(Secret::empty(), 0, group.config.ratchet);
             group.past_epochs.push_front(super::PastEpoch {
                 context: group.context.clone(),
                 secret_tree: core::mem::replace(&mut group.secret_tree, placeholder),
@@ -969,7 +980,7 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
     let tree = &group.tree;
     group.private.path_keys.retain(|x, _| !tree.is_blank(*x));
     group.secret_tree = SecretTree::new(
-        group.secrets.encryption_secret.duplicate(),
+        group.secrets.take_encryption_secret(),
         group.tree.n_leaves(),
         group.config.ratchet,
     );

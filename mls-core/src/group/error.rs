@@ -61,9 +61,6 @@ pub enum GroupError {
     LeafNodeSourceMismatch,
     /// RFC 9420 §7.3: the LeafNode signature does not verify.
     LeafNodeSignatureInvalid,
-    /// RFC 9420 §7.3: the leaf's capabilities omit the group's cipher suite
-    /// or protocol version.
-    LeafCapabilitiesIncompatible,
     /// RFC 9420 §7.3: the leaf's credential type is not supported by every
     /// member, or the leaf does not support a credential type in use.
     CredentialTypeUnsupported,
@@ -76,6 +73,10 @@ pub enum GroupError {
     EncryptionKeyNotFresh,
     /// RFC 9420 §7.3, §12.4.2: a public key already appears in the tree.
     DuplicatePublicKey,
+    /// RFC 9420 §5.1, §7.3, §10.1 (RFC 9180 §7.1.1): an HPKE public key
+    /// (init key, leaf or parent encryption key, external_pub) is not a
+    /// valid key of the group's KEM.
+    InvalidPublicKey,
     /// RFC 9420 §8.4: a PSK is not available.
     PskNotFound,
     /// RFC 9420 §10.1: a KeyPackage is invalid.
@@ -118,6 +119,16 @@ pub enum GroupError {
     /// RFC 9420 §11.2, §11.3: a Welcome with a reinit/branch PSK is not at
     /// epoch 1, or does not match the ReInit of the old group.
     ResumptionJoinMismatch,
+    /// RFC 9420 §13.4: an extension list holds two extensions of one type.
+    DuplicateExtension,
+    /// RFC 9420 §12.1.5: a ReInit names a version lower than the group's.
+    ReInitVersionTooLow,
+    /// RFC 9420 §7.2: a leaf's total lifetime exceeds the configured
+    /// maximum (`CredentialValidator::max_leaf_lifetime`).
+    LeafLifetimeTooLong,
+    /// RFC 9420 §11.2, §11.3, §12.4.3.1: a Welcome carries more than one
+    /// resumption PSK with usage `reinit` or `branch`.
+    MultipleResumptionPsks,
 }
 
 impl fmt::Display for GroupError {

@@ -122,7 +122,9 @@ impl Group {
         };
         let tree = RatchetTree::from_nodes(cs, nodes).map_err(|e| match e {
             crate::tree::TreeShapeOr::Other(e) => e,
-            crate::tree::TreeShapeOr::Shape(_) => GroupError::MissingRatchetTree.into(),
+            crate::tree::TreeShapeOr::Shape(s) => {
+                crate::tree::TreeValidationError::Malformed(s).into()
+            }
         })?;
         let signer = tree
             .leaf(LeafIndex(group_info.signer))
@@ -137,21 +139,19 @@ impl Group {
             &ValidationOptions {
                 group_id: ctx.group_id.as_slice(),
                 tree_hash: Some(ctx.tree_hash.as_slice()),
-                now: None,
+                now: env.now,
             },
         )?;
-        for (_, leaf) in tree.members() {
-            if !env
-                .credentials
-                .validate(&leaf.credential, leaf.signature_key.as_slice())
-            {
-                return Err(GroupError::CredentialRejected.into());
-            }
-        }
-        super::proposals::validate_external_senders(&ctx.extensions, env.credentials)?;
+        super::proposals::validate_joined_group(
+            &tree,
+            &ctx.extensions,
+            &group_info.extensions,
+            env.credentials,
+        )?;
         let ext_pub = find_extension(&group_info.extensions, ExtensionType::EXTERNAL_PUB)
             .ok_or(GroupError::MissingExternalPub)?;
         let external_pub: ExternalPub = decode(ext_pub.extension_data.as_slice())?;
+        super::proposals::check_hpke_key(cs, external_pub.external_pub.as_slice())?;
         let nh = cs.kdf().nh();
         let (kem_output, init) = cs.hpke().setup_sender_and_export(
             external_pub.external_pub.as_slice(),
@@ -299,7 +299,7 @@ impl Group {
             &extensions,
         );
         let psk = provisional.psk_secret_for(cs, &applied.psks, env.psks)?;
-        let d = derive_epoch(
+        let mut d = derive_epoch(
             cs,
             &init_secret,
             created.commit_secret.as_bytes(),
@@ -326,7 +326,7 @@ impl Group {
         };
         private.apply(created.private);
         let secret_tree = SecretTree::new(
-            d.epoch.encryption_secret.duplicate(),
+            d.epoch.take_encryption_secret(),
             tree.n_leaves(),
             config.ratchet,
         );
@@ -349,5 +349,16 @@ impl Group {
             active: true,
         };
         Ok((group, message))
+    }
+}
+
+impl Group {
+    /// The current epoch's membership key, so that a negative test can tag
+    /// forged PublicMessages of members (RFC 9420 §6.2). Test builds only
+    /// (feature `test-utils`).
+    #[cfg(feature = "test-utils")]
+    #[doc(hidden)]
+    pub fn membership_key_for_testing(&self) -> &Secret {
+        &self.secrets.membership_key
     }
 }

@@ -92,10 +92,10 @@ impl Group {
         };
         let mut epoch_secret = Secret::zero(cs.kdf().nh())?;
         rng.fill(epoch_secret.as_mut_bytes())?;
-        let secrets = EpochSecrets::from_epoch_secret(cs, &epoch_secret)?;
+        let mut secrets = EpochSecrets::from_epoch_secret(cs, &epoch_secret)?;
         let tag = confirmation_tag(cs, &secrets.confirmation_key, b"")?;
         let interim = interim_transcript_hash(cs, b"", tag.as_slice())?.to_vec();
-        let secret_tree = SecretTree::new(secrets.encryption_secret.duplicate(), 1, config.ratchet);
+        let secret_tree = SecretTree::new(secrets.take_encryption_secret(), 1, config.ratchet);
         Ok(Self {
             context,
             tree,
@@ -157,15 +157,34 @@ impl Group {
             return Err(GroupError::CipherSuiteMismatch.into());
         }
         // RFC 9420 §12.4.3.1, §11.2, §11.3: a reinit or branch PSK means a
-        // new group at epoch 1; a reinit must match the old group's ReInit.
+        // new group at epoch 1, and must be the only such PSK; a reinit
+        // must match the old group's ReInit, a branch keep the old group's
+        // version and cipher suite.
+        let mut n_resumption = 0usize;
         for id in &joiner.psks {
             if let crate::messages::Psk::Resumption(r) = &id.psk {
                 use crate::messages::ResumptionPskUsage as U;
                 if r.usage == U::Application {
                     continue;
                 }
+                n_resumption += 1;
+                if n_resumption > 1 {
+                    return Err(GroupError::MultipleResumptionPsks.into());
+                }
                 if gi.group_context.epoch != 1 {
                     return Err(GroupError::ResumptionJoinMismatch.into());
+                }
+                if r.usage == U::Branch {
+                    let ctx = &gi.group_context;
+                    let ok = env
+                        .psks
+                        .context_of(r.psk_group_id.as_slice())
+                        .is_some_and(|old| {
+                            old.version == ctx.version && old.cipher_suite == ctx.cipher_suite
+                        });
+                    if !ok {
+                        return Err(GroupError::ResumptionJoinMismatch.into());
+                    }
                 }
                 if r.usage == U::Reinit {
                     let ctx = &gi.group_context;
@@ -199,7 +218,9 @@ impl Group {
         };
         let tree = RatchetTree::from_nodes(cs, nodes).map_err(|e| match e {
             crate::tree::TreeShapeOr::Other(e) => e,
-            crate::tree::TreeShapeOr::Shape(_) => GroupError::MissingRatchetTree.into(),
+            crate::tree::TreeShapeOr::Shape(s) => {
+                crate::tree::TreeValidationError::Malformed(s).into()
+            }
         })?;
 
         // GroupInfo signature by the signer's leaf (RFC 9420 §12.4.3.1).
@@ -223,15 +244,12 @@ impl Group {
                 now: env.now,
             },
         )?;
-        for (_, leaf) in tree.members() {
-            if !env
-                .credentials
-                .validate(&leaf.credential, leaf.signature_key.as_slice())
-            {
-                return Err(GroupError::CredentialRejected.into());
-            }
-        }
-        super::proposals::validate_external_senders(&gi.group_context.extensions, env.credentials)?;
+        super::proposals::validate_joined_group(
+            &tree,
+            &gi.group_context.extensions,
+            &gi.extensions,
+            env.credentials,
+        )?;
 
         let own_leaf = tree
             .members()
@@ -268,7 +286,7 @@ impl Group {
             }
         }
 
-        let out =
+        let mut out =
             crate::welcome::check_confirmation_tag(cs, &joiner.joiner_secret, &psk_secret, &gi)?;
         let interim = interim_transcript_hash(
             cs,
@@ -277,7 +295,7 @@ impl Group {
         )?
         .to_vec();
         let secret_tree = SecretTree::new(
-            out.epoch.encryption_secret.duplicate(),
+            out.epoch.take_encryption_secret(),
             tree.n_leaves(),
             config.ratchet,
         );
@@ -339,7 +357,7 @@ impl Group {
             confirmed_transcript_hash: VLBytes::new(alloc::vec![0u8; cs.kdf().nh()]),
             extensions: Vec::new(),
         };
-        let secrets = EpochSecrets::from_epoch_secret(cs, &Secret::from_slice(epoch_secret)?)?;
+        let mut secrets = EpochSecrets::from_epoch_secret(cs, &Secret::from_slice(epoch_secret)?)?;
         let tag = confirmation_tag(
             cs,
             &secrets.confirmation_key,
@@ -352,7 +370,7 @@ impl Group {
         )?
         .to_vec();
         let secret_tree = SecretTree::new(
-            secrets.encryption_secret.duplicate(),
+            secrets.take_encryption_secret(),
             tree.n_leaves(),
             config.ratchet,
         );

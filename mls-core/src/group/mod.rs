@@ -73,6 +73,12 @@ pub trait PskStore {
         let _ = group_id;
         None
     }
+    /// The current GroupContext of `group_id`, if this store is that group
+    /// (RFC 9420 §11.3: a branch keeps the old group's version and suite).
+    fn context_of(&self, group_id: &[u8]) -> Option<&GroupContext> {
+        let _ = group_id;
+        None
+    }
 }
 
 /// A group is the store of its own resumption PSKs: pass the old group
@@ -94,6 +100,9 @@ impl PskStore for Group {
         } else {
             None
         }
+    }
+    fn context_of(&self, group_id: &[u8]) -> Option<&GroupContext> {
+        (group_id == self.context.group_id.as_slice()).then_some(&self.context)
     }
 }
 
@@ -128,6 +137,22 @@ pub trait CredentialValidator {
     /// say) under the application's policy.
     fn valid_successor(&self, old: &Credential, new: &Credential) -> bool {
         old == new
+    }
+
+    /// RFC 9420 §12.2: true when `a` and `b` belong to the same client, so
+    /// that an Add of `b` while `a` is a member (and not removed by the
+    /// same commit) is invalid. Equal signature keys always count as the
+    /// same client; the default adds nothing to that.
+    fn same_client(&self, a: &Credential, b: &Credential) -> bool {
+        let _ = (a, b);
+        false
+    }
+
+    /// RFC 9420 §7.2: the longest total lifetime (`not_after - not_before`,
+    /// seconds) accepted for a KeyPackage leaf; longer ones are rejected.
+    /// `None` (the default) sets no maximum.
+    fn max_leaf_lifetime(&self) -> Option<u64> {
+        None
     }
 }
 
@@ -580,7 +605,7 @@ impl Group {
         let data = data.as_slice().to_vec();
         let authenticated_data = u.content.content.authenticated_data.as_slice().to_vec();
         if let Some(p) = self.past_epochs.get_mut(pos) {
-            p.secret_tree.apply(u.update);
+            p.secret_tree.apply(u.update)?;
         }
         Ok(Received::Application {
             sender: LeafIndex(i),
@@ -633,7 +658,7 @@ impl Group {
             padding,
             rng,
         )?;
-        self.secret_tree.apply(p.update);
+        self.secret_tree.apply(p.update)?;
         Ok(crate::messages::MlsMessage {
             body: crate::messages::MlsMessageBody::PrivateMessage(p.message),
         })
@@ -657,7 +682,7 @@ impl Group {
                 let data = data.as_slice().to_vec();
                 let ad = ac.content.authenticated_data.as_slice().to_vec();
                 if let Some(u) = tree_update {
-                    self.secret_tree.apply(u);
+                    self.secret_tree.apply(u)?;
                 }
                 Ok(Received::Application {
                     sender: LeafIndex(i),
@@ -671,7 +696,7 @@ impl Group {
                 let reference = proposal_ref(cs, &encoded)?;
                 let summary = ProposalSummary::of(p, &ac.content.sender);
                 if let Some(u) = tree_update {
-                    self.secret_tree.apply(u);
+                    self.secret_tree.apply(u)?;
                 }
                 self.proposals.push(CachedProposal {
                     reference: reference.to_vec(),
@@ -690,8 +715,14 @@ impl Group {
                         };
                     }
                 }
-                let mut staged = self.stage_commit(provider, cs, &verified, env)?;
-                staged.secret_tree_update = tree_update;
+                let staged = self.stage_commit(provider, cs, &verified, env)?;
+                // The commit's key (PrivateMessage) is consumed now, in this
+                // epoch's tree: the message was read, whether or not the
+                // application merges it (RFC 9420 §9.2). The staged commit
+                // holds no copy of the ratchets.
+                if let Some(u) = tree_update {
+                    self.secret_tree.apply(u)?;
+                }
                 Ok(Received::Commit(alloc::boxed::Box::new(staged)))
             }
         }
@@ -705,13 +736,22 @@ impl Group {
     /// Makes our pending commit the current state.
     pub fn merge_pending(&mut self) -> Result<(), Error> {
         let staged = self.pending.take().ok_or(UsageError::NoPendingCommit)?;
-        self.merge_staged(*staged);
+        commit::merge(self, *staged);
         Ok(())
     }
 
     /// Makes a staged commit the current state: O(changed nodes).
-    pub fn merge_staged(&mut self, staged: StagedCommit) {
+    ///
+    /// The commit must have been staged on this group in its current
+    /// epoch: a commit staged before another one was merged (two competing
+    /// commits of one epoch) or staged by another group is refused with
+    /// [`UsageError::StaleStagedCommit`], and nothing changes.
+    pub fn merge_staged(&mut self, staged: StagedCommit) -> Result<(), Error> {
+        if !staged.is_based_on(self) {
+            return Err(UsageError::StaleStagedCommit.into());
+        }
         commit::merge(self, staged);
+        Ok(())
     }
 
     /// Our leaf node.

@@ -49,6 +49,9 @@ impl ProposalSummary {
 pub(crate) fn check_proposal_sender(sender: &Sender, p: &Proposal) -> Result<(), Error> {
     let ok = match sender {
         Sender::Member(_) => !matches!(p, Proposal::ExternalInit(_)),
+        // RFC 9420 §12.1.8: only these types may come from an `external`
+        // sender; others (custom types included, which this library cannot
+        // know to be allowed) are rejected as malformed.
         Sender::External(_) => matches!(
             p,
             Proposal::Add(_)
@@ -56,7 +59,6 @@ pub(crate) fn check_proposal_sender(sender: &Sender, p: &Proposal) -> Result<(),
                 | Proposal::PreSharedKey(_)
                 | Proposal::ReInit(_)
                 | Proposal::GroupContextExtensions(_)
-                | Proposal::Custom(_)
         ),
         Sender::NewMemberProposal => matches!(p, Proposal::Add(_)),
         Sender::NewMemberCommit => false,
@@ -116,8 +118,15 @@ pub(crate) fn required_capabilities(
     Ok(None)
 }
 
+/// RFC 9420 §13.5: a GREASE value is never supported, whatever a leaf
+/// advertises; the others are supported when listed.
+fn lists<T: PartialEq + Copy>(listed: &[T], t: T, grease: bool) -> bool {
+    !grease && listed.contains(&t)
+}
+
 /// RFC 9420 §7.3, §11.1: a leaf supports the group's required capabilities
-/// and the non-default extension types in `exts`.
+/// and (§12.1.7, §13.4) the non-default extension types in `exts`.
+/// GREASE values are never supported (§13.5).
 pub(crate) fn leaf_supports(
     leaf: &LeafNode,
     req: Option<&RequiredCapabilities>,
@@ -128,28 +137,59 @@ pub(crate) fn leaf_supports(
         if !r
             .extension_types
             .iter()
-            .all(|t| t.is_default() || caps.extensions.contains(t))
+            .all(|t| t.is_default() || lists(&caps.extensions, *t, t.is_grease()))
             || !r
                 .proposal_types
                 .iter()
-                .all(|t| t.is_default() || caps.proposals.contains(t))
+                .all(|t| t.is_default() || lists(&caps.proposals, *t, t.is_grease()))
             || !r
                 .credential_types
                 .iter()
-                .all(|t| caps.credentials.contains(t))
+                .all(|t| lists(&caps.credentials, *t, t.is_grease()))
         {
             return false;
         }
     }
     exts.iter().all(|e| {
         let t = ExtensionType::of(e);
-        t.is_default() || caps.extensions.contains(&t)
+        t.is_default() || lists(&caps.extensions, t, t.is_grease())
     })
+}
+
+/// RFC 9420 §13.4: no extension list holds two extensions of one type.
+/// O(k log k) for k extensions.
+pub(crate) fn check_unique_extensions(exts: &[Extension]) -> Result<(), Error> {
+    let mut seen = BTreeSet::new();
+    if exts.iter().all(|e| seen.insert(e.extension_type)) {
+        Ok(())
+    } else {
+        Err(GroupError::DuplicateExtension.into())
+    }
+}
+
+/// RFC 9420 §7.2: a leaf from a KeyPackage whose total lifetime exceeds the
+/// application's maximum (when one is set) is rejected.
+pub(crate) fn check_lifetime_span(leaf: &LeafNode, max: Option<u64>) -> Result<(), Error> {
+    if let (Some(max), LeafNodeSource::KeyPackage(lt)) = (max, &leaf.leaf_node_source) {
+        if lt.not_after.saturating_sub(lt.not_before) > max {
+            return Err(GroupError::LeafLifetimeTooLong.into());
+        }
+    }
+    Ok(())
 }
 
 /// The checks of RFC 9420 §7.3 a leaf must pass in this group, apart from
 /// the source-specific ones. `index` is the leaf it will occupy (`None` for
 /// a KeyPackage's leaf); the leaf there now, if any, is the one it replaces.
+/// Checks a received HPKE public key with the suite's KEM (RFC 9180
+/// §7.1.1): a key that cannot be encrypted to never enters the group, where
+/// it would make every later commit that encrypts to it fail.
+pub(crate) fn check_hpke_key(cs: &dyn CipherSuiteProvider, key: &[u8]) -> Result<(), Error> {
+    cs.hpke()
+        .validate_public_key(key)
+        .map_err(|_| GroupError::InvalidPublicKey.into())
+}
+
 pub(crate) fn validate_leaf(
     group: &Group,
     cs: &dyn CipherSuiteProvider,
@@ -162,6 +202,7 @@ pub(crate) fn validate_leaf(
     if !credentials.validate(&leaf.credential, leaf.signature_key.as_slice()) {
         return Err(GroupError::CredentialRejected.into());
     }
+    check_hpke_key(cs, leaf.encryption_key.as_slice())?;
     let group_ctx = match (&leaf.leaf_node_source, index) {
         (LeafNodeSource::KeyPackage(_), _) => None,
         (_, Some(i)) => Some((group.context.group_id.as_slice(), i.0)),
@@ -177,11 +218,10 @@ pub(crate) fn validate_leaf(
     )
     .map_err(|_| GroupError::LeafNodeSignatureInvalid)?;
     let caps = &leaf.capabilities;
-    if !caps.cipher_suites.contains(&cs.cipher_suite())
-        || !caps.versions.contains(&ProtocolVersion::MLS10)
-    {
-        return Err(GroupError::LeafCapabilitiesIncompatible.into());
-    }
+    // RFC 9420 §7.3 does not ask a leaf to list the group's cipher suite or
+    // version (deployed clients omit them), so neither is checked here.
+    check_unique_extensions(&leaf.extensions)?;
+    check_lifetime_span(leaf, credentials.max_leaf_lifetime())?;
     // The credential type is listed by the leaf itself, supported by every
     // other member, and the leaf supports every type the others use
     // (O(log n) through the tree's credential-type index).
@@ -225,6 +265,39 @@ pub(crate) fn validate_external_senders(
     Ok(())
 }
 
+/// The group-level checks a joiner makes on the tree and GroupContext it
+/// joins (RFC 9420 §12.4.3.1, §12.4.3.2), beyond the structural ones of
+/// [`crate::tree::RatchetTree::validate`]: extension lists without
+/// duplicates (§13.4), every credential validated with the AS (§5.3.1),
+/// every leaf listing the required capabilities (§7.3, §11.1) and
+/// supporting every GroupContext extension (§13.4) — the joiner's own leaf
+/// included, which is how a joiner checks it supports them — and the
+/// application's maximum leaf lifetime (§7.2).
+pub(crate) fn validate_joined_group(
+    tree: &crate::tree::RatchetTree,
+    context_extensions: &[Extension],
+    group_info_extensions: &[Extension],
+    credentials: &dyn CredentialValidator,
+) -> Result<(), Error> {
+    check_unique_extensions(context_extensions)?;
+    check_unique_extensions(group_info_extensions)?;
+    let req = required_capabilities(context_extensions)?;
+    for (_, leaf) in tree.members() {
+        if !credentials.validate(&leaf.credential, leaf.signature_key.as_slice()) {
+            return Err(GroupError::CredentialRejected.into());
+        }
+        check_unique_extensions(&leaf.extensions)?;
+        if !leaf_supports(leaf, req.as_ref(), &[]) {
+            return Err(GroupError::RequiredCapabilityMissing.into());
+        }
+        if !leaf_supports(leaf, None, context_extensions) {
+            return Err(GroupError::UnsupportedExtension.into());
+        }
+        check_lifetime_span(leaf, credentials.max_leaf_lifetime())?;
+    }
+    validate_external_senders(context_extensions, credentials)
+}
+
 /// RFC 9420 §5.3.1: a member's replacement leaf must carry a credential the
 /// AS accepts as the successor of the old one.
 pub(crate) fn check_successor(
@@ -256,6 +329,7 @@ pub(crate) fn validate_key_package(
     if kp.init_key.as_slice() == kp.leaf_node.encryption_key.as_slice() {
         return Err(GroupError::InvalidKeyPackage.into());
     }
+    check_hpke_key(cs, kp.init_key.as_slice())?;
     let tbs = kp.tbs()?;
     verify_with_label(
         cs,
@@ -265,6 +339,15 @@ pub(crate) fn validate_key_package(
         kp.signature.as_slice(),
     )
     .map_err(|_| GroupError::InvalidKeyPackage)?;
+    // RFC 9420 §10, §13.4: KeyPackage extensions are unique and listed in
+    // the leaf's capabilities (default types need no listing).
+    check_unique_extensions(&kp.extensions)?;
+    for e in &kp.extensions {
+        let t = ExtensionType::of(e);
+        if !t.is_default() && !kp.leaf_node.capabilities.extensions.contains(&t) {
+            return Err(GroupError::LeafExtensionNotInCapabilities.into());
+        }
+    }
     validate_leaf(group, cs, &kp.leaf_node, None, extensions, credentials)
 }
 
@@ -305,10 +388,18 @@ impl Group {
             match &r.proposal {
                 Proposal::GroupContextExtensions(g) => {
                     n_gce += 1;
+                    // RFC 9420 §13.4: one extension per type.
+                    check_unique_extensions(&g.extensions)?;
                     out.extensions = Some(g.extensions.clone());
                 }
                 Proposal::ReInit(ri) => {
                     n_reinit += 1;
+                    // RFC 9420 §12.1.5: no ReInit to an older version.
+                    if ri.version.0 < self.context.version {
+                        return Err(GroupError::ReInitVersionTooLow.into());
+                    }
+                    // RFC 9420 §13.4: one extension per type.
+                    check_unique_extensions(&ri.extensions)?;
                     out.reinit = Some(ri.clone());
                 }
                 Proposal::ExternalInit(ei) => {
@@ -476,9 +567,15 @@ impl Group {
                     return Err(GroupError::DuplicateAdd.into());
                 }
                 // An Add of a current member is invalid unless that member
-                // is removed by this commit.
+                // is removed by this commit (RFC 9420 §12.2): the same
+                // signature key, or the same client by the application's
+                // judgement (`CredentialValidator::same_client`).
                 let clash = staged.find_signature_key(sig).is_some();
-                if clash {
+                let cred = &a.key_package.leaf_node.credential;
+                let same_client = (0..staged.n_leaves())
+                    .filter_map(|j| staged.leaf(LeafIndex(j)))
+                    .any(|l| env.credentials.same_client(&l.credential, cred));
+                if clash || same_client {
                     return Err(GroupError::DuplicateAdd.into());
                 }
                 // RFC 9420 §7.3: the encryption key is unique in the tree.
@@ -497,7 +594,8 @@ impl Group {
                 let t = c.proposal_type;
                 for (i, leaf) in self.tree.members() {
                     let leaving = out.removed.iter().any(|(j, _)| *j == i);
-                    if !leaving && !leaf.capabilities.proposals.contains(&t) {
+                    // RFC 9420 §13.5: a GREASE type is never supported.
+                    if !leaving && !lists(&leaf.capabilities.proposals, t, t.is_grease()) {
                         return Err(GroupError::UnsupportedProposalType.into());
                     }
                 }

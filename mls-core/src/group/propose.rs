@@ -59,14 +59,22 @@ impl Group {
         Ok((msg, ac))
     }
 
-    /// Signs `content` and protects it as a PrivateMessage (RFC 9420 §6.3),
-    /// consuming the key of our handshake ratchet.
+    /// Signs `content` and protects it as a PrivateMessage (RFC 9420 §6.3)
+    /// with the next key of our handshake ratchet; the caller applies the
+    /// returned update (consuming the key) once nothing else can fail.
     pub(crate) fn frame_private(
-        &mut self,
+        &self,
         cs: &dyn CipherSuiteProvider,
         content: Content,
         rng: &mut dyn Rng,
-    ) -> Result<(MlsMessage, AuthenticatedContent), Error> {
+    ) -> Result<
+        (
+            MlsMessage,
+            AuthenticatedContent,
+            crate::secret_tree::SecretTreeUpdate,
+        ),
+        Error,
+    > {
         let content = FramedContent {
             group_id: self.context.group_id.clone(),
             epoch: self.context.epoch,
@@ -89,12 +97,12 @@ impl Group {
             0,
             rng,
         )?;
-        self.secret_tree.apply(p.update);
         Ok((
             MlsMessage {
                 body: MlsMessageBody::PrivateMessage(p.message),
             },
             ac,
+            p.update,
         ))
     }
 
@@ -113,12 +121,17 @@ impl Group {
             return Err(UsageError::CommitPending.into());
         }
         let cs = suite(provider, self.context.cipher_suite)?;
-        let (msg, ac) = if self.config.encrypt_handshake {
-            self.frame_private(cs, Content::Proposal(proposal.clone()), rng)?
+        let (msg, ac, update) = if self.config.encrypt_handshake {
+            let (m, ac, u) = self.frame_private(cs, Content::Proposal(proposal.clone()), rng)?;
+            (m, ac, Some(u))
         } else {
-            self.frame_public(cs, Content::Proposal(proposal.clone()), Vec::new())?
+            let (m, ac) = self.frame_public(cs, Content::Proposal(proposal.clone()), Vec::new())?;
+            (m, ac, None)
         };
         let reference = proposal_ref(cs, &ac.encode()?)?;
+        if let Some(u) = update {
+            self.secret_tree.apply(u)?;
+        }
         self.proposals.push(CachedProposal {
             reference: reference.to_vec(),
             proposal,

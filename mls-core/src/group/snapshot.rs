@@ -2,8 +2,12 @@
 //! `from_bytes` to resume. A pending own commit is not part of a snapshot:
 //! merge or discard it before persisting, or re-create it after loading.
 //!
-//! Version 2 (written) carries the whole member state, so that a restored
-//! member behaves exactly like the original:
+//! Version 3 (written) carries the whole member state, so that a restored
+//! member behaves exactly like the original, and no secret the RFC says to
+//! delete: the epoch's `encryption_secret` is not stored (version 2 stored
+//! it; RFC 9420 §9.2: with it, every message key of the epoch could be
+//! re-derived, including keys of messages already read). Versions 2 and 3
+//! carry, beyond version 1:
 //! - the private leaf keys of our own Update proposals of this epoch, for a
 //!   commit that applies one (RFC 9420 §12.1.2);
 //! - the past epochs kept for late application messages (§15.3, config
@@ -25,13 +29,15 @@
 //! GroupContext; RatchetTree; opaque interim_transcript_hash<V>;
 //! opaque confirmation_tag<V>; u32 own_leaf; opaque leaf_key<V>;
 //! u32 n, n * { u32 node; opaque path_key<V> }; opaque signature_key<V>;
-//! 9 * opaque epoch_secret<V>; SecretTree;
+//! 8 * opaque epoch_secret<V>  (version 3: Table 4 of §8 in order, without
+//!                              encryption_secret; versions 1-2: 9, with it);
+//! SecretTree;
 //! u32 n, n * { opaque reference<V>; Proposal; Sender };
 //! u32 n, n * { u64 epoch; opaque resumption_psk<V> };
 //! u32 max_forward_distance; u32 out_of_order_tolerance;
 //! u32 max_resumption_psks; u8 encrypt_handshake; u8 ratchet_tree_in_welcome;
 //! u32 padding_block; u32 max_past_epochs; u8 active;
-//! -- version 2 only --
+//! -- versions 2 and 3 --
 //! u32 n, n * { opaque update_public_key<V>; opaque update_private_key<V> };
 //! u32 n, n * {                                  (past epochs, newest first)
 //!     GroupContext; opaque sender_data_secret<V>; SecretTree;
@@ -59,7 +65,9 @@ use crate::treekem::TreeKemPrivate;
 
 const MAGIC: &[u8; 4] = b"MLSG";
 /// The version [`Group::to_bytes`] writes.
-const VERSION: u16 = 2;
+const VERSION: u16 = 3;
+/// Version 2: as 3, plus the epoch's `encryption_secret`.
+const VERSION_2: u16 = 2;
 /// The first version: no pending updates, past epochs or ReInit.
 const VERSION_1: u16 = 1;
 
@@ -81,10 +89,11 @@ fn flag(r: &mut Reader<'_>) -> Result<bool, Error> {
     }
 }
 
-fn secrets_of(s: &EpochSecrets) -> [&Secret; 9] {
+/// The epoch secrets a snapshot keeps: all but `encryption_secret`, which
+/// lives on only in the secret tree (RFC 9420 §9.2).
+fn secrets_of(s: &EpochSecrets) -> [&Secret; 8] {
     [
         &s.sender_data_secret,
-        &s.encryption_secret,
         &s.exporter_secret,
         &s.external_secret,
         &s.confirmation_key,
@@ -99,6 +108,31 @@ impl Group {
     /// The whole member state, versioned. It contains private keys and
     /// secrets: the result zeroizes on drop; store it encrypted.
     pub fn to_bytes(&self) -> Result<SecretVec, Error> {
+        self.write_snapshot(VERSION)
+    }
+
+    /// The state in an older snapshot version (1 or 2), to test that
+    /// those still load. Their `encryption_secret` field is written as
+    /// zeros: the group no longer holds that secret, and loading drops it.
+    /// Test builds only (feature `test-utils`).
+    #[cfg(feature = "test-utils")]
+    #[doc(hidden)]
+    pub fn to_bytes_in_version(&self, version: u16) -> Result<SecretVec, Error> {
+        if !matches!(version, VERSION_1 | VERSION_2) {
+            return Err(UsageError::InvalidSnapshot.into());
+        }
+        self.write_snapshot(version)
+    }
+
+    /// The epoch's `encryption_secret` as the group holds it: empty, since
+    /// the secret tree took it (RFC 9420 §9.2). Test builds only.
+    #[cfg(feature = "test-utils")]
+    #[doc(hidden)]
+    pub fn encryption_secret_for_testing(&self) -> &[u8] {
+        self.secrets.encryption_secret.as_bytes()
+    }
+
+    fn write_snapshot(&self, version: u16) -> Result<SecretVec, Error> {
         if self.pending.is_some() {
             return Err(UsageError::CommitPending.into());
         }
@@ -107,7 +141,7 @@ impl Group {
         // leave an unzeroized copy of the secrets behind).
         let mut public = Vec::new();
         public.extend_from_slice(MAGIC);
-        public.extend_from_slice(&VERSION.to_be_bytes());
+        public.extend_from_slice(&version.to_be_bytes());
         self.context.encode_into(&mut public)?;
         RatchetTreeExt(self.tree.to_nodes()).encode_into(&mut public)?;
         write_opaque(&self.interim_transcript_hash, &mut public)?;
@@ -185,6 +219,8 @@ impl Group {
                 })
                 .sum::<usize>()
             + reinit.len()
+            // Versions 1-2: the zero encryption_secret.
+            + opaque_len(self.secrets.init_secret.len())
             + 64;
         let mut out = SecretVec::new(Vec::with_capacity(bound));
         let o = out.vec_mut();
@@ -198,7 +234,10 @@ impl Group {
             write_opaque(k.as_bytes(), o)?;
         }
         write_opaque(self.signer.as_bytes(), o)?;
-        for s in secrets_of(&self.secrets) {
+        for (i, s) in secrets_of(&self.secrets).into_iter().enumerate() {
+            if i == 1 && version != VERSION {
+                write_opaque(&[0; crate::crypto::MAX_HASH_LEN][..s.len()], o)?;
+            }
             write_opaque(s.as_bytes(), o)?;
         }
         self.secret_tree.write_state(o)?;
@@ -219,6 +258,9 @@ impl Group {
         );
         o.extend_from_slice(&saturating_u32(c.max_past_epochs).to_be_bytes());
         o.push(u8::from(self.active));
+        if version == VERSION_1 {
+            return Ok(out);
+        }
         // Version 2.
         o.extend_from_slice(&(self.pending_updates.len() as u32).to_be_bytes());
         for (pk, sk) in &self.pending_updates {
@@ -249,7 +291,7 @@ impl Group {
         }
         let v = r.take(2)?;
         let version = u16::from_be_bytes([v[0], v[1]]);
-        if version != VERSION && version != VERSION_1 {
+        if !matches!(version, VERSION | VERSION_2 | VERSION_1) {
             return Err(bad());
         }
         let context: GroupContext = r.value()?;
@@ -278,15 +320,22 @@ impl Group {
             }
             Ok(Secret::from_slice(b)?)
         };
+        // Versions 1 and 2 also stored encryption_secret, second; it is
+        // read and dropped (the stored secret tree already holds what is
+        // left of it).
+        let count = if version == VERSION { 8 } else { 9 };
         let mut s: Vec<Secret> = Vec::with_capacity(9);
-        for _ in 0..9 {
-            s.push(secret(&mut r)?);
+        for i in 0..count {
+            let v = secret(&mut r)?;
+            if !(count == 9 && i == 1) {
+                s.push(v);
+            }
         }
         let mut it = s.into_iter();
         let mut next = || it.next().ok_or_else(bad);
         let secrets = EpochSecrets {
             sender_data_secret: next()?,
-            encryption_secret: next()?,
+            encryption_secret: Secret::empty(),
             exporter_secret: next()?,
             external_secret: next()?,
             confirmation_key: next()?,

@@ -236,6 +236,10 @@ pub enum TreeShapeError {
     WrongNodeType,
     /// More nodes than a tree of 2^31 leaves.
     TooLarge,
+    /// The array ends in a parent node (RFC 9420 §12.4.3.3): no tree a
+    /// member can hold ends so, since every non-blank parent has a
+    /// non-blank leaf on both sides (§7.5, §12.1.3).
+    TrailingParent,
 }
 
 impl RatchetTree {
@@ -262,6 +266,10 @@ impl RatchetTree {
         }
         if nodes.len() > (1usize << 31) {
             return Err(TreeShapeOr::Shape(TreeShapeError::TooLarge));
+        }
+        // RFC 9420 §12.4.3.3: an even length ends in a parent node.
+        if nodes.len() % 2 == 0 {
+            return Err(TreeShapeOr::Shape(TreeShapeError::TrailingParent));
         }
         // Smallest power of two number of leaves covering the array.
         let leaves_needed = nodes.len().div_ceil(2);

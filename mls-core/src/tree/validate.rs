@@ -21,6 +21,8 @@ use crate::tree_math::{self, LeafIndex, NodeIndex};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TreeValidationError {
+    /// RFC 9420 §12.4.3.3: the node array is not a ratchet tree.
+    Malformed(super::TreeShapeError),
     /// RFC 9420 §12.4.3.1: the tree hash differs from GroupInfo's.
     TreeHashMismatch,
     /// RFC 9420 §7.9.2: a non-blank parent is not parent-hash valid with
@@ -41,6 +43,12 @@ pub enum TreeValidationError {
     DuplicateEncryptionKey,
     /// RFC 9420 §7.3: a signature key appears twice.
     DuplicateSignatureKey,
+    /// RFC 9420 §12.4.3.1 (RFC 9180 §7.1.1): a node's encryption key is
+    /// not a valid public key of the group's KEM.
+    InvalidEncryptionKey {
+        /// The node.
+        node: u32,
+    },
     /// RFC 9420 §7.3: a leaf's credential type is not supported by every
     /// member, or it does not support every credential type in use.
     CredentialTypeUnsupported {
@@ -54,11 +62,6 @@ pub enum TreeValidationError {
     },
     /// RFC 9420 §7.3: a leaf's lifetime does not cover the current time.
     LifetimeExpired {
-        /// The leaf.
-        leaf: u32,
-    },
-    /// RFC 9420 §7.3: a leaf does not support the group's cipher suite or version.
-    CipherSuiteUnsupported {
         /// The leaf.
         leaf: u32,
     },
@@ -207,6 +210,13 @@ impl RatchetTree {
                 if !enc_keys.insert(node.encryption_key.as_slice()) {
                     return Err(TreeValidationError::DuplicateEncryptionKey.into());
                 }
+                if cs
+                    .hpke()
+                    .validate_public_key(node.encryption_key.as_slice())
+                    .is_err()
+                {
+                    return Err(TreeValidationError::InvalidEncryptionKey { node: x }.into());
+                }
                 if !self.parent_hash_valid(cs, p)? {
                     return Err(TreeValidationError::ParentHashInvalid { node: x }.into());
                 }
@@ -247,10 +257,17 @@ impl RatchetTree {
             if !enc_keys.insert(leaf.encryption_key.as_slice()) {
                 return Err(TreeValidationError::DuplicateEncryptionKey.into());
             }
+            if cs
+                .hpke()
+                .validate_public_key(leaf.encryption_key.as_slice())
+                .is_err()
+            {
+                return Err(TreeValidationError::InvalidEncryptionKey { node: i.node().0 }.into());
+            }
             if !sig_keys.insert(leaf.signature_key.as_slice()) {
                 return Err(TreeValidationError::DuplicateSignatureKey.into());
             }
-            validate_leaf_capabilities(cs, leaf, i, &cred_types)?;
+            validate_leaf_capabilities(leaf, i, &cred_types)?;
             if let (Some(now), LeafNodeSource::KeyPackage(lt)) = (opts.now, &leaf.leaf_node_source)
             {
                 if now < lt.not_before || now > lt.not_after {
@@ -288,15 +305,13 @@ fn is_default_extension(t: u16) -> bool {
 
 /// The lifetime-independent capability checks of RFC 9420 §7.3 for one leaf.
 pub(crate) fn validate_leaf_capabilities(
-    cs: &dyn CipherSuiteProvider,
     leaf: &LeafNode,
     i: LeafIndex,
     cred_types_in_use: &BTreeSet<u16>,
 ) -> Result<(), TreeValidationError> {
+    // RFC 9420 §7.3 does not ask a leaf to list the group's cipher suite
+    // (deployed clients omit it), so it is not checked.
     let caps = &leaf.capabilities;
-    if !caps.cipher_suites.contains(&cs.cipher_suite()) {
-        return Err(TreeValidationError::CipherSuiteUnsupported { leaf: i.0 });
-    }
     for t in cred_types_in_use {
         if !caps.credentials.iter().any(|c| c.0 == *t) {
             return Err(TreeValidationError::CredentialTypeUnsupported { leaf: i.0 });

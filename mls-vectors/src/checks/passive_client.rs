@@ -112,7 +112,9 @@ fn run(
             .process(provider, &commit, &mut env)
             .map_err(|e| format!("epoch {n}: commit: {e}"))?
         {
-            Received::Commit(staged) => group.merge_staged(*staged),
+            Received::Commit(staged) => group
+                .merge_staged(*staged)
+                .map_err(|e| format!("epoch {n}: merge: {e}"))?,
             other => return Err(format!("epoch {n}: commit processed as {other:?}")),
         }
         let want = hex_field(ep, "epoch_authenticator")?;

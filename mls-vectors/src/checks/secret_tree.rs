@@ -49,7 +49,8 @@ fn run(cs: &dyn CipherSuiteProvider, entry: &Value) -> Result<(), String> {
                     .map_err(|e| format!("leaf {i} gen {generation}: {e}"))?;
                 expect_hex(g, k, rk.key.as_bytes()).map_err(|m| format!("leaf {i}: {m}"))?;
                 expect_hex(g, n, rk.nonce.as_bytes()).map_err(|m| format!("leaf {i}: {m}"))?;
-                tree.apply(update);
+                tree.apply(update)
+                    .map_err(|e| format!("leaf {i} gen {generation}: apply: {e}"))?;
                 // RFC 9420 §9.2: a consumed key cannot be derived again.
                 if tree
                     .decryption_key(cs, LeafIndex(i as u32), kind, generation)

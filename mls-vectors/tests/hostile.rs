@@ -1,0 +1,364 @@
+//! Attacks by a delivery service or a peer, through the group's public
+//! API: replays, stale or competing staged commits, failed calls that must
+//! change nothing, malformed public keys. Each rejection must name a typed
+//! error and leave the state byte-identical.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use mls_core::codec::VLBytes;
+use mls_core::error::{Error, ProtocolError, UsageError};
+use mls_core::group::{CommitOptions, GroupConfig, GroupError, Received};
+use mls_core::messages::{Add, MlsMessage, Proposal};
+use mls_vectors::TestRng;
+use mls_vectors::scenario::Scenario;
+use mls_vectors::testkit::{
+    SUITE, commit, deliver, group, key_package_edited, process, provider, snapshot, three,
+};
+
+fn encrypted_three(seed: u64) -> Scenario {
+    let config = GroupConfig {
+        encrypt_handshake: true,
+        ..GroupConfig::default()
+    };
+    let mut s = Scenario::with_config(provider(), SUITE, seed, config);
+    s.add_members(2);
+    s
+}
+
+fn staged(r: Received) -> Box<mls_core::group::StagedCommit> {
+    match r {
+        Received::Commit(c) => c,
+        other => panic!("expected a commit, got {other:?}"),
+    }
+}
+
+fn protect(s: &mut Scenario, i: usize, data: &[u8]) -> MlsMessage {
+    let mut rng = TestRng::new(77);
+    group(s, i)
+        .protect(provider(), data, b"", &mut rng)
+        .unwrap()
+}
+
+/// `g` refuses `msg`; its state stays byte-identical. Returns the error.
+fn refused(g: &mut mls_core::group::Group, msg: &MlsMessage) -> Error {
+    let before = snapshot(g);
+    let e = process(g, msg).unwrap_err();
+    assert_eq!(snapshot(g), before, "a rejected message changed the state");
+    e
+}
+
+/// Finding 1: Bob sends an application message, then a commit as
+/// PrivateMessage. Alice stages the commit, reads the message, then merges:
+/// the merge must not bring back the key the message consumed (RFC 9420
+/// §9.2: a consumed key is deleted; §15.3 replay).
+#[test]
+fn rfc9420_9_2_no_replay_after_merging_a_private_message_commit() {
+    let mut s = encrypted_three(1);
+    let app = protect(&mut s, 1, b"hello");
+    let out = commit(
+        group(&mut s, 1),
+        CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(2),
+    )
+    .unwrap();
+    assert!(matches!(
+        out.commit.body,
+        mls_core::messages::MlsMessageBody::PrivateMessage(_)
+    ));
+    let alice = group(&mut s, 0);
+    let staged_commit = staged(process(alice, &out.commit).unwrap());
+    assert!(matches!(
+        process(alice, &app).unwrap(),
+        Received::Application { .. }
+    ));
+    assert_eq!(
+        refused(alice, &app),
+        Error::Protocol(ProtocolError::SecretReused)
+    );
+    alice.merge_staged(*staged_commit).unwrap();
+    // The message is of the previous epoch now, kept for late messages.
+    assert!(refused(alice, &app) != Error::Protocol(ProtocolError::GenerationOutOfWindow));
+    // The commit itself cannot be replayed either.
+    assert!(process(alice, &out.commit).is_err());
+    // And the epoch after that.
+    group(&mut s, 1).merge_pending().unwrap();
+    let out2 = commit(
+        group(&mut s, 1),
+        CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(3),
+    )
+    .unwrap();
+    group(&mut s, 1).merge_pending().unwrap();
+    let alice = group(&mut s, 0);
+    let c = staged(process(alice, &out2.commit).unwrap());
+    alice.merge_staged(*c).unwrap();
+    let _ = refused(alice, &app);
+}
+
+/// Finding 1, the commit's own key: a replayed PrivateMessage commit is
+/// refused once the first copy was staged.
+#[test]
+fn rfc9420_9_2_a_private_message_commit_is_staged_once() {
+    let mut s = encrypted_three(4);
+    let out = commit(
+        group(&mut s, 1),
+        CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(5),
+    )
+    .unwrap();
+    let alice = group(&mut s, 0);
+    let first = staged(process(alice, &out.commit).unwrap());
+    assert_eq!(
+        refused(alice, &out.commit),
+        Error::Protocol(ProtocolError::SecretReused)
+    );
+    alice.merge_staged(*first).unwrap();
+}
+
+/// Finding 2: two competing commits of one epoch, both staged; merging the
+/// second after the first must fail and change nothing.
+#[test]
+fn stale_staged_commit_is_refused() {
+    let mut s = three(6);
+    let force = || CommitOptions {
+        force_path: true,
+        ..CommitOptions::default()
+    };
+    let bob = commit(group(&mut s, 1), force(), &mut TestRng::new(7)).unwrap();
+    let carol = commit(group(&mut s, 2), force(), &mut TestRng::new(8)).unwrap();
+    let alice = group(&mut s, 0);
+    let from_bob = staged(process(alice, &bob.commit).unwrap());
+    let from_carol = staged(process(alice, &carol.commit).unwrap());
+    alice.merge_staged(*from_bob).unwrap();
+    let before = snapshot(alice);
+    assert_eq!(
+        alice.merge_staged(*from_carol).unwrap_err(),
+        Error::Usage(UsageError::StaleStagedCommit)
+    );
+    assert_eq!(snapshot(alice), before);
+    group(&mut s, 1).merge_pending().unwrap();
+    group(&mut s, 2).discard_pending();
+    // Alice and Bob still agree.
+    let bob_auth = group(&mut s, 1).epoch_authenticator().to_vec();
+    assert_eq!(group(&mut s, 0).epoch_authenticator(), bob_auth.as_slice());
+}
+
+/// Finding 2: a staged commit of another group (same epoch) is refused.
+#[test]
+fn staged_commit_of_another_group_is_refused() {
+    let mut a = three(9);
+    let mut b = three(10);
+    let out = commit(
+        group(&mut a, 1),
+        CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(11),
+    )
+    .unwrap();
+    let st = staged(process(group(&mut a, 0), &out.commit).unwrap());
+    let epoch_a = group(&mut a, 0).epoch();
+    let other = group(&mut b, 0);
+    assert_eq!(other.epoch(), epoch_a);
+    let before = snapshot(other);
+    assert_eq!(
+        other.merge_staged(*st).unwrap_err(),
+        Error::Usage(UsageError::StaleStagedCommit)
+    );
+    assert_eq!(snapshot(other), before);
+}
+
+/// A KeyPackage whose leaf encryption key is `len` bytes of 0x42.
+fn key_package_with_bad_leaf_key(seed: u64, len: usize) -> mls_core::messages::KeyPackage {
+    key_package_edited(SUITE, seed, |kp| {
+        kp.leaf_node.encryption_key = VLBytes::new(vec![0x42; len]);
+    })
+}
+
+/// A KeyPackage whose init key is `len` bytes of 0x42.
+fn key_package_with_bad_init_key(seed: u64, len: usize) -> mls_core::messages::KeyPackage {
+    key_package_edited(SUITE, seed, |kp| {
+        kp.init_key = VLBytes::new(vec![0x42; len]);
+    })
+}
+
+fn invalid_key(e: Error) {
+    assert_eq!(
+        e,
+        Error::Protocol(ProtocolError::Group(GroupError::InvalidPublicKey)),
+        "expected InvalidPublicKey, got {e:?}"
+    );
+}
+
+/// Finding 3 and 5: a commit adding a KeyPackage with a malformed init key,
+/// with handshakes encrypted, fails with a typed error and changes nothing
+/// (the secret tree key is not consumed).
+#[test]
+fn rfc9420_10_1_commit_with_a_bad_init_key_fails_and_changes_nothing() {
+    let mut s = encrypted_three(12);
+    let g = group(&mut s, 0);
+    let before = snapshot(g);
+    let e = commit(
+        g,
+        CommitOptions {
+            proposals: vec![Proposal::Add(Add {
+                key_package: key_package_with_bad_init_key(13, 5),
+            })],
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(14),
+    )
+    .unwrap_err();
+    invalid_key(e);
+    assert_eq!(snapshot(g), before, "a failed commit changed the state");
+}
+
+/// Finding 5: an Add whose leaf key is malformed is refused by the
+/// committer (by value) and cannot poison the group.
+#[test]
+fn rfc9420_7_3_add_with_a_malformed_leaf_key_is_refused() {
+    for len in [0usize, 5, 31, 33, 65] {
+        let mut s = three(15);
+        let g = group(&mut s, 0);
+        let before = snapshot(g);
+        let e = commit(
+            g,
+            CommitOptions {
+                proposals: vec![Proposal::Add(Add {
+                    key_package: key_package_with_bad_leaf_key(16, len),
+                })],
+                ..CommitOptions::default()
+            },
+            &mut TestRng::new(17),
+        )
+        .unwrap_err();
+        invalid_key(e);
+        assert_eq!(snapshot(g), before);
+    }
+}
+
+/// Finding 5: a cached proposal with a malformed key (sent by a member by
+/// reference) does not block commits that include pending proposals: it
+/// is left out, and the rest of the group keeps working.
+#[test]
+fn rfc9420_12_4_a_cached_add_with_a_bad_key_is_left_out() {
+    let mut s = three(18);
+    // Bob proposes an Add of a bad KeyPackage; everyone caches it (a
+    // receiver does not judge a proposal until it is committed).
+    let bad = Proposal::Add(Add {
+        key_package: key_package_with_bad_leaf_key(19, 5),
+    });
+    let mut rng = TestRng::new(20);
+    let msg = group(&mut s, 1)
+        .propose(provider(), bad, &mut rng)
+        .unwrap_or_else(|e| panic!("propose: {e:?}"));
+    deliver(&mut s, 1, &msg);
+    let out = commit(
+        group(&mut s, 0),
+        CommitOptions {
+            include_pending: true,
+            force_path: true,
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(21),
+    )
+    .unwrap();
+    assert!(out.welcome.is_none(), "the bad Add was committed");
+    group(&mut s, 0).merge_pending().unwrap();
+    for i in [1, 2] {
+        let c = staged(process(group(&mut s, i), &out.commit).unwrap());
+        group(&mut s, i).merge_staged(*c).unwrap();
+    }
+    // A later path commit by someone else still works everywhere.
+    let out = commit(
+        group(&mut s, 2),
+        CommitOptions {
+            proposals: vec![Proposal::Remove(mls_core::messages::Remove { removed: 1 })],
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(22),
+    )
+    .unwrap();
+    let c = staged(process(group(&mut s, 0), &out.commit).unwrap());
+    group(&mut s, 0).merge_staged(*c).unwrap();
+}
+
+/// Finding 5, receiver side: a commit carrying by value an Add with a
+/// malformed leaf key is refused by every receiver.
+#[test]
+fn rfc9420_7_3_receiver_refuses_an_add_with_a_malformed_key() {
+    let mut s = three(23);
+    let bad = key_package_with_bad_leaf_key(24, 5);
+    let mut rng = TestRng::new(25);
+    let mut env = mls_core::group::CommitEnv {
+        rng: &mut rng,
+        psks: &mls_core::group::NoPsks,
+        credentials: &mls_core::group::AcceptAllCredentials,
+        now: None,
+    };
+    let msg = group(&mut s, 0)
+        .commit_forged(
+            provider(),
+            CommitOptions::default(),
+            &mut env,
+            &mut |f| {
+                if let mls_core::group::Forge::Commit { commit, .. } = f {
+                    commit
+                        .proposals
+                        .push(mls_core::messages::ProposalOrRef::Proposal(Proposal::Add(
+                            Add {
+                                key_package: bad.clone(),
+                            },
+                        )));
+                }
+            },
+        )
+        .unwrap()
+        .commit;
+    group(&mut s, 0).discard_pending();
+    invalid_key(refused(group(&mut s, 1), &msg));
+}
+
+/// The secret tree refuses an update derived before another was applied:
+/// applying it would bring back the key the other consumed.
+#[test]
+fn rfc9420_9_2_secret_tree_refuses_a_stale_update() {
+    use mls_core::crypto::Secret;
+    use mls_core::secret_tree::{RatchetConfig, RatchetKind, SecretTree};
+    use mls_core::tree_math::LeafIndex;
+    let cs = mls_vectors::testkit::suite(SUITE);
+    let mut t = SecretTree::new(
+        Secret::from_slice(&[7; 32]).unwrap(),
+        4,
+        RatchetConfig::default(),
+    );
+    let (_, first) = t
+        .decryption_key(cs, LeafIndex(1), RatchetKind::Application, 0)
+        .unwrap();
+    let (_, second) = t
+        .decryption_key(cs, LeafIndex(1), RatchetKind::Application, 1)
+        .unwrap();
+    t.apply(first).unwrap();
+    assert_eq!(
+        t.apply(second).unwrap_err(),
+        Error::Protocol(ProtocolError::StaleSecretTreeUpdate)
+    );
+    // Generation 0 stays consumed; generation 1 is still there.
+    assert!(
+        t.decryption_key(cs, LeafIndex(1), RatchetKind::Application, 0)
+            .is_err()
+    );
+    assert!(
+        t.decryption_key(cs, LeafIndex(1), RatchetKind::Application, 1)
+            .is_ok()
+    );
+}
