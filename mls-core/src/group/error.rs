@@ -129,6 +129,8 @@ pub enum GroupError {
     /// RFC 9420 §11.2, §11.3, §12.4.3.1: a Welcome carries more than one
     /// resumption PSK with usage `reinit` or `branch`.
     MultipleResumptionPsks,
+    /// RFC 9420 §12.1.4: a PreSharedKeyID's psk_nonce is not KDF.Nh bytes.
+    InvalidPskNonce,
 }
 
 impl fmt::Display for GroupError {

@@ -229,9 +229,14 @@ pub(crate) fn validate_leaf(
     if !caps.credentials.contains(&ct) || !group.tree.credential_compatible(leaf, index) {
         return Err(GroupError::CredentialTypeUnsupported.into());
     }
+    // RFC 9420 §7.3, §11.1: the required capabilities are listed;
+    // §12.1.7, §13.4: every GroupContext extension is supported.
     let req = required_capabilities(extensions)?;
-    if !leaf_supports(leaf, req.as_ref(), extensions) {
+    if !leaf_supports(leaf, req.as_ref(), &[]) {
         return Err(GroupError::RequiredCapabilityMissing.into());
+    }
+    if !leaf_supports(leaf, None, extensions) {
+        return Err(GroupError::UnsupportedExtension.into());
     }
     for e in &leaf.extensions {
         let t = ExtensionType::of(e);
@@ -411,8 +416,9 @@ impl Group {
                     if psk_ids.contains(&id) {
                         return Err(GroupError::DuplicatePsk.into());
                     }
+                    // RFC 9420 §12.1.4: the nonce is KDF.Nh bytes long.
                     if psk.psk.psk_nonce.as_slice().len() != cs.kdf().nh() {
-                        return Err(GroupError::PskNotFound.into());
+                        return Err(GroupError::InvalidPskNonce.into());
                     }
                     // RFC 9420 §12.1.4: reinit/branch resumption PSKs only in
                     // the initial commit of the new group.
