@@ -310,16 +310,7 @@ impl Group {
             }
             let sender_leaf = match committer {
                 Some(c) => c,
-                None => {
-                    let n = staged.n_leaves();
-                    match (0..n).map(LeafIndex).find(|i| staged.leaf(*i).is_none()) {
-                        Some(i) => i,
-                        None => {
-                            staged.extend();
-                            LeafIndex(n)
-                        }
-                    }
-                }
+                None => staged.first_free_leaf(),
             };
             committer_leaf = Some(sender_leaf);
             super::proposals::validate_leaf(
@@ -473,12 +464,20 @@ impl Group {
     /// includes every valid proposal it received, and §12.2: of conflicting
     /// ones it prefers a Remove over an Update and the latest Update over
     /// earlier ones, and other proposals over a ReInit. An invalid proposal
-    /// (a bad KeyPackage, a PSK we lack, ...) is left out rather than
-    /// blocking every commit of the epoch.
+    /// (a bad KeyPackage or key, a PSK we lack, ...) is left out rather
+    /// than blocking every commit of the epoch.
     ///
-    /// Called only when the whole list is invalid: proposals are taken
-    /// greedily in preference order, each kept only if the list stays
-    /// valid (O(k²) validations for k cached proposals).
+    /// Called only when the whole list is invalid. Linear in the common
+    /// cases, so that one bad proposal among many costs one validation
+    /// each, not one per pair:
+    /// 1. each proposal is validated alone (with `by_value`); the invalid
+    ///    ones go;
+    /// 2. structural conflicts are resolved in preference order: one
+    ///    change per leaf, one Add per signature or encryption key, one
+    ///    use of each PSK, one GroupContextExtensions, a ReInit only alone;
+    /// 3. the rest is validated once. Only if it is still invalid (the
+    ///    proposals are valid alone and do not collide, but not together)
+    ///    is each kept greedily, one validation per proposal.
     fn select_cached(
         &self,
         cs: &dyn CipherSuiteProvider,
@@ -487,6 +486,7 @@ impl Group {
         by_value: &[Resolved],
         env: &ApplyEnv<'_>,
     ) -> Vec<usize> {
+        use alloc::collections::BTreeSet;
         let as_list = |chosen: &[usize]| -> Vec<Resolved> {
             chosen
                 .iter()
@@ -503,22 +503,72 @@ impl Group {
                 .is_ok()
         };
         let n = cached.len();
-        let mut order: Vec<usize> = (0..n).collect();
+        let mut order: Vec<usize> = (0..n).filter(|&i| valid(&[i])).collect();
         order.sort_by_key(|&i| match cached.get(i).map(|c| &c.proposal) {
             Some(Proposal::Remove(_)) => (0, i),
             Some(Proposal::Update(_)) => (1, n - i),
             Some(Proposal::ReInit(_)) => (3, i),
             _ => (2, i),
         });
+        // Leaves the by-value proposals already change, keys they add.
+        let mut leaves: BTreeSet<u32> = BTreeSet::new();
+        let mut keys: BTreeSet<Vec<u8>> = BTreeSet::new();
+        let mut psks: BTreeSet<Vec<u8>> = BTreeSet::new();
+        let mut gce = false;
+        let mut others = !by_value.is_empty();
+        let mut claim = |p: &Proposal, sender: &Sender| -> bool {
+            let ok = match p {
+                Proposal::Remove(r) => leaves.insert(r.removed),
+                Proposal::Update(u) => match sender {
+                    Sender::Member(i) => {
+                        leaves.insert(*i)
+                            && keys.insert(u.leaf_node.encryption_key.as_slice().to_vec())
+                    }
+                    _ => false,
+                },
+                Proposal::Add(a) => {
+                    let leaf = &a.key_package.leaf_node;
+                    keys.insert(leaf.signature_key.as_slice().to_vec())
+                        && keys.insert(leaf.encryption_key.as_slice().to_vec())
+                        && keys.insert(a.key_package.init_key.as_slice().to_vec())
+                }
+                Proposal::PreSharedKey(psk) => {
+                    psk.psk.encode().map(|id| psks.insert(id)).unwrap_or(false)
+                }
+                Proposal::GroupContextExtensions(_) => !core::mem::replace(&mut gce, true),
+                // A ReInit only when nothing else is in the commit (it
+                // sorts last, so everything else was claimed before it).
+                Proposal::ReInit(_) => !others,
+                _ => true,
+            };
+            others |= ok;
+            ok
+        };
+        for r in by_value {
+            claim(&r.proposal, &r.sender);
+        }
         let mut chosen: Vec<usize> = Vec::new();
         for i in order {
-            let pos = chosen.partition_point(|&j| j < i);
-            chosen.insert(pos, i);
-            if !valid(&chosen) {
-                chosen.remove(pos);
+            if let Some(c) = cached.get(i) {
+                if claim(&c.proposal, &c.sender) {
+                    chosen.push(i);
+                }
             }
         }
-        chosen
+        chosen.sort_unstable();
+        if valid(&chosen) {
+            return chosen;
+        }
+        // Valid alone, no collision, invalid together: keep greedily.
+        let mut kept: Vec<usize> = Vec::new();
+        for i in chosen {
+            let pos = kept.partition_point(|&j| j < i);
+            kept.insert(pos, i);
+            if !valid(&kept) {
+                kept.remove(pos);
+            }
+        }
+        kept
     }
 
     /// Creates a commit (RFC 9420 §12.4.1). The group keeps it pending:

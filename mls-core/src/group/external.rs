@@ -212,14 +212,7 @@ impl Group {
             now: env.now,
         };
         let applied = provisional.apply_proposals(cs, &mut staged, None, &resolved, &apply_env)?;
-        let n = staged.n_leaves();
-        let me = match (0..n).map(LeafIndex).find(|i| staged.leaf(*i).is_none()) {
-            Some(i) => i,
-            None => {
-                staged.extend();
-                LeafIndex(n)
-            }
-        };
+        let me = staged.first_free_leaf();
         let new_epoch = ctx.epoch.checked_add(1).ok_or(GroupError::WrongEpoch)?;
         let extensions = ctx.extensions.clone();
         let template = LeafNode {
@@ -360,5 +353,14 @@ impl Group {
     #[doc(hidden)]
     pub fn membership_key_for_testing(&self) -> &Secret {
         &self.secrets.membership_key
+    }
+
+    /// The current epoch's secret tree and sender-data secret, so that a
+    /// negative test can seal forged PrivateMessages of members (RFC 9420
+    /// §6.3). Test builds only (feature `test-utils`).
+    #[cfg(feature = "test-utils")]
+    #[doc(hidden)]
+    pub fn secret_tree_for_testing(&self) -> (&SecretTree, &Secret) {
+        (&self.secret_tree, &self.secrets.sender_data_secret)
     }
 }

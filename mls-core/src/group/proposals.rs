@@ -10,8 +10,8 @@ use crate::crypto::labeled::verify_with_label;
 use crate::error::Error;
 use crate::group_context::Extension;
 use crate::messages::{
-    ExtensionType, KeyPackage, LeafNode, LeafNodeSource, PreSharedKeyId, Proposal, ProposalType,
-    ProtocolVersion, Psk, ReInit, RequiredCapabilities, Sender,
+    CredentialType, ExtensionType, KeyPackage, LeafNode, LeafNodeSource, PreSharedKeyId, Proposal,
+    ProposalType, ProtocolVersion, Psk, ReInit, RequiredCapabilities, Sender,
 };
 use crate::tree::{StagedTree, TreeRead};
 use crate::tree_math::LeafIndex;
@@ -120,7 +120,7 @@ pub(crate) fn required_capabilities(
 
 /// RFC 9420 §13.5: a GREASE value is never supported, whatever a leaf
 /// advertises; the others are supported when listed.
-fn lists<T: PartialEq + Copy>(listed: &[T], t: T, grease: bool) -> bool {
+fn lists<T: Ord + Copy>(listed: &BTreeSet<T>, t: T, grease: bool) -> bool {
     !grease && listed.contains(&t)
 }
 
@@ -132,27 +132,32 @@ pub(crate) fn leaf_supports(
     req: Option<&RequiredCapabilities>,
     exts: &[Extension],
 ) -> bool {
+    // Sets, so that checking r required against c listed costs
+    // O((r + c) log c), not O(r · c) (a hostile leaf may list thousands).
     let caps = &leaf.capabilities;
+    let caps_extensions: BTreeSet<ExtensionType> = caps.extensions.iter().copied().collect();
+    let caps_proposals: BTreeSet<ProposalType> = caps.proposals.iter().copied().collect();
+    let caps_credentials: BTreeSet<CredentialType> = caps.credentials.iter().copied().collect();
     if let Some(r) = req {
         if !r
             .extension_types
             .iter()
-            .all(|t| t.is_default() || lists(&caps.extensions, *t, t.is_grease()))
+            .all(|t| t.is_default() || lists(&caps_extensions, *t, t.is_grease()))
             || !r
                 .proposal_types
                 .iter()
-                .all(|t| t.is_default() || lists(&caps.proposals, *t, t.is_grease()))
+                .all(|t| t.is_default() || lists(&caps_proposals, *t, t.is_grease()))
             || !r
                 .credential_types
                 .iter()
-                .all(|t| lists(&caps.credentials, *t, t.is_grease()))
+                .all(|t| lists(&caps_credentials, *t, t.is_grease()))
         {
             return false;
         }
     }
     exts.iter().all(|e| {
         let t = ExtensionType::of(e);
-        t.is_default() || lists(&caps.extensions, t, t.is_grease())
+        t.is_default() || lists(&caps_extensions, t, t.is_grease())
     })
 }
 
@@ -238,9 +243,10 @@ pub(crate) fn validate_leaf(
     if !leaf_supports(leaf, None, extensions) {
         return Err(GroupError::UnsupportedExtension.into());
     }
+    let listed: BTreeSet<ExtensionType> = caps.extensions.iter().copied().collect();
     for e in &leaf.extensions {
         let t = ExtensionType::of(e);
-        if !t.is_default() && !caps.extensions.contains(&t) {
+        if !t.is_default() && !listed.contains(&t) {
             return Err(GroupError::LeafExtensionNotInCapabilities.into());
         }
     }
@@ -385,7 +391,7 @@ impl Group {
             ..Applied::default()
         };
         let mut touched: BTreeSet<u32> = BTreeSet::new();
-        let mut psk_ids: Vec<Vec<u8>> = Vec::new();
+        let mut psk_ids: BTreeSet<Vec<u8>> = BTreeSet::new();
         let (mut n_gce, mut n_reinit, mut n_ext_init, mut n_remove) = (0, 0, 0, 0);
 
         for r in list {
@@ -429,7 +435,7 @@ impl Group {
                             return Err(GroupError::ResumptionPskUsageNotAllowed.into());
                         }
                     }
-                    psk_ids.push(id);
+                    psk_ids.insert(id);
                     out.psks.push(psk.psk.clone());
                 }
                 Proposal::Remove(_) => n_remove += 1,
@@ -478,7 +484,7 @@ impl Group {
                 validate_external_senders(exts, env.credentials)?;
             }
             let req = required_capabilities(exts)?;
-            let removed: Vec<u32> = list
+            let removed: BTreeSet<u32> = list
                 .iter()
                 .filter_map(|r| match &r.proposal {
                     Proposal::Remove(rm) => Some(rm.removed),
@@ -557,7 +563,7 @@ impl Group {
             staged.truncate();
         }
         // Adds (RFC 9420 §12.1.1), in order.
-        let mut added_keys: Vec<Vec<u8>> = Vec::new();
+        let mut added_keys: BTreeSet<&[u8]> = BTreeSet::new();
         for r in list {
             if let Proposal::Add(a) = &r.proposal {
                 validate_key_package(self, cs, &a.key_package, &extensions, env.credentials)?;
@@ -569,7 +575,7 @@ impl Group {
                     }
                 }
                 let sig = a.key_package.leaf_node.signature_key.as_slice();
-                if added_keys.iter().any(|k| k.as_slice() == sig) {
+                if added_keys.contains(sig) {
                     return Err(GroupError::DuplicateAdd.into());
                 }
                 // An Add of a current member is invalid unless that member
@@ -589,21 +595,34 @@ impl Group {
                 if staged.encryption_key_in_use(enc) {
                     return Err(GroupError::DuplicatePublicKey.into());
                 }
-                added_keys.push(sig.to_vec());
+                added_keys.insert(sig);
                 let i = staged.add_leaf(a.key_package.leaf_node.clone());
                 out.added.push((i, a.key_package.clone()));
             }
         }
-        // Custom proposals must be supported by every member who stays.
-        for r in list {
-            if let Proposal::Custom(c) = &r.proposal {
-                let t = c.proposal_type;
-                for (i, leaf) in self.tree.members() {
-                    let leaving = out.removed.iter().any(|(j, _)| *j == i);
-                    // RFC 9420 §13.5: a GREASE type is never supported.
-                    if !leaving && !lists(&leaf.capabilities.proposals, t, t.is_grease()) {
-                        return Err(GroupError::UnsupportedProposalType.into());
-                    }
+        // Custom proposals must be supported by every member who stays:
+        // each distinct type once, O(n · types · log) in all.
+        let custom: BTreeSet<ProposalType> = list
+            .iter()
+            .filter_map(|r| match &r.proposal {
+                Proposal::Custom(c) => Some(c.proposal_type),
+                _ => None,
+            })
+            .collect();
+        if !custom.is_empty() {
+            // RFC 9420 §13.5: a GREASE type is never supported.
+            if custom.iter().any(|t| t.is_grease()) && self.tree.members().next().is_some() {
+                return Err(GroupError::UnsupportedProposalType.into());
+            }
+            let leaving: BTreeSet<LeafIndex> = out.removed.iter().map(|(j, _)| *j).collect();
+            for (i, leaf) in self.tree.members() {
+                if leaving.contains(&i) {
+                    continue;
+                }
+                let listed: BTreeSet<ProposalType> =
+                    leaf.capabilities.proposals.iter().copied().collect();
+                if !custom.iter().all(|t| listed.contains(t)) {
+                    return Err(GroupError::UnsupportedProposalType.into());
                 }
             }
         }

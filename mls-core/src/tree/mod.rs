@@ -190,6 +190,9 @@ pub struct RatchetTree {
     /// list it), for the credential-type compatibility check of RFC 9420
     /// §7.3 in O(log n) instead of a scan of every member.
     cred_index: BTreeMap<u16, CredentialCount>,
+    /// Credential type -> members using it (the types in use only, so that
+    /// a check iterates the few types in use, not every type advertised).
+    cred_in_use: BTreeMap<u16, u32>,
     /// Number of non-blank leaves.
     n_members: u32,
 }
@@ -200,13 +203,10 @@ struct CredentialCount {
     supported: u32,
 }
 
-/// The distinct credential types `leaf` lists as supported.
-fn supported_credential_types(leaf: &LeafNode) -> impl Iterator<Item = u16> + '_ {
-    let list = &leaf.capabilities.credentials;
-    list.iter()
-        .enumerate()
-        .filter(|(k, t)| !list[..*k].contains(t))
-        .map(|(_, t)| t.0)
+/// The distinct credential types `leaf` lists as supported: O(k log k)
+/// for k listed (a hostile leaf may list thousands, repeated).
+fn supported_credential_types(leaf: &LeafNode) -> BTreeSet<u16> {
+    leaf.capabilities.credentials.iter().map(|t| t.0).collect()
 }
 
 impl TreeRead for RatchetTree {
@@ -338,6 +338,7 @@ impl RatchetTree {
         self.enc_index.clear();
         self.sig_index.clear();
         self.cred_index.clear();
+        self.cred_in_use.clear();
         self.n_members = 0;
         let leaves = core::mem::take(&mut self.leaves);
         for (i, l) in leaves.iter().enumerate() {
@@ -381,10 +382,13 @@ impl RatchetTree {
         if supported_by_others != others {
             return false;
         }
-        self.cred_index.iter().all(|(t, c)| {
-            c.in_use.saturating_sub(u32::from(old_uses(*t))) == 0
-                || leaf.capabilities.credentials.iter().any(|x| x.0 == *t)
-        })
+        // Every type in use by another member is listed by `leaf`. Each
+        // success is a distinct listed type, so this costs O(k log k) for k
+        // listed, however many types the tree advertises.
+        let listed = supported_credential_types(leaf);
+        self.cred_in_use
+            .iter()
+            .all(|(t, n)| n.saturating_sub(u32::from(old_uses(*t))) == 0 || listed.contains(t))
     }
 
     /// True when the key and credential indexes equal ones rebuilt from
@@ -402,10 +406,9 @@ impl RatchetTree {
         self.sig_index
             .insert(l.signature_key.as_slice().to_vec(), i);
         self.n_members += 1;
-        self.cred_index
-            .entry(l.credential.credential_type().0)
-            .or_default()
-            .in_use += 1;
+        let uses = l.credential.credential_type().0;
+        self.cred_index.entry(uses).or_default().in_use += 1;
+        *self.cred_in_use.entry(uses).or_default() += 1;
         for t in supported_credential_types(l) {
             self.cred_index.entry(t).or_default().supported += 1;
         }
@@ -423,17 +426,25 @@ impl RatchetTree {
         }
         self.n_members = self.n_members.saturating_sub(1);
         let uses = l.credential.credential_type().0;
-        let supports: Vec<u16> = supported_credential_types(l).collect();
-        if let Some(c) = self.cred_index.get_mut(&uses) {
-            c.in_use = c.in_use.saturating_sub(1);
-        }
-        for t in supports {
-            if let Some(c) = self.cred_index.get_mut(&t) {
-                c.supported = c.supported.saturating_sub(1);
+        let supports = supported_credential_types(l);
+        if let Some(n) = self.cred_in_use.get_mut(&uses) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.cred_in_use.remove(&uses);
             }
         }
-        self.cred_index
-            .retain(|_, c| c.in_use > 0 || c.supported > 0);
+        // Only the entries this leaf touched can drop to zero.
+        for (t, in_use) in core::iter::once((uses, 1u32)).chain(supports.iter().map(|t| (*t, 0))) {
+            if let Some(c) = self.cred_index.get_mut(&t) {
+                c.in_use = c.in_use.saturating_sub(in_use);
+                if in_use == 0 {
+                    c.supported = c.supported.saturating_sub(1);
+                }
+                if c.in_use == 0 && c.supported == 0 {
+                    self.cred_index.remove(&t);
+                }
+            }
+        }
     }
 
     fn unindex_parent(&mut self, x: u32) {
@@ -617,6 +628,9 @@ pub struct StagedTree<'a> {
     base: &'a RatchetTree,
     diff: TreeDiff,
     dirty: BTreeSet<u32>,
+    /// No blank leaf lies below this index: the free-leaf search of a
+    /// bulk add resumes here, so n Adds cost O(n) in all, not O(n) each.
+    free_from: u32,
 }
 
 impl TreeRead for StagedTree<'_> {
@@ -654,6 +668,25 @@ impl<'a> StagedTree<'a> {
                 hashes: BTreeMap::new(),
             },
             dirty: BTreeSet::new(),
+            free_from: 0,
+        }
+    }
+
+    /// The leftmost blank leaf, extending the tree when there is none
+    /// (RFC 9420 §7.7, §12.1.1). Amortized: the search resumes where the
+    /// last one stopped, and a removal moves that point back.
+    pub fn first_free_leaf(&mut self) -> LeafIndex {
+        let n = self.diff.n_leaves;
+        let mut i = self.free_from;
+        while i < n && self.leaf(LeafIndex(i)).is_some() {
+            i += 1;
+        }
+        self.free_from = i;
+        if i < n {
+            LeafIndex(i)
+        } else {
+            self.extend();
+            LeafIndex(n)
         }
     }
 
@@ -712,6 +745,9 @@ impl<'a> StagedTree<'a> {
     /// Sets or blanks leaf `i` (which must be inside the tree).
     pub fn set_leaf(&mut self, i: LeafIndex, leaf: Option<LeafNode>) {
         if i.0 < self.diff.n_leaves {
+            if leaf.is_none() {
+                self.free_from = self.free_from.min(i.0);
+            }
             self.diff.leaves.insert(i.0, leaf);
             self.mark_dirty(i.node());
         }
@@ -780,15 +816,7 @@ impl<'a> StagedTree<'a> {
     /// none is blank (RFC 9420 §12.1.1), and records it as unmerged at every
     /// non-blank ancestor (§7.7). Returns its index.
     pub fn add_leaf(&mut self, leaf: LeafNode) -> LeafIndex {
-        let n = self.diff.n_leaves;
-        let pos = (0..n).find(|&i| self.leaf(LeafIndex(i)).is_none());
-        let index = match pos {
-            Some(i) => LeafIndex(i),
-            None => {
-                self.extend();
-                LeafIndex(n)
-            }
-        };
+        let index = self.first_free_leaf();
         self.set_leaf(index, Some(leaf));
         let path: Vec<NodeIndex> =
             tree_math::direct_path(index.node(), self.diff.n_leaves).collect();

@@ -311,16 +311,19 @@ pub(crate) fn validate_leaf_capabilities(
 ) -> Result<(), TreeValidationError> {
     // RFC 9420 §7.3 does not ask a leaf to list the group's cipher suite
     // (deployed clients omit it), so it is not checked.
+    // Sets, so that a leaf listing thousands of types costs O(k log k),
+    // not O(k) per check. Each successful lookup is a distinct listed
+    // type, so the loops stop after at most k + 1 lookups.
     let caps = &leaf.capabilities;
+    let credentials: BTreeSet<u16> = caps.credentials.iter().map(|c| c.0).collect();
     for t in cred_types_in_use {
-        if !caps.credentials.iter().any(|c| c.0 == *t) {
+        if !credentials.contains(t) {
             return Err(TreeValidationError::CredentialTypeUnsupported { leaf: i.0 });
         }
     }
+    let extensions: BTreeSet<u16> = caps.extensions.iter().map(|c| c.0).collect();
     for e in &leaf.extensions {
-        if !is_default_extension(e.extension_type)
-            && !caps.extensions.iter().any(|c| c.0 == e.extension_type)
-        {
+        if !is_default_extension(e.extension_type) && !extensions.contains(&e.extension_type) {
             return Err(TreeValidationError::ExtensionNotInCapabilities { leaf: i.0 });
         }
     }
