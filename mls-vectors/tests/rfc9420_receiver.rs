@@ -15,7 +15,7 @@ use mls_core::crypto::{
 use mls_core::error::{Error, ProtocolError};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, CredentialValidator, Forge, Group, GroupConfig,
-    GroupError, MemberIdentity, NoPsks, ProcessEnv, Received,
+    GroupError, MemberIdentity, NoPsks, ProcessEnv, PskStore, Received,
 };
 use mls_core::group_context::{Extension, GroupContext};
 use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
@@ -1971,6 +1971,425 @@ fn rfc9420_7_3_joiner_accepts_a_tree_leaf_that_omits_the_groups_cipher_suite() {
         // Everything §7.3 asks passes; only the confirmation tag (the
         // forged GroupContext) fails, after every tree check.
         let e = w.join(c, &forged);
+        assert!(
+            matches!(
+                e,
+                Error::Protocol(ProtocolError::Welcome(
+                    mls_core::welcome::WelcomeError::ConfirmationTagMismatch
+                ))
+            ),
+            "{e:?}"
+        );
+    });
+}
+
+#[test]
+fn rfc9420_5_3_1_receiver_validates_the_credential_of_an_added_member() {
+    each(|c| {
+        let mut s = c.three(122);
+        let (kp, _, _) = c.key_package(123, b"new", |_| {});
+        let key = kp.leaf_node.signature_key.as_slice().to_vec();
+        let msg = c.forged(&mut s, 0, vec![add(kp)], false, |_| {});
+        assert_eq!(
+            group_error(c.rejected_with(&mut s, 1, &msg, &RefuseKey(key))),
+            GroupError::CredentialRejected
+        );
+    });
+}
+
+/// A PrivateMessage from member 0's secret tree carrying `content` from
+/// `sender`, signed with `signer`.
+fn forge_private(
+    c: Ctx,
+    s: &mut Scenario,
+    sender: u32,
+    signer: &SignaturePrivateKey,
+    content: Content,
+) -> MlsMessage {
+    let g = group(s, 0);
+    let fc = FramedContent {
+        group_id: VLBytes::new(g.group_id().to_vec()),
+        epoch: g.epoch(),
+        sender: Sender::Member(sender),
+        authenticated_data: VLBytes::new(vec![]),
+        content,
+    };
+    let ac = mls_core::framing::sign_content(
+        c.cs(),
+        signer,
+        WireFormat::PRIVATE_MESSAGE,
+        fc,
+        Some(g.context()),
+    )
+    .unwrap();
+    let (tree, sds) = g.secret_tree_for_testing();
+    let p = mls_core::framing::protect_private(c.cs(), &ac, tree, sds, 0, &mut TestRng::new(7))
+        .unwrap();
+    MlsMessage {
+        body: MlsMessageBody::PrivateMessage(p.message),
+    }
+}
+
+#[test]
+fn rfc9420_6_3_1_rejects_a_private_message_with_a_bad_signature() {
+    each(|c| {
+        let mut s = c.three(124);
+        let (other, _) = c
+            .cs()
+            .signature()
+            .generate_key_pair(&mut TestRng::new(125))
+            .unwrap();
+        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 }));
+        let msg = forge_private(c, &mut s, 0, &other, remove.clone());
+        assert_eq!(
+            group_error(c.rejected(&mut s, 1, &msg)),
+            GroupError::InvalidSignature
+        );
+        // The same message signed by member 0 is accepted.
+        let sk = group(&mut s, 0).signer_for_testing().duplicate();
+        let msg = forge_private(c, &mut s, 0, &sk, remove);
+        let _ = c
+            .process_with(group(&mut s, 1), &msg, &AcceptAllCredentials)
+            .unwrap();
+    });
+}
+
+#[test]
+fn rfc9420_6_3_2_rejects_a_private_message_from_a_blank_leaf() {
+    each(|c| {
+        let mut s = c.three(126);
+        let sk = group(&mut s, 0).signer_for_testing().duplicate();
+        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 }));
+        // Leaf 3 is inside the tree (four leaves) but blank.
+        let msg = forge_private(c, &mut s, 3, &sk, remove);
+        assert_eq!(
+            group_error(c.rejected(&mut s, 1, &msg)),
+            GroupError::UnknownSender
+        );
+    });
+}
+
+#[test]
+fn rfc9420_7_9_2_joiner_rejects_a_tree_with_a_bad_parent_hash() {
+    each(|c| {
+        let w = welcomed(c, 127, true);
+        let forged = w.forge_tree(c, |nodes| {
+            let Some(Node::Parent(p)) = &mut nodes[1] else {
+                panic!("the root is set by the commit's path")
+            };
+            p.parent_hash = VLBytes::new(vec![1; c.cs().kdf().nh()]);
+        });
+        assert_eq!(
+            tree_error(w.join(c, &forged)),
+            TreeValidationError::ParentHashInvalid { node: 1 }
+        );
+    });
+}
+
+#[test]
+fn rfc9420_12_4_3_ignores_unknown_group_info_extensions() {
+    each(|c| {
+        let w = welcomed(c, 128, false);
+        let forged = w.forge(
+            c,
+            |gi| gi.extensions.push(ext(0x3A3A, vec![1, 2, 3])),
+            |_| {},
+        );
+        let g = w
+            .join_with(c, &forged, None, &AcceptAllCredentials)
+            .unwrap();
+        assert_eq!(g.epoch_authenticator(), w.creator.epoch_authenticator());
+    });
+}
+
+// ------------------------------------------- §11.2, §11.3 branch and reinit
+
+/// Member 0 of a group of three branches with member 1: the Welcome, the
+/// branch creator's key, and what member 1 joins with.
+struct Branched {
+    s: Scenario,
+    creator_sk: SignaturePrivateKey,
+    kp: KeyPackage,
+    private: KeyPackagePrivate,
+    sk: SignaturePrivateKey,
+    welcome: Welcome,
+}
+
+fn branched(c: Ctx, seed: u64) -> Branched {
+    let s = c.three(seed);
+    let (kp, private, sk) = c.key_package(seed + 1, b"member-1-branch", |_| {});
+    let (id, creator_sk) = c.identity(b"member-0", seed + 2);
+    let mut rng = TestRng::new(seed + 3);
+    let mut env = CommitEnv {
+        rng: &mut rng,
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+        now: None,
+    };
+    let (_, out) = s.members[0]
+        .group
+        .as_ref()
+        .unwrap()
+        .branch(
+            c.provider,
+            b"branch".to_vec(),
+            id,
+            vec![kp.clone()],
+            GroupConfig::default(),
+            &mut env,
+        )
+        .unwrap();
+    let MlsMessageBody::Welcome(welcome) = out.welcome.unwrap().body else {
+        panic!("a Welcome")
+    };
+    Branched {
+        s,
+        creator_sk,
+        kp,
+        private,
+        sk,
+        welcome,
+    }
+}
+
+fn psk_secret_of(c: Ctx, ids: &[PreSharedKeyId], store: &dyn PskStore) -> Secret {
+    let encoded: Vec<Vec<u8>> = ids.iter().map(|id| id.encode().unwrap()).collect();
+    let values: Vec<&[u8]> = ids
+        .iter()
+        .map(|id| match &id.psk {
+            Psk::Resumption(r) => store
+                .resumption_psk(r.psk_group_id.as_slice(), r.psk_epoch)
+                .unwrap(),
+            Psk::External(e) => store.external_psk(e.as_slice()).unwrap(),
+        })
+        .collect();
+    let inputs: Vec<mls_core::key_schedule::PskInput<'_>> = encoded
+        .iter()
+        .zip(&values)
+        .map(|(id, psk)| mls_core::key_schedule::PskInput { id, psk })
+        .collect();
+    mls_core::key_schedule::psk_secret(c.cs(), &inputs).unwrap()
+}
+
+impl Branched {
+    fn old(&self) -> &Group {
+        self.s.members[1].group.as_ref().unwrap()
+    }
+
+    fn join(&self, c: Ctx, welcome: &Welcome, store: &dyn PskStore) -> Error {
+        let mut env = ProcessEnv {
+            psks: store,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        Group::join(
+            c.provider,
+            welcome,
+            &self.kp,
+            &self.private.init_key,
+            self.private.encryption_key.duplicate(),
+            self.sk.duplicate(),
+            None,
+            &mut env,
+            GroupConfig::default(),
+        )
+        .unwrap_err()
+    }
+
+    /// The Welcome with its GroupInfo and PSK list edited, re-signed and
+    /// re-encrypted under the PSKs' new psk_secret (resolved in `store`).
+    fn forge(
+        &self,
+        c: Ctx,
+        store: &dyn PskStore,
+        edit: impl FnOnce(&mut mls_core::messages::GroupInfo),
+        psks: impl FnOnce(&mut Vec<PreSharedKeyId>),
+    ) -> Welcome {
+        let cs = c.cs();
+        let mut js = mls_core::welcome::decrypt_group_secrets(
+            cs,
+            &self.welcome,
+            &self.kp,
+            &self.private.init_key,
+        )
+        .unwrap();
+        let psk = psk_secret_of(c, &js.psks, store);
+        let ws = mls_core::welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
+        let mut gi = mls_core::welcome::decrypt_group_info(cs, &self.welcome, &ws).unwrap();
+        edit(&mut gi);
+        mls_core::welcome::sign_group_info(cs, &self.creator_sk, &mut gi).unwrap();
+        psks(&mut js.psks);
+        let psk = psk_secret_of(c, &js.psks, store);
+        let ws = mls_core::welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
+        let egi = mls_core::welcome::encrypt_group_info(cs, &ws, &gi).unwrap();
+        let ct = mls_core::welcome::encrypt_group_secrets(
+            cs,
+            self.kp.init_key.as_slice(),
+            &egi,
+            &js.joiner_secret,
+            js.path_secret.as_ref(),
+            &js.psks,
+            &mut TestRng::new(98),
+        )
+        .unwrap();
+        let mut w = self.welcome.clone();
+        w.encrypted_group_info = VLBytes::new(egi);
+        w.secrets[0].encrypted_group_secrets = ct;
+        w
+    }
+}
+
+#[test]
+fn forged_branch_welcome_is_accepted_unchanged() {
+    each(|c| {
+        let b = branched(c, 130);
+        let w = b.forge(c, b.old(), |_| {}, |_| {});
+        let mut env = ProcessEnv {
+            psks: b.old(),
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        let g = Group::join(
+            c.provider,
+            &w,
+            &b.kp,
+            &b.private.init_key,
+            b.private.encryption_key.duplicate(),
+            b.sk.duplicate(),
+            None,
+            &mut env,
+            GroupConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(g.epoch(), 1);
+    });
+}
+
+#[test]
+fn rfc9420_11_3_rejects_a_branch_welcome_not_at_epoch_1() {
+    each(|c| {
+        let b = branched(c, 131);
+        let w = b.forge(c, b.old(), |gi| gi.group_context.epoch = 2, |_| {});
+        assert_eq!(
+            group_error(b.join(c, &w, b.old())),
+            GroupError::ResumptionJoinMismatch
+        );
+    });
+}
+
+#[test]
+fn rfc9420_12_4_3_1_rejects_two_resumption_psks_of_usage_branch() {
+    each(|c| {
+        let b = branched(c, 132);
+        let w = b.forge(
+            c,
+            b.old(),
+            |_| {},
+            |psks| {
+                let mut second = psks[0].clone();
+                second.psk_nonce = VLBytes::new(vec![3; c.cs().kdf().nh()]);
+                psks.push(second);
+            },
+        );
+        assert_eq!(
+            group_error(b.join(c, &w, b.old())),
+            GroupError::MultipleResumptionPsks
+        );
+    });
+}
+
+/// The old group as PSK store, with what it reports about itself replaced.
+struct Claims<'a> {
+    old: &'a Group,
+    context: Option<GroupContext>,
+    reinit: Option<ReInit>,
+}
+
+impl PskStore for Claims<'_> {
+    fn external_psk(&self, _: &[u8]) -> Option<&[u8]> {
+        None
+    }
+    fn resumption_psk(&self, group_id: &[u8], epoch: u64) -> Option<&[u8]> {
+        PskStore::resumption_psk(self.old, group_id, epoch)
+    }
+    fn reinit_of(&self, _: &[u8]) -> Option<&ReInit> {
+        self.reinit.as_ref()
+    }
+    fn context_of(&self, _: &[u8]) -> Option<&GroupContext> {
+        self.context.as_ref()
+    }
+}
+
+#[test]
+fn rfc9420_11_3_rejects_a_branch_of_another_version_or_suite() {
+    each(|c| {
+        let b = branched(c, 133);
+        let other = if c.suite == CipherSuite(1) {
+            CipherSuite(2)
+        } else {
+            CipherSuite(1)
+        };
+        let mut ctx = b.old().context().clone();
+        ctx.cipher_suite = other;
+        let mut newer = b.old().context().clone();
+        newer.version = 2;
+        for context in [Some(ctx), Some(newer), None] {
+            let store = Claims {
+                old: b.old(),
+                context,
+                reinit: None,
+            };
+            assert_eq!(
+                group_error(b.join(c, &b.welcome, &store)),
+                GroupError::ResumptionJoinMismatch
+            );
+        }
+    });
+}
+
+#[test]
+fn rfc9420_11_2_rejects_a_reinit_welcome_that_does_not_match_the_reinit() {
+    each(|c| {
+        let b = branched(c, 134);
+        // The branch PSK turned into a reinit PSK: the old group committed
+        // no ReInit, or one for another group, so the Welcome is refused.
+        let w = b.forge(
+            c,
+            b.old(),
+            |_| {},
+            |psks| {
+                if let Psk::Resumption(r) = &mut psks[0].psk {
+                    r.usage = mls_core::messages::ResumptionPskUsage::Reinit;
+                }
+            },
+        );
+        let matching = ReInit {
+            group_id: VLBytes::new(b"branch".to_vec()),
+            version: ProtocolVersion::MLS10,
+            cipher_suite: c.suite,
+            extensions: vec![],
+        };
+        let mut other = matching.clone();
+        other.group_id = VLBytes::new(b"elsewhere".to_vec());
+        for reinit in [None, Some(other)] {
+            let store = Claims {
+                old: b.old(),
+                context: None,
+                reinit,
+            };
+            assert_eq!(
+                group_error(b.join(c, &w, &store)),
+                GroupError::ResumptionJoinMismatch
+            );
+        }
+        // With the matching ReInit, the check passes; the key schedule
+        // (the forged PSK) is what fails then.
+        let store = Claims {
+            old: b.old(),
+            context: None,
+            reinit: Some(matching),
+        };
+        let e = b.join(c, &w, &store);
         assert!(
             matches!(
                 e,
