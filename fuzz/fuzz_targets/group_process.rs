@@ -4,7 +4,11 @@
 //! The receiver is Alice of `mls_fuzz::fixture()`, restored per input; the
 //! sender for the signed modes is Bob, a real member, so the membership tag
 //! and the signature are valid and the fuzzer reaches the group rules.
-//! Byte 0 selects the mode:
+//! Bits 0..7 of byte 0 select the mode (`(byte & 0x7f) % 6`); bit 7
+//! selects the fixture: clear, `mls_fuzz::fixture()` (handshakes as
+//! PublicMessage); set, `mls_fuzz::fixture_encrypted()` (`encrypt_handshake`,
+//! so Bob's proposals and commits in modes 1, 2, 3 and 5 are
+//! PrivateMessages that Alice decrypts before the group rules apply).
 //! - 0: the rest is an MLSMessage.
 //! - 1: Bob commits; the rest patches the encoded Commit before it is
 //!   signed (`mls_fuzz::patch`).
@@ -22,8 +26,7 @@ use mls_core::messages::{
     Commit, ContentType, MlsMessage, MlsMessageBody, PrivateMessage, Proposal,
 };
 
-fn bob_commit(forge: &mut dyn FnMut(Forge<'_>)) -> Option<MlsMessage> {
-    let f = mls_fuzz::fixture();
+fn bob_commit(f: &mls_fuzz::Fixture, forge: &mut dyn FnMut(Forge<'_>)) -> Option<MlsMessage> {
     let mut bob = mls_fuzz::restore(&f.bob);
     let mut rng = mls_fuzz::FuzzRng::new(7);
     bob.commit_forged(
@@ -41,9 +44,9 @@ fn bob_commit(forge: &mut dyn FnMut(Forge<'_>)) -> Option<MlsMessage> {
     .map(|o| o.commit)
 }
 
-fn replace_commit(new: Commit) -> Option<MlsMessage> {
+fn replace_commit(fx: &mls_fuzz::Fixture, new: Commit) -> Option<MlsMessage> {
     let mut new = Some(new);
-    bob_commit(&mut |f| {
+    bob_commit(fx, &mut |f| {
         if let Forge::Commit { commit, .. } = f {
             if let Some(c) = new.take() {
                 *commit = c;
@@ -56,8 +59,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let f = mls_fuzz::fixture();
-    let msg = match mode % 6 {
+    let f = if mode & 0x80 == 0 {
+        mls_fuzz::fixture()
+    } else {
+        mls_fuzz::fixture_encrypted()
+    };
+    let msg = match (mode & 0x7f) % 6 {
         0 => match decode::<MlsMessage>(rest) {
             Ok(m) => m,
             Err(_) => return,
@@ -65,7 +72,7 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             // Patch Bob's own commit (with its path) before signing.
             let mut patched = None;
-            let msg = bob_commit(&mut |fg| {
+            let msg = bob_commit(f, &mut |fg| {
                 if let Forge::Commit { commit, .. } = fg {
                     let Ok(enc) = commit.encode() else { return };
                     if let Ok(c) = decode::<Commit>(&mls_fuzz::patch(&enc, rest)) {
@@ -80,7 +87,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         2 => match decode::<Commit>(rest) {
-            Ok(c) => match replace_commit(c) {
+            Ok(c) => match replace_commit(f, c) {
                 Some(m) => m,
                 None => return,
             },
@@ -120,7 +127,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         _ => {
-            let Some(m) = bob_commit(&mut |_| {}) else {
+            let Some(m) = bob_commit(f, &mut |_| {}) else {
                 return;
             };
             let Ok(enc) = m.encode() else { return };
@@ -143,7 +150,9 @@ fuzz_target!(|data: &[u8]| {
         }
         Ok(mls_core::group::Received::Commit(staged)) => {
             // A commit that passed every check must merge cleanly.
-            alice.merge_staged(*staged);
+            alice
+                .merge_staged(*staged)
+                .expect("a commit staged on this state merges");
             let bytes = alice.to_bytes().expect("a merged group serializes");
             let _ = mls_fuzz::restore(bytes.as_bytes());
         }

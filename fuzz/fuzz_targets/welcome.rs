@@ -1,20 +1,29 @@
 //! `Group::join` with hostile Welcomes against a fixed KeyPackage (Bob's).
 //!
-//! Byte 0 selects the mode:
+//! Byte 0 selects the mode (`(byte & 0x7f) % 6`); bit 7 of byte 0 is the
+//! `fix_context` flag of `mls_fuzz::rewrap_welcome` for modes 1 and 2
+//! (modes 4 and 5 always fix the context):
 //! - 0: the rest is a Welcome.
-//! - 1: the rest patches the real GroupInfo (`mls_fuzz::patch`), which the
-//!   harness then re-signs with the real signer's key and re-encrypts
-//!   under the real welcome secret, so the tree and the GroupInfo checks
-//!   after decryption and signature are reached.
-//! - 2: the rest is a GroupInfo, re-signed and encrypted the same way.
+//! - 1: the rest patches the real GroupInfo (`mls_fuzz::patch`).
+//! - 2: the rest is a GroupInfo.
 //! - 3: the rest patches the encoded real Welcome.
+//! - 4: the rest patches the real GroupInfo's `ratchet_tree` extension.
+//! - 5: the rest is the `ratchet_tree` extension of the real GroupInfo.
+//!
+//! In modes 1, 2, 4 and 5 the harness re-signs the GroupInfo with the real
+//! signer's key and encrypts the whole Welcome again to Bob's KeyPackage
+//! under the real joiner secret (GroupSecrets and GroupInfo both), so Bob
+//! decrypts it and the GroupInfo signature, tree and GroupInfo checks are
+//! reached. In modes 4 and 5 (and with bit 7) the tree hash and the
+//! confirmation tag of the GroupContext are recomputed, so a forged tree
+//! gets past the tree-hash and confirmation checks to the per-node checks.
 //!
 //! On success the joined state must serialize; nothing may panic.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mls_core::codec::{Encode, VLBytes, decode};
-use mls_core::group::{Group, GroupConfig};
+use mls_core::codec::{Encode, decode};
+use mls_core::group::Group;
 use mls_core::messages::{GroupInfo, Welcome};
 
 fuzz_target!(|data: &[u8]| {
@@ -22,39 +31,44 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let f = mls_fuzz::fixture();
-    let cs = mls_fuzz::cs();
-    let welcome = match mode % 4 {
+    let fix = mode & 0x80 != 0;
+    let welcome = match (mode & 0x7f) % 6 {
         0 => match decode::<Welcome>(rest) {
             Ok(w) => w,
             Err(_) => return,
         },
         1 | 2 => {
-            let gi_bytes = if mode % 4 == 1 {
+            let gi_bytes = if (mode & 0x7f) % 6 == 1 {
                 mls_fuzz::patch(&f.group_info.encode().unwrap(), rest)
             } else {
                 rest.to_vec()
             };
-            let Ok(mut gi) = decode::<GroupInfo>(&gi_bytes) else {
+            let Ok(gi) = decode::<GroupInfo>(&gi_bytes) else {
                 return;
             };
-            // Re-sign unless the patch touched only the signature.
-            if mls_core::welcome::sign_group_info(cs, &f.alice_signer, &mut gi).is_err() {
-                return;
-            }
-            let Ok(enc) = mls_core::welcome::encrypt_group_info(cs, &f.welcome_secret, &gi) else {
-                return;
-            };
-            Welcome {
-                cipher_suite: f.welcome.cipher_suite,
-                secrets: f.welcome.secrets.clone(),
-                encrypted_group_info: VLBytes::new(enc),
+            match mls_fuzz::rewrap_welcome(f, gi, fix) {
+                Some(w) => w,
+                None => return,
             }
         }
-        _ => {
+        3 => {
             let bytes = mls_fuzz::patch(&f.welcome.encode().unwrap(), rest);
             match decode::<Welcome>(&bytes) {
                 Ok(w) => w,
                 Err(_) => return,
+            }
+        }
+        _ => {
+            let tree = if (mode & 0x7f) % 6 == 4 {
+                let real = mls_fuzz::tree_bytes(&f.group_info).unwrap_or_default();
+                mls_fuzz::patch(&real, rest)
+            } else {
+                rest.to_vec()
+            };
+            let gi = mls_fuzz::with_tree(f.group_info.clone(), tree);
+            match mls_fuzz::rewrap_welcome(f, gi, true) {
+                Some(w) => w,
+                None => return,
             }
         }
     };
@@ -68,7 +82,7 @@ fuzz_target!(|data: &[u8]| {
         c.signer.duplicate(),
         None,
         &mut mls_fuzz::process_env(),
-        GroupConfig::default(),
+        f.config,
     ) {
         let bytes = g.to_bytes().expect("a joined group serializes");
         let _ = Group::from_bytes(mls_fuzz::provider(), bytes.as_bytes());

@@ -6,7 +6,7 @@
 
 use std::sync::OnceLock;
 
-use mls_core::codec::VLBytes;
+use mls_core::codec::{Encode, VLBytes, decode};
 use mls_core::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, HpkePrivateKey, Rng, Secret,
     SignaturePrivateKey,
@@ -15,11 +15,13 @@ use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks,
     ProcessEnv,
 };
+use mls_core::group_context::Extension;
 use mls_core::key_package::{KeyPackageParams, generate_key_package};
 use mls_core::messages::{
-    Add, Capabilities, Credential, CredentialType, GroupInfo, KeyPackage, Lifetime, MlsMessage,
-    MlsMessageBody, Proposal, ProtocolVersion, Welcome,
+    Add, Capabilities, Credential, CredentialType, ExtensionType, GroupInfo, KeyPackage, Lifetime,
+    MlsMessage, MlsMessageBody, Proposal, ProtocolVersion, RatchetTree as RatchetTreeExt, Welcome,
 };
+use mls_core::tree::RatchetTree;
 
 /// The suite every fixture uses.
 pub const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
@@ -122,7 +124,8 @@ fn client(name: &[u8], rng: &mut FuzzRng) -> Client {
 }
 
 /// The fixed group: Alice (leaf 0) created it and added Bob and Carol with
-/// one commit; all three merged, epoch 1.
+/// one commit; all three merged, epoch 1. [`fixture`] sends handshake
+/// messages as PublicMessage, [`fixture_encrypted`] as PrivateMessage.
 pub struct Fixture {
     /// Alice's state, `Group::to_bytes`.
     pub alice: Vec<u8>,
@@ -140,9 +143,15 @@ pub struct Fixture {
     pub alice_signer: SignaturePrivateKey,
     /// An application message from Bob to the group at epoch 1.
     pub bob_app: MlsMessage,
+    /// The joiner secret of `welcome` (for re-wrapping forged Welcomes).
+    pub joiner_secret: Secret,
+    /// Bob's path secret in `welcome`, if the commit had a path.
+    pub path_secret: Option<Secret>,
+    /// The configuration every member uses.
+    pub config: GroupConfig,
 }
 
-fn build() -> Fixture {
+fn build(config: GroupConfig) -> Fixture {
     let p = provider();
     let mut rng = FuzzRng::new(42);
     let (alice_sk, alice_pk) = cs().signature().generate_key_pair(&mut rng).unwrap();
@@ -159,7 +168,7 @@ fn build() -> Fixture {
             lifetime: lifetime(),
         },
         vec![],
-        GroupConfig::default(),
+        config,
         &mut rng,
     )
     .unwrap();
@@ -203,7 +212,7 @@ fn build() -> Fixture {
         bob.signer.duplicate(),
         None,
         &mut process_env(),
-        GroupConfig::default(),
+        config,
     )
     .unwrap();
     let bob_app = bob_group.protect(p, b"hello", b"", &mut rng).unwrap();
@@ -224,13 +233,109 @@ fn build() -> Fixture {
         welcome_secret,
         alice_signer: alice_sk,
         bob_app,
+        joiner_secret: joiner.joiner_secret,
+        path_secret: joiner.path_secret,
+        config,
     }
 }
 
-/// The fixture, built on first use.
+/// The fixture (PublicMessage handshakes), built on first use.
 pub fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
-    F.get_or_init(build)
+    F.get_or_init(|| build(GroupConfig::default()))
+}
+
+/// The same group with `encrypt_handshake`: Bob's proposals and commits
+/// are PrivateMessages that Alice decrypts (RFC 9420 §6.3).
+pub fn fixture_encrypted() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        build(GroupConfig {
+            encrypt_handshake: true,
+            ..GroupConfig::default()
+        })
+    })
+}
+
+/// Re-wraps a (forged) GroupInfo as the Welcome of `f` would carry it:
+/// with `fix_context`, the GroupContext's tree hash is recomputed from the
+/// GroupInfo's `ratchet_tree` extension (when it builds) and the
+/// confirmation tag from the joiner secret, so that a forged tree gets
+/// past the tree-hash and confirmation checks; then the GroupInfo is
+/// signed with Alice's key and the whole Welcome is encrypted again to
+/// Bob's KeyPackage (the GroupSecrets bind the encrypted GroupInfo, RFC
+/// 9420 §12.4.3.1, so they must be encrypted anew too).
+pub fn rewrap_welcome(f: &Fixture, mut gi: GroupInfo, fix_context: bool) -> Option<Welcome> {
+    let cs = cs();
+    let psk_secret = Secret::zero(cs.kdf().nh()).ok()?;
+    if fix_context {
+        if let Some(ext) = gi
+            .extensions
+            .iter()
+            .find(|e| e.extension_type == ExtensionType::RATCHET_TREE.0)
+        {
+            if let Ok(t) = decode::<RatchetTreeExt>(ext.extension_data.as_slice()) {
+                if let Ok(tree) = RatchetTree::from_nodes(cs, t.0) {
+                    if let Some(h) = tree.tree_hash() {
+                        gi.group_context.tree_hash = VLBytes::new(h.as_ref().to_vec());
+                    }
+                }
+            }
+        }
+        let ctx = gi.group_context.encode().ok()?;
+        let out =
+            mls_core::key_schedule::from_joiner_secret(cs, &f.joiner_secret, &psk_secret, &ctx)
+                .ok()?;
+        let tag = cs
+            .kdf()
+            .mac(
+                out.epoch.confirmation_key.as_bytes(),
+                gi.group_context.confirmed_transcript_hash.as_slice(),
+            )
+            .ok()?;
+        gi.confirmation_tag = VLBytes::new(tag.as_ref().to_vec());
+    }
+    mls_core::welcome::sign_group_info(cs, &f.alice_signer, &mut gi).ok()?;
+    let mut rng = FuzzRng::new(11);
+    mls_core::welcome::encrypt_welcome(
+        cs,
+        &gi,
+        &f.joiner_secret,
+        &psk_secret,
+        &[],
+        &[mls_core::welcome::NewMember {
+            key_package: &f.bob_client.key_package,
+            path_secret: f.path_secret.as_ref(),
+        }],
+        &mut rng,
+    )
+    .ok()
+}
+
+/// `gi` with its `ratchet_tree` extension's data replaced by `tree`
+/// (added when missing).
+pub fn with_tree(mut gi: GroupInfo, tree: Vec<u8>) -> GroupInfo {
+    let data = VLBytes::new(tree);
+    match gi
+        .extensions
+        .iter_mut()
+        .find(|e| e.extension_type == ExtensionType::RATCHET_TREE.0)
+    {
+        Some(e) => e.extension_data = data,
+        None => gi.extensions.push(Extension {
+            extension_type: ExtensionType::RATCHET_TREE.0,
+            extension_data: data,
+        }),
+    }
+    gi
+}
+
+/// The encoded `ratchet_tree` extension data of `gi`, if any.
+pub fn tree_bytes(gi: &GroupInfo) -> Option<Vec<u8>> {
+    gi.extensions
+        .iter()
+        .find(|e| e.extension_type == ExtensionType::RATCHET_TREE.0)
+        .map(|e| e.extension_data.as_slice().to_vec())
 }
 
 /// Restores a member from its snapshot.

@@ -3,10 +3,16 @@
 //! - `vectors [--backend NAME|all] [--file NAME[,NAME..]]`: runs the official
 //!   RFC 9420 vectors, one line per (backend, file), then `N passed, M failed`.
 //! - `test`: the full test run CI does (fmt, clippy, tests with vectors required).
-//! - `fuzz [TARGET|all] [SECONDS]`: runs cargo-fuzz targets of `fuzz/`, one
-//!   job each, for SECONDS (default 60) per target.
+//! - `fuzz [TARGET|all] [SECONDS] [--seconds N]`: runs cargo-fuzz targets
+//!   of `fuzz/`, one job at a time, N seconds (default 60) each; prints
+//!   executions and crashes per target, then `N crashes` (see `fuzz.rs`).
+//! - `fuzz-corpus`: writes seed corpora into `fuzz/corpus/<target>/`.
+//! - `mutate [--count N] [--seed S]`: the mutation test (see `mutate.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod fuzz;
+mod mutate;
 
 use std::process::{Command, ExitCode};
 
@@ -19,8 +25,10 @@ fn usage() -> ExitCode {
          bench [--quick] [--peers] [FILTER]                    criterion benchmarks: primitives per backend and suite,\n  \
          \x20                                                     key schedule, tree, framing, group; --peers: side by\n  \
          \x20                                                     side with mls-rs and OpenMLS (mls-peers)\n  \
-         fuzz [TARGET|all] [SECONDS]                           run cargo-fuzz targets (one job, default 60 s each);\n  \
-         \x20                                                     needs `cargo install cargo-fuzz`"
+         fuzz [TARGET|all] [SECONDS] [--seconds N]             run cargo-fuzz targets (one job, default 60 s each),\n  \
+         \x20                                                     then `N crashes`; needs `cargo install cargo-fuzz`\n  \
+         fuzz-corpus                                           seed corpora from the vectors and the scenario driver\n  \
+         mutate [--count N] [--seed S]                         mutation test of process and join (default 100000)"
     );
     ExitCode::from(2)
 }
@@ -32,7 +40,9 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("matrix") => matrix(),
         Some("bench") => bench(&args[1..]),
-        Some("fuzz") => fuzz(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
+        Some("fuzz-corpus") => fuzz::corpus(),
+        Some("mutate") => mutate::run(&args[1..]),
         _ => usage(),
     }
 }
@@ -201,66 +211,6 @@ fn bench(args: &[String]) -> ExitCode {
     if run(&mut cmd) {
         ExitCode::SUCCESS
     } else {
-        ExitCode::FAILURE
-    }
-}
-
-/// The targets of `fuzz/fuzz_targets/`.
-const FUZZ_TARGETS: &[&str] = &[
-    "decode_message",
-    "ratchet_tree",
-    "snapshot",
-    "welcome",
-    "group_process",
-];
-
-/// Runs `cargo fuzz run` for one target (or all) for SECONDS each, with a
-/// single job and worker, on the stable toolchain via `RUSTC_BOOTSTRAP=1`.
-/// Corpora and crashes stay in `fuzz/corpus/` and `fuzz/artifacts/`.
-fn fuzz(args: &[String]) -> ExitCode {
-    let mut target = "all";
-    let mut seconds: u64 = 60;
-    match args {
-        [] => {}
-        [t] => match t.parse() {
-            Ok(s) => seconds = s,
-            Err(_) => target = t,
-        },
-        [t, s] => match s.parse() {
-            Ok(s) => {
-                target = t;
-                seconds = s;
-            }
-            Err(_) => return usage(),
-        },
-        _ => return usage(),
-    }
-    let targets: Vec<&str> = if target == "all" {
-        FUZZ_TARGETS.to_vec()
-    } else if FUZZ_TARGETS.contains(&target) {
-        vec![target]
-    } else {
-        eprintln!("unknown fuzz target '{target}'; targets: {FUZZ_TARGETS:?}");
-        return ExitCode::FAILURE;
-    };
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
-    let mut failed = Vec::new();
-    for t in targets {
-        let ok = run(Command::new(&cargo)
-            .current_dir(&dir)
-            .env("RUSTC_BOOTSTRAP", "1")
-            .args(["fuzz", "run", t, "--"])
-            .arg(format!("-max_total_time={seconds}"))
-            .args(["-jobs=1", "-workers=1"]));
-        if !ok {
-            failed.push(t);
-        }
-    }
-    if failed.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        eprintln!("fuzz targets that failed (see fuzz/artifacts/): {failed:?}");
         ExitCode::FAILURE
     }
 }
