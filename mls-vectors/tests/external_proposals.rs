@@ -186,7 +186,15 @@ fn rfc9420_12_1_8_external_sender_removes_a_member() {
 #[test]
 fn rfc9420_12_1_8_new_member_proposes_its_own_add() {
     let cs = provider().cipher_suite(SUITE).unwrap();
-    let mut s = Scenario::new(provider(), SUITE, 31);
+    // New members' proposals are committed only by a policy that says so.
+    let config = mls_core::group::GroupConfig {
+        proposal_policy: mls_core::group::ProposalPolicy {
+            new_member: mls_core::group::ProposalAction::CacheAndCommit,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut s = Scenario::with_config(provider(), SUITE, 31, config);
     s.add_members(2);
     let mut rng = TestRng::new(32);
     let (sk, _) = cs.signature().generate_key_pair(&mut rng).unwrap();

@@ -306,22 +306,17 @@ fn rfc9420_7_3_receiver_refuses_an_add_with_a_malformed_key() {
         now: None,
     };
     let msg = group(&mut s, 0)
-        .commit_forged(
-            provider(),
-            CommitOptions::default(),
-            &mut env,
-            &mut |f| {
-                if let mls_core::group::Forge::Commit { commit, .. } = f {
-                    commit
-                        .proposals
-                        .push(mls_core::messages::ProposalOrRef::Proposal(Proposal::Add(
-                            Add {
-                                key_package: bad.clone(),
-                            },
-                        )));
-                }
-            },
-        )
+        .commit_forged(provider(), CommitOptions::default(), &mut env, &mut |f| {
+            if let mls_core::group::Forge::Commit { commit, .. } = f {
+                commit
+                    .proposals
+                    .push(mls_core::messages::ProposalOrRef::Proposal(Proposal::Add(
+                        Add {
+                            key_package: bad.clone(),
+                        },
+                    )));
+            }
+        })
         .unwrap()
         .commit;
     group(&mut s, 0).discard_pending();
@@ -360,5 +355,127 @@ fn rfc9420_9_2_secret_tree_refuses_a_stale_update() {
     assert!(
         t.decryption_key(cs, LeafIndex(1), RatchetKind::Application, 1)
             .is_ok()
+    );
+}
+
+/// A correctly signed new-member Add proposal for the group `g` is in.
+fn new_member_add(g: &mls_core::group::Group, seed: u64) -> MlsMessage {
+    use mls_core::framing::{protect_public, sign_content};
+    use mls_core::messages::{Content, FramedContent, MlsMessageBody, Sender, WireFormat};
+    let cs = mls_vectors::testkit::suite(SUITE);
+    let (kp, _, sk) =
+        mls_vectors::testkit::key_package_in(SUITE, b"outsider", &mut TestRng::new(seed));
+    let content = FramedContent {
+        group_id: VLBytes::new(g.group_id().to_vec()),
+        epoch: g.epoch(),
+        sender: Sender::NewMemberProposal,
+        authenticated_data: VLBytes::new(vec![]),
+        content: Content::Proposal(Proposal::Add(Add { key_package: kp })),
+    };
+    let ac = sign_content(cs, &sk, WireFormat::PUBLIC_MESSAGE, content, None).unwrap();
+    MlsMessage {
+        body: MlsMessageBody::PublicMessage(protect_public(cs, &ac, None, None).unwrap()),
+    }
+}
+
+/// Finding 8: 1,000 replays of one proposal are cached once; the snapshot
+/// does not grow.
+#[test]
+fn replayed_proposal_is_cached_once() {
+    let mut s = three(30);
+    let msg = new_member_add(group(&mut s, 0), 31);
+    let g = group(&mut s, 1);
+    let _ = process(g, &msg).unwrap();
+    let once = snapshot(g);
+    for _ in 0..1000 {
+        let _ = process(g, &msg).unwrap();
+    }
+    assert_eq!(g.pending_proposals().len(), 1);
+    assert_eq!(snapshot(g), once);
+}
+
+/// Finding 8: by default a new member's Add is cached but not committed
+/// by `include_pending`; the staged commit names who proposed what.
+#[test]
+fn new_member_adds_are_not_committed_by_default() {
+    let mut s = three(32);
+    let msg = new_member_add(group(&mut s, 0), 33);
+    deliver(&mut s, usize::MAX, &msg);
+    assert_eq!(group(&mut s, 0).pending_proposals().len(), 1);
+    // A member's own Remove proposal is committed with it.
+    let rm = group(&mut s, 2)
+        .propose(
+            provider(),
+            Proposal::Remove(mls_core::messages::Remove { removed: 1 }),
+            &mut TestRng::new(34),
+        )
+        .unwrap();
+    deliver(&mut s, 2, &rm);
+    let out = commit(
+        group(&mut s, 0),
+        CommitOptions {
+            include_pending: true,
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(35),
+    )
+    .unwrap();
+    assert!(out.welcome.is_none(), "the outsider's Add was committed");
+    let st = staged(process(group(&mut s, 2), &out.commit).unwrap());
+    assert_eq!(
+        st.proposals,
+        vec![mls_core::group::ProposalSummary {
+            proposal_type: mls_core::messages::ProposalType::REMOVE,
+            sender: mls_core::messages::Sender::Member(2),
+        }]
+    );
+}
+
+/// Finding 8: a policy refusing new members' proposals refuses them with a
+/// typed error and changes nothing.
+#[test]
+fn proposal_policy_refuses_new_member_proposals() {
+    use mls_core::group::{ProposalAction, ProposalPolicy};
+    let config = GroupConfig {
+        proposal_policy: ProposalPolicy {
+            new_member: ProposalAction::Refuse,
+            ..ProposalPolicy::default()
+        },
+        ..GroupConfig::default()
+    };
+    let mut s = Scenario::with_config(provider(), SUITE, 36, config);
+    s.add_members(1);
+    let msg = new_member_add(group(&mut s, 0), 37);
+    assert_eq!(
+        refused(group(&mut s, 1), &msg),
+        Error::Protocol(ProtocolError::Group(GroupError::ProposalRefusedByPolicy))
+    );
+    // The policy survives a snapshot.
+    let bytes = group(&mut s, 1).to_bytes().unwrap();
+    let mut restored = mls_core::group::Group::from_bytes(provider(), bytes.as_bytes()).unwrap();
+    assert_eq!(
+        refused(&mut restored, &msg),
+        Error::Protocol(ProtocolError::Group(GroupError::ProposalRefusedByPolicy))
+    );
+}
+
+/// Finding 8: the proposal cache is bounded: past `max_cached_proposals`
+/// a proposal is refused with a typed error and changes nothing.
+#[test]
+fn proposal_cache_is_bounded() {
+    let config = GroupConfig {
+        max_cached_proposals: 3,
+        ..GroupConfig::default()
+    };
+    let mut s = Scenario::with_config(provider(), SUITE, 38, config);
+    s.add_members(1);
+    for seed in 0..3 {
+        let msg = new_member_add(group(&mut s, 0), 40 + seed);
+        let _ = process(group(&mut s, 1), &msg).unwrap();
+    }
+    let msg = new_member_add(group(&mut s, 0), 50);
+    assert_eq!(
+        refused(group(&mut s, 1), &msg),
+        Error::Protocol(ProtocolError::Group(GroupError::TooManyCachedProposals))
     );
 }

@@ -77,6 +77,10 @@ pub struct StagedCommit {
     pub psks: Vec<PreSharedKeyId>,
     /// New GroupContext extensions, if changed.
     pub new_extensions: Option<Vec<Extension>>,
+    /// Every proposal the commit applies, in order, with who proposed it
+    /// (the committer for proposals by value): refuse to merge a commit
+    /// whose proposals the application does not accept.
+    pub proposals: Vec<super::ProposalSummary>,
 }
 
 impl StagedCommit {
@@ -204,8 +208,7 @@ impl Group {
                 }),
                 ProposalOrRef::Reference(r) => self
                     .proposals
-                    .iter()
-                    .find(|c| c.reference.as_slice() == r.as_slice())
+                    .get(r.as_slice())
                     .map(|c| Resolved {
                         proposal: c.proposal.clone(),
                         sender: c.sender,
@@ -426,6 +429,10 @@ impl Group {
             updated: applied.updated,
             psks: applied.psks,
             new_extensions: applied.extensions,
+            proposals: resolved
+                .iter()
+                .map(|r| super::ProposalSummary::of(&r.proposal, &r.sender))
+                .collect(),
         };
         if self_removed {
             return Ok(staged_commit);
@@ -641,10 +648,16 @@ impl Group {
             })
             .collect();
         // Our own Updates are superseded by the path (RFC 9420 §12.2).
+        // So are proposals the policy caches without committing them.
+        let policy = self.config.proposal_policy;
         let cached: Vec<&CachedProposal> = if options.include_pending {
             self.proposals
                 .iter()
                 .filter(|c| !(c.sender == sender && matches!(c.proposal, Proposal::Update(_))))
+                .filter(|c| {
+                    c.sender == sender
+                        || policy.action(&c.sender) == super::ProposalAction::CacheAndCommit
+                })
                 .collect()
         } else {
             Vec::new()
@@ -895,6 +908,10 @@ impl Group {
             updated: applied.updated,
             psks: applied.psks,
             new_extensions: applied.extensions,
+            proposals: resolved
+                .iter()
+                .map(|r| super::ProposalSummary::of(&r.proposal, &r.sender))
+                .collect(),
         }));
         Ok(CommitOutput {
             commit: message,

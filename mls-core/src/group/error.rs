@@ -79,6 +79,11 @@ pub enum GroupError {
     InvalidPublicKey,
     /// RFC 9420 §8.4: a PSK is not available.
     PskNotFound,
+    /// The application's [`ProposalPolicy`](super::ProposalPolicy) refuses
+    /// proposals from this kind of sender.
+    ProposalRefusedByPolicy,
+    /// `GroupConfig::max_cached_proposals` proposals are cached already.
+    TooManyCachedProposals,
     /// RFC 9420 §10.1: a KeyPackage is invalid.
     InvalidKeyPackage,
     /// RFC 9420 §7.3, §10.1: a KeyPackage's lifetime does not cover the

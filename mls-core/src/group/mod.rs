@@ -187,6 +187,94 @@ pub struct GroupConfig {
     /// How many past epochs' secret trees to keep for late application
     /// messages (RFC 9420 §15.3); 0 keeps none.
     pub max_past_epochs: usize,
+    /// What to do with proposals received from each kind of sender.
+    pub proposal_policy: ProposalPolicy,
+    /// The most proposals cached in one epoch (a replay of a cached one
+    /// is not cached twice); one more is refused with
+    /// [`GroupError::TooManyCachedProposals`]. Default 65,536: one per
+    /// member of a 65,536-member group.
+    pub max_cached_proposals: usize,
+}
+
+/// What a member does with a received proposal (RFC 9420 §12.1), by sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalAction {
+    /// Refused with [`GroupError::ProposalRefusedByPolicy`]; nothing changes.
+    Refuse,
+    /// Cached (so that a commit referencing it can be processed), but not
+    /// included by [`CommitOptions::include_pending`].
+    Cache,
+    /// Cached and included by [`CommitOptions::include_pending`].
+    CacheAndCommit,
+}
+
+impl ProposalAction {
+    fn code(self) -> u8 {
+        match self {
+            Self::Refuse => 0,
+            Self::Cache => 1,
+            Self::CacheAndCommit => 2,
+        }
+    }
+    fn from_code(c: u8) -> Option<Self> {
+        match c {
+            0 => Some(Self::Refuse),
+            1 => Some(Self::Cache),
+            2 => Some(Self::CacheAndCommit),
+            _ => None,
+        }
+    }
+}
+
+/// The application's policy on received proposals, per sender type. The
+/// default caches every proposal and commits those of members and of the
+/// group's external senders; proposals of new members (an Add anyone who
+/// knows the group ID and epoch can sign) are cached but committed only
+/// when the application includes them itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProposalPolicy {
+    /// Proposals of members (`Sender::Member`).
+    pub member: ProposalAction,
+    /// Proposals of the group's external senders (`Sender::External`).
+    pub external_sender: ProposalAction,
+    /// Proposals of new members (`Sender::NewMemberProposal`).
+    pub new_member: ProposalAction,
+}
+
+impl Default for ProposalPolicy {
+    fn default() -> Self {
+        Self {
+            member: ProposalAction::CacheAndCommit,
+            external_sender: ProposalAction::CacheAndCommit,
+            new_member: ProposalAction::Cache,
+        }
+    }
+}
+
+impl ProposalPolicy {
+    /// The action for proposals of `sender`.
+    pub fn action(&self, sender: &Sender) -> ProposalAction {
+        match sender {
+            Sender::Member(_) => self.member,
+            Sender::External(_) => self.external_sender,
+            Sender::NewMemberProposal => self.new_member,
+            Sender::NewMemberCommit => ProposalAction::Refuse,
+        }
+    }
+    pub(crate) fn encode(&self) -> [u8; 3] {
+        [
+            self.member.code(),
+            self.external_sender.code(),
+            self.new_member.code(),
+        ]
+    }
+    pub(crate) fn decode(b: [u8; 3]) -> Option<Self> {
+        Some(Self {
+            member: ProposalAction::from_code(b[0])?,
+            external_sender: ProposalAction::from_code(b[1])?,
+            new_member: ProposalAction::from_code(b[2])?,
+        })
+    }
 }
 
 /// The largest `padding_block` honoured: 64 KiB. Padding hides lengths;
@@ -203,6 +291,8 @@ impl Default for GroupConfig {
             ratchet_tree_in_welcome: true,
             padding_block: 0,
             max_past_epochs: 2,
+            proposal_policy: ProposalPolicy::default(),
+            max_cached_proposals: 1 << 16,
         }
     }
 }
@@ -241,7 +331,7 @@ pub struct Group {
     pub(crate) signer: SignaturePrivateKey,
     pub(crate) secrets: EpochSecrets,
     pub(crate) secret_tree: SecretTree,
-    pub(crate) proposals: Vec<CachedProposal>,
+    pub(crate) proposals: proposals::ProposalCache,
     pub(crate) resumption_psks: VecDeque<(u64, Secret)>,
     pub(crate) config: GroupConfig,
     pub(crate) pending: Option<alloc::boxed::Box<StagedCommit>>,
@@ -692,13 +782,24 @@ impl Group {
             }
             Content::Proposal(p) => {
                 proposals::check_proposal_sender(&ac.content.sender, p)?;
+                if self.config.proposal_policy.action(&ac.content.sender) == ProposalAction::Refuse
+                {
+                    return Err(GroupError::ProposalRefusedByPolicy.into());
+                }
                 let encoded = ac.encode()?;
                 let reference = proposal_ref(cs, &encoded)?;
                 let summary = ProposalSummary::of(p, &ac.content.sender);
+                // A replay (same reference) is cached once.
+                if self.proposals.contains(reference.as_slice()) {
+                    return Ok(Received::Proposal(summary));
+                }
+                if self.proposals.len() >= self.config.max_cached_proposals {
+                    return Err(GroupError::TooManyCachedProposals.into());
+                }
                 if let Some(u) = tree_update {
                     self.secret_tree.apply(u)?;
                 }
-                self.proposals.push(CachedProposal {
+                let _ = self.proposals.push(CachedProposal {
                     reference: reference.to_vec(),
                     proposal: p.clone(),
                     sender: ac.content.sender,

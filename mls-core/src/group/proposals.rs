@@ -27,6 +27,45 @@ pub struct CachedProposal {
     pub sender: Sender,
 }
 
+/// The proposals cached in one epoch, in arrival order, indexed by
+/// reference: a lookup or a de-duplication costs O(log k), not O(k).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProposalCache {
+    list: Vec<CachedProposal>,
+    by_ref: alloc::collections::BTreeMap<Vec<u8>, usize>,
+}
+
+impl ProposalCache {
+    /// Caches `p` unless one with its reference is cached already; false
+    /// then.
+    pub(crate) fn push(&mut self, p: CachedProposal) -> bool {
+        if self.by_ref.contains_key(&p.reference) {
+            return false;
+        }
+        self.by_ref.insert(p.reference.clone(), self.list.len());
+        self.list.push(p);
+        true
+    }
+    /// The proposal with this reference.
+    pub(crate) fn get(&self, reference: &[u8]) -> Option<&CachedProposal> {
+        self.by_ref.get(reference).and_then(|&i| self.list.get(i))
+    }
+    pub(crate) fn contains(&self, reference: &[u8]) -> bool {
+        self.by_ref.contains_key(reference)
+    }
+    pub(crate) fn clear(&mut self) {
+        self.list.clear();
+        self.by_ref.clear();
+    }
+}
+
+impl core::ops::Deref for ProposalCache {
+    type Target = [CachedProposal];
+    fn deref(&self) -> &[CachedProposal] {
+        &self.list
+    }
+}
+
 /// What a received proposal asks for, for the application to inspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProposalSummary {

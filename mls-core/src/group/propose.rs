@@ -132,7 +132,7 @@ impl Group {
         if let Some(u) = update {
             self.secret_tree.apply(u)?;
         }
-        self.proposals.push(CachedProposal {
+        let _ = self.proposals.push(CachedProposal {
             reference: reference.to_vec(),
             proposal,
             sender: Sender::Member(self.private.own_leaf.0),

@@ -43,6 +43,9 @@
 //!     GroupContext; opaque sender_data_secret<V>; SecretTree;
 //!     u32 m, m * { u32 leaf; u8 present; [opaque signature_key<V>] } };
 //! u8 present; [ReInit]
+//! -- version 3 only --
+//! u8[3] proposal_policy (member, external sender, new member: 0 refuse,
+//!       1 cache, 2 cache and commit); u32 max_cached_proposals
 //! ```
 //!
 //! Booleans of version 2 fields are 0 or 1; counts are checked against the
@@ -148,7 +151,7 @@ impl Group {
         write_opaque(&self.confirmation_tag, &mut public)?;
         let mut cached = Vec::new();
         cached.extend_from_slice(&(self.proposals.len() as u32).to_be_bytes());
-        for p in &self.proposals {
+        for p in self.proposals.iter() {
             write_opaque(&p.reference, &mut cached)?;
             p.proposal.encode_into(&mut cached)?;
             p.sender.encode_into(&mut cached)?;
@@ -275,6 +278,10 @@ impl Group {
             o.extend_from_slice(changed);
         }
         o.extend_from_slice(&reinit);
+        if version == VERSION {
+            o.extend_from_slice(&c.proposal_policy.encode());
+            o.extend_from_slice(&saturating_u32(c.max_cached_proposals).to_be_bytes());
+        }
         debug_assert_eq!(o.capacity(), capacity, "snapshot buffer reallocated");
         Ok(out)
     }
@@ -345,23 +352,26 @@ impl Group {
             init_secret: next()?,
         };
         let secret_tree = SecretTree::read_state(&mut r)?;
-        let mut proposals = Vec::new();
+        let mut proposals = super::proposals::ProposalCache::default();
         for _ in 0..r.count(1)? {
             let reference = r.opaque()?.to_vec();
             let proposal: Proposal = r.value()?;
             let sender: Sender = r.value()?;
-            proposals.push(CachedProposal {
+            // A reference cached twice is not a state we write.
+            if !proposals.push(CachedProposal {
                 reference,
                 proposal,
                 sender,
-            });
+            }) {
+                return Err(bad());
+            }
         }
         let mut resumption_psks = VecDeque::new();
         for _ in 0..r.count(9)? {
             let e = r.u64()?;
             resumption_psks.push_back((e, secret(&mut r)?));
         }
-        let config = GroupConfig {
+        let mut config = GroupConfig {
             ratchet: RatchetConfig {
                 max_forward_distance: r.u32()?,
                 out_of_order_tolerance: r.u32()?,
@@ -371,6 +381,7 @@ impl Group {
             ratchet_tree_in_welcome: r.u8()? != 0,
             padding_block: r.u32()? as usize,
             max_past_epochs: r.u32()? as usize,
+            ..GroupConfig::default()
         };
         let active = r.u8()? != 0;
         let (pending_updates, past_epochs, reinit) = if version == VERSION_1 {
@@ -378,6 +389,12 @@ impl Group {
         } else {
             read_v2_state(&mut r, &context, &config)?
         };
+        if version == VERSION {
+            let p = r.take(3)?;
+            config.proposal_policy =
+                super::ProposalPolicy::decode([p[0], p[1], p[2]]).ok_or_else(invalid)?;
+            config.max_cached_proposals = r.u32()? as usize;
+        }
         if !r.is_empty() {
             return Err(bad());
         }
