@@ -1458,6 +1458,66 @@ fn welcomed(c: Ctx, seed: u64, path: bool) -> Welcomed {
     }
 }
 
+/// A group of seven built by the creator (leaf 0): four members added with
+/// a path (parents 1, 3, 7 set), then leaves 5 and 6 without one, so that
+/// the root lists them as unmerged. The Welcome is leaf 5's.
+fn welcomed_unmerged(c: Ctx, seed: u64) -> Welcomed {
+    let (id, creator_sk) = c.identity(b"creator", seed);
+    let mut rng = TestRng::new(seed + 1);
+    let mut creator = Group::create(
+        c.provider,
+        c.suite,
+        b"group".to_vec(),
+        id,
+        vec![],
+        GroupConfig::default(),
+        &mut rng,
+    )
+    .unwrap();
+    let first: Vec<Proposal> = (0..4u64)
+        .map(|i| {
+            add(c
+                .key_package(seed + 10 + i, format!("m{i}").as_bytes(), |_| {})
+                .0)
+        })
+        .collect();
+    let (kp, private, joiner_sk) = c.key_package(seed + 2, b"joiner", |_| {});
+    let (other, _, _) = c.key_package(seed + 3, b"other", |_| {});
+    let mut welcome = None;
+    for (proposals, force_path) in [(first, true), (vec![add(kp.clone()), add(other)], false)] {
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        let out = creator
+            .commit(
+                c.provider,
+                CommitOptions {
+                    proposals,
+                    force_path,
+                    ..CommitOptions::default()
+                },
+                &mut env,
+            )
+            .unwrap();
+        creator.merge_pending().unwrap();
+        welcome = out.welcome;
+    }
+    let MlsMessageBody::Welcome(welcome) = welcome.unwrap().body else {
+        panic!("a Welcome")
+    };
+    Welcomed {
+        creator_sk,
+        kp,
+        private,
+        joiner_sk,
+        welcome,
+        creator,
+    }
+}
+
 impl Welcomed {
     fn join_with(
         &self,
@@ -1537,7 +1597,12 @@ impl Welcomed {
         .unwrap();
         let mut w = self.welcome.clone();
         w.encrypted_group_info = VLBytes::new(egi);
-        w.secrets[0].encrypted_group_secrets = ct;
+        let ours = mls_core::key_package::key_package_reference(cs, &self.kp).unwrap();
+        for e in &mut w.secrets {
+            if e.new_member.as_slice() == ours.as_slice() {
+                e.encrypted_group_secrets = ct.clone();
+            }
+        }
         w
     }
 
@@ -2398,6 +2463,115 @@ fn rfc9420_11_2_rejects_a_reinit_welcome_that_does_not_match_the_reinit() {
                 ))
             ),
             "{e:?}"
+        );
+    });
+}
+
+// ---------------------------------------------------------- §9 secret tree
+
+/// A group of three with a narrow ratchet window (2 ahead, 1 behind), and
+/// four application messages of member 0, in sending order.
+fn narrow_window(c: Ctx, seed: u64) -> (Scenario, Vec<MlsMessage>) {
+    let config = GroupConfig {
+        ratchet: mls_core::secret_tree::RatchetConfig {
+            max_forward_distance: 2,
+            out_of_order_tolerance: 1,
+        },
+        ..GroupConfig::default()
+    };
+    let mut s = Scenario::with_config(c.provider, c.suite, seed, config);
+    s.add_members(2);
+    let mut rng = TestRng::new(seed + 1);
+    let msgs = (0..4u8)
+        .map(|i| {
+            group(&mut s, 0)
+                .protect(c.provider, &[i], b"", &mut rng)
+                .unwrap()
+        })
+        .collect();
+    (s, msgs)
+}
+
+fn out_of_window(e: Error) {
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::GenerationOutOfWindow)),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn rfc9420_9_1_rejects_a_generation_too_far_ahead() {
+    each(|c| {
+        let (mut s, m) = narrow_window(c, 140);
+        out_of_window(c.rejected(&mut s, 1, &m[3]));
+        let _ = c
+            .process_with(group(&mut s, 1), &m[2], &AcceptAllCredentials)
+            .unwrap();
+    });
+}
+
+#[test]
+fn rfc9420_9_2_forgets_skipped_keys_beyond_the_tolerance() {
+    each(|c| {
+        let (mut s, m) = narrow_window(c, 141);
+        // Generation 2 first: keys 0 and 1 are skipped, only 1 is kept.
+        let _ = c
+            .process_with(group(&mut s, 1), &m[2], &AcceptAllCredentials)
+            .unwrap();
+        out_of_window(c.rejected(&mut s, 1, &m[0]));
+        let _ = c
+            .process_with(group(&mut s, 1), &m[1], &AcceptAllCredentials)
+            .unwrap();
+    });
+}
+
+fn parent_mut(nodes: &mut [Option<Node>], x: usize) -> &mut mls_core::messages::ParentNode {
+    match &mut nodes[x] {
+        Some(Node::Parent(p)) => p,
+        _ => panic!("parent {x}"),
+    }
+}
+
+#[test]
+fn forged_welcome_with_unmerged_leaves_is_accepted_unchanged() {
+    each(|c| {
+        let w = welcomed_unmerged(c, 150);
+        let forged = w.forge_tree(c, |nodes| {
+            assert_eq!(parent_mut(nodes, 7).unmerged_leaves, vec![5, 6]);
+        });
+        let g = w
+            .join_with(c, &forged, None, &AcceptAllCredentials)
+            .unwrap();
+        assert_eq!(g.epoch_authenticator(), w.creator.epoch_authenticator());
+    });
+}
+
+#[test]
+fn rfc9420_7_1_joiner_rejects_unsorted_unmerged_leaves() {
+    each(|c| {
+        let w = welcomed_unmerged(c, 151);
+        // The same set in another order keeps every parent hash valid.
+        let forged = w.forge_tree(c, |nodes| {
+            parent_mut(nodes, 7).unmerged_leaves = vec![6, 5];
+        });
+        assert_eq!(
+            tree_error(w.join(c, &forged)),
+            TreeValidationError::UnmergedLeavesInvalid { node: 7 }
+        );
+    });
+}
+
+#[test]
+fn rfc9420_12_4_3_1_joiner_rejects_an_unmerged_leaf_outside_the_subtree() {
+    each(|c| {
+        let w = welcomed_unmerged(c, 152);
+        // Leaf 5 listed at parent 1, whose subtree is leaves 0 and 1.
+        let forged = w.forge_tree(c, |nodes| {
+            parent_mut(nodes, 1).unmerged_leaves = vec![5];
+        });
+        assert_eq!(
+            tree_error(w.join(c, &forged)),
+            TreeValidationError::UnmergedLeavesInvalid { node: 1 }
         );
     });
 }
