@@ -411,14 +411,13 @@ mod tests {
     fn a_forged_tree_reaches_tree_validation() {
         let f = fixture();
         let mut t: RatchetTreeExt = decode(&tree_bytes(&f.group_info).unwrap()).unwrap();
-        let leaf = t
-            .0
-            .iter_mut()
-            .find_map(|n| match n {
-                Some(mls_core::messages::Node::Leaf(l)) => Some(l),
-                _ => None,
-            })
-            .unwrap();
+        let leaf =
+            t.0.iter_mut()
+                .find_map(|n| match n {
+                    Some(mls_core::messages::Node::Leaf(l)) => Some(l),
+                    _ => None,
+                })
+                .unwrap();
         let mut sig = leaf.signature.as_slice().to_vec();
         sig[0] ^= 1;
         leaf.signature = VLBytes::new(sig);
