@@ -144,7 +144,7 @@ impl Ctx {
         self.forged(s, 0, vec![], true, move |f| {
             if let Forge::Commit { commit, .. } = f {
                 for p in &ps {
-                    commit.proposals.push(ProposalOrRef::Proposal(p.clone()));
+                    commit.proposals.push(ProposalOrRef::Proposal(Box::new(p.clone())));
                 }
             }
         })
@@ -750,10 +750,10 @@ fn rfc9420_12_2_rejects_an_external_commit_with_other_proposals() {
         let (msg, sk) = external_commit(c, &mut s, 22);
         let (kp, _, _) = c.key_package(23, b"other", |_| {});
         let rm = |i| {
-            ProposalOrRef::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: i }))
+            ProposalOrRef::Proposal(Box::new(Proposal::Remove(mls_core::messages::Remove { removed: i })))
         };
         let cases: Vec<Vec<ProposalOrRef>> =
-            vec![vec![ProposalOrRef::Proposal(add(kp))], vec![rm(1), rm(2)]];
+            vec![vec![ProposalOrRef::Proposal(Box::new(add(kp)))], vec![rm(1), rm(2)]];
         for extra in cases {
             let msg = resigned(c, &mut s, &msg, &sk, |commit| {
                 commit.proposals.extend(extra)
@@ -1282,7 +1282,7 @@ fn rfc9420_12_1_5_rejects_a_reinit_to_a_lower_version() {
         let mut s = c.three(57);
         let msg = c.forged(&mut s, 0, vec![], false, move |f| {
             if let Forge::Commit { commit, .. } = f {
-                commit.proposals = vec![ProposalOrRef::Proposal(reinit.clone())];
+                commit.proposals = vec![ProposalOrRef::Proposal(Box::new(reinit.clone()))];
             }
         });
         assert_eq!(
@@ -1814,10 +1814,30 @@ fn rfc9420_12_4_3_3_rejects_a_tree_ending_in_a_parent() {
         nodes.truncate(2);
         assert!(matches!(nodes[1], Some(Node::Parent(_))));
         let e = w
-            .join_with(c, &w.welcome, Some(nodes), &AcceptAllCredentials)
+            .join_with(c, &w.welcome, Some(nodes.clone()), &AcceptAllCredentials)
             .unwrap_err();
         assert_eq!(
             tree_error(e),
+            TreeValidationError::Malformed(mls_core::tree::TreeShapeError::TrailingParent)
+        );
+        // The same array in the GroupInfo's ratchet_tree extension.
+        let forged = w.forge(
+            c,
+            |gi| {
+                for e in &mut gi.extensions {
+                    if e.extension_type == ExtensionType::RATCHET_TREE.0 {
+                        e.extension_data = VLBytes::new(
+                            mls_core::messages::RatchetTree(nodes.clone())
+                                .encode()
+                                .unwrap(),
+                        );
+                    }
+                }
+            },
+            |_| {},
+        );
+        assert_eq!(
+            tree_error(w.join(c, &forged)),
             TreeValidationError::Malformed(mls_core::tree::TreeShapeError::TrailingParent)
         );
     });
@@ -2573,5 +2593,65 @@ fn rfc9420_12_4_3_1_joiner_rejects_an_unmerged_leaf_outside_the_subtree() {
             tree_error(w.join(c, &forged)),
             TreeValidationError::UnmergedLeavesInvalid { node: 1 }
         );
+    });
+}
+
+/// Authorizes no external proposal.
+struct NoExternalProposals;
+
+impl CredentialValidator for NoExternalProposals {
+    fn validate(&self, _: &Credential, _: &[u8]) -> bool {
+        true
+    }
+    fn valid_successor(&self, _: &Credential, _: &Credential) -> bool {
+        true
+    }
+    fn authorize_external_proposal(&self, _: &Sender, _: &Proposal) -> bool {
+        false
+    }
+}
+
+#[test]
+fn rfc9420_12_1_8_rejects_a_commit_of_an_unauthorized_external_proposal() {
+    each(|c| {
+        let (mut s, sk) = with_external_sender(c, 153);
+        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 }));
+        let msg = external_message(c, &mut s, 0, &sk, remove);
+        for i in 0..2 {
+            let _ = c
+                .process_with(group(&mut s, i), &msg, &AcceptAllCredentials)
+                .unwrap();
+        }
+        // Member 0 commits it (its application authorizes it).
+        let commit = {
+            let mut rng = TestRng::new(154);
+            let mut env = CommitEnv {
+                rng: &mut rng,
+                psks: &NoPsks,
+                credentials: &AcceptAllCredentials,
+                now: None,
+            };
+            let g = group(&mut s, 0);
+            let out = g
+                .commit(
+                    c.provider,
+                    CommitOptions {
+                        include_pending: true,
+                        ..CommitOptions::default()
+                    },
+                    &mut env,
+                )
+                .unwrap();
+            g.discard_pending();
+            out.commit
+        };
+        assert_eq!(
+            group_error(c.rejected_with(&mut s, 1, &commit, &NoExternalProposals)),
+            GroupError::UnauthorizedExternalProposal
+        );
+        // Authorized, the same commit is accepted.
+        let _ = c
+            .process_with(group(&mut s, 1), &commit, &AcceptAllCredentials)
+            .unwrap();
     });
 }

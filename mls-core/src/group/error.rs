@@ -136,6 +136,9 @@ pub enum GroupError {
     MultipleResumptionPsks,
     /// RFC 9420 §12.1.4: a PreSharedKeyID's psk_nonce is not KDF.Nh bytes.
     InvalidPskNonce,
+    /// RFC 9420 §12.1.8: the application did not authorize a proposal from
+    /// an external or new-member sender.
+    UnauthorizedExternalProposal,
 }
 
 impl fmt::Display for GroupError {

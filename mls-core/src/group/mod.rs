@@ -154,6 +154,15 @@ pub trait CredentialValidator {
     fn max_leaf_lifetime(&self) -> Option<u64> {
         None
     }
+
+    /// RFC 9420 §12.1.8: true when `proposal` from an `external` or
+    /// `new_member_proposal` sender is authorized ("external proposals that
+    /// are not authorized are considered invalid"): a commit including an
+    /// unauthorized one is rejected. The default authorizes every one.
+    fn authorize_external_proposal(&self, sender: &Sender, proposal: &Proposal) -> bool {
+        let _ = (sender, proposal);
+        true
+    }
 }
 
 /// Accepts every credential. For tests and applications that authenticate

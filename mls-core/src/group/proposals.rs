@@ -434,6 +434,14 @@ impl Group {
         let (mut n_gce, mut n_reinit, mut n_ext_init, mut n_remove) = (0, 0, 0, 0);
 
         for r in list {
+            // RFC 9420 §12.1.8: unauthorized external proposals are invalid.
+            if matches!(r.sender, Sender::External(_) | Sender::NewMemberProposal)
+                && !env
+                    .credentials
+                    .authorize_external_proposal(&r.sender, &r.proposal)
+            {
+                return Err(GroupError::UnauthorizedExternalProposal.into());
+            }
             out.path_required |= requires_path(&r.proposal);
             match &r.proposal {
                 Proposal::GroupContextExtensions(g) => {
