@@ -144,7 +144,9 @@ impl Ctx {
         self.forged(s, 0, vec![], true, move |f| {
             if let Forge::Commit { commit, .. } = f {
                 for p in &ps {
-                    commit.proposals.push(ProposalOrRef::Proposal(Box::new(p.clone())));
+                    commit
+                        .proposals
+                        .push(ProposalOrRef::Proposal(Box::new(p.clone())));
                 }
             }
         })
@@ -750,10 +752,14 @@ fn rfc9420_12_2_rejects_an_external_commit_with_other_proposals() {
         let (msg, sk) = external_commit(c, &mut s, 22);
         let (kp, _, _) = c.key_package(23, b"other", |_| {});
         let rm = |i| {
-            ProposalOrRef::Proposal(Box::new(Proposal::Remove(mls_core::messages::Remove { removed: i })))
+            ProposalOrRef::Proposal(Box::new(Proposal::Remove(mls_core::messages::Remove {
+                removed: i,
+            })))
         };
-        let cases: Vec<Vec<ProposalOrRef>> =
-            vec![vec![ProposalOrRef::Proposal(Box::new(add(kp)))], vec![rm(1), rm(2)]];
+        let cases: Vec<Vec<ProposalOrRef>> = vec![
+            vec![ProposalOrRef::Proposal(Box::new(add(kp)))],
+            vec![rm(1), rm(2)],
+        ];
         for extra in cases {
             let msg = resigned(c, &mut s, &msg, &sk, |commit| {
                 commit.proposals.extend(extra)
@@ -2653,5 +2659,95 @@ fn rfc9420_12_1_8_rejects_a_commit_of_an_unauthorized_external_proposal() {
         let _ = c
             .process_with(group(&mut s, 1), &commit, &AcceptAllCredentials)
             .unwrap();
+    });
+}
+
+#[test]
+fn rfc9420_7_5_rejects_a_path_whose_keys_do_not_derive_from_its_secrets() {
+    each(|c| {
+        let mut s = c.three(160);
+        // Member 0's filtered direct path is parents 1 and 3 (copath: leaf 1
+        // and parent 5). The forged path carries, for member 1, a path
+        // secret whose key is parent 1's, but a foreign key at parent 3;
+        // parent hashes, tree hash and the encryption context all agree
+        // with the forged keys, so only the derivation check can object.
+        let g0 = group(&mut s, 0);
+        let mut nodes = g0.tree().to_nodes();
+        let h = |x: u32| {
+            g0.tree()
+                .node_hash(mls_core::tree_math::NodeIndex(x))
+                .unwrap()
+                .as_slice()
+                .to_vec()
+        };
+        let (h2, h5) = (h(2), h(5));
+        let mut ctx = g0.context().clone();
+        let Some(Node::Leaf(leaf1)) = &nodes[2] else {
+            panic!("leaf 1")
+        };
+        let leaf1_key = leaf1.encryption_key.as_slice().to_vec();
+        let (_, foreign) = c
+            .cs()
+            .hpke()
+            .generate_key_pair(&mut TestRng::new(161))
+            .unwrap();
+        let secret = Secret::from_slice(&vec![5; c.cs().kdf().nh()]).unwrap();
+        let msg = c.forged(&mut s, 0, vec![], true, move |f| {
+            if let Forge::Commit {
+                commit,
+                cs,
+                signer,
+                group_id,
+                sender,
+            } = f
+            {
+                let path = commit.path.as_mut().unwrap();
+                assert_eq!(path.nodes.len(), 2);
+                let (_, k1) = mls_core::treekem::node_key_pair(cs, &secret).unwrap();
+                let ph1 = mls_core::tree::parent_hash(cs, &foreign, &[], &h5).unwrap();
+                let ph0 = mls_core::tree::parent_hash(cs, &k1, ph1.as_slice(), &h2).unwrap();
+                path.leaf_node.leaf_node_source = mls_core::messages::LeafNodeSource::Commit(
+                    VLBytes::new(ph0.as_slice().to_vec()),
+                );
+                resign_leaf(cs, signer, &mut path.leaf_node, Some((group_id, sender.0)));
+                path.nodes[0].encryption_key = VLBytes::new(k1.clone());
+                path.nodes[1].encryption_key = VLBytes::new(foreign.clone());
+                // The tree the receivers will hold, for the provisional
+                // GroupContext the path secret is encrypted under.
+                nodes[0] = Some(Node::Leaf(path.leaf_node.clone()));
+                nodes[1] = Some(Node::Parent(mls_core::messages::ParentNode {
+                    encryption_key: VLBytes::new(k1.clone()),
+                    parent_hash: VLBytes::new(ph1.as_slice().to_vec()),
+                    unmerged_leaves: vec![],
+                }));
+                nodes[3] = Some(Node::Parent(mls_core::messages::ParentNode {
+                    encryption_key: VLBytes::new(foreign.clone()),
+                    parent_hash: VLBytes::new(vec![]),
+                    unmerged_leaves: vec![],
+                }));
+                let tree = mls_core::tree::RatchetTree::from_nodes(cs, nodes.clone())
+                    .map_err(|_| ())
+                    .unwrap();
+                ctx.epoch += 1;
+                ctx.tree_hash = VLBytes::new(tree.tree_hash().unwrap().as_slice().to_vec());
+                let ct = mls_core::crypto::labeled::encrypt_with_label(
+                    cs,
+                    &leaf1_key,
+                    b"UpdatePathNode",
+                    &ctx.encode().unwrap(),
+                    secret.as_bytes(),
+                    &mut TestRng::new(162),
+                )
+                .unwrap();
+                path.nodes[0].encrypted_path_secret[0] = HpkeCiphertext {
+                    kem_output: VLBytes::new(ct.kem_output),
+                    ciphertext: VLBytes::new(ct.ciphertext),
+                };
+            }
+        });
+        assert_eq!(
+            treekem_error(c.rejected(&mut s, 1, &msg)),
+            TreeKemError::PublicKeyMismatch
+        );
     });
 }
