@@ -128,7 +128,9 @@ fn receiver_verdict_with(ps: Vec<Proposal>) -> GroupError {
     verdict(move |f| {
         if let Forge::Commit { commit, .. } = f {
             for p in &ps {
-                commit.proposals.push(ProposalOrRef::Proposal(p.clone()));
+                commit
+                    .proposals
+                    .push(ProposalOrRef::Proposal(Box::new(p.clone())));
             }
         }
     })
@@ -336,9 +338,11 @@ fn rfc9420_12_2_rejects_the_committers_own_update_by_value() {
         if let Forge::Commit { commit, .. } = f {
             commit
                 .proposals
-                .push(ProposalOrRef::Proposal(Proposal::Update(Update {
-                    leaf_node: own.clone(),
-                })));
+                .push(ProposalOrRef::Proposal(Box::new(Proposal::Update(
+                    Update {
+                        leaf_node: own.clone(),
+                    },
+                ))));
         }
     });
     assert_eq!(

@@ -359,7 +359,7 @@ fn rfc9420_6_3_private_message_roundtrip() {
                 &mut rng,
             )
             .unwrap();
-            sender_tree.apply(out.update);
+            sender_tree.apply(out.update).unwrap();
             let bytes = out.message.encode().unwrap();
             let msg: PrivateMessage = decode(&bytes).unwrap();
             let back =
@@ -367,7 +367,7 @@ fn rfc9420_6_3_private_message_roundtrip() {
             assert_eq!(back.content, ac);
             assert_eq!(back.sender_data.generation, out.generation);
             verify_signature(cs, &back.content, &g.ctx, &g.signer_pub).unwrap();
-            receiver_tree.apply(back.update);
+            receiver_tree.apply(back.update).unwrap();
             // Replay: the key is consumed.
             assert!(
                 unprotect_private(cs, &msg, &g.ctx, &receiver_tree, &g.sender_data_secret).is_err()

@@ -310,10 +310,10 @@ fn rfc9420_7_3_receiver_refuses_an_add_with_a_malformed_key() {
             if let mls_core::group::Forge::Commit { commit, .. } = f {
                 commit
                     .proposals
-                    .push(mls_core::messages::ProposalOrRef::Proposal(Proposal::Add(
-                        Add {
+                    .push(mls_core::messages::ProposalOrRef::Proposal(Box::new(
+                        Proposal::Add(Add {
                             key_package: bad.clone(),
-                        },
+                        }),
                     )));
             }
         })
@@ -464,7 +464,10 @@ fn proposal_policy_refuses_new_member_proposals() {
 #[test]
 fn proposal_cache_is_bounded() {
     let config = GroupConfig {
-        max_cached_proposals: 3,
+        limits: mls_core::group::Limits {
+            max_cached_proposals: 3,
+            ..Default::default()
+        },
         ..GroupConfig::default()
     };
     let mut s = Scenario::with_config(provider(), SUITE, 38, config);
@@ -478,4 +481,118 @@ fn proposal_cache_is_bounded() {
         refused(group(&mut s, 1), &msg),
         Error::Protocol(ProtocolError::Group(GroupError::TooManyCachedProposals))
     );
+}
+
+/// An encoded `ratchet_tree` of `blanks` blank nodes and one leaf at the
+/// end (so that it ends in a leaf): `blanks` must be even.
+pub fn blank_tree_bytes(blanks: usize, leaf: &mls_core::messages::LeafNode) -> Vec<u8> {
+    use mls_core::codec::Encode;
+    let mut body = vec![0u8; blanks];
+    body.push(1);
+    body.push(1); // Node::Leaf
+    body.extend_from_slice(&leaf.encode().unwrap());
+    let mut out = Vec::new();
+    mls_core::codec::write_length(body.len(), &mut out).unwrap();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Finding 7: a tree of more leaves than `max_leaves` is refused while it
+/// is decoded; one within the limit is accepted.
+#[test]
+fn tree_larger_than_max_leaves_is_refused_while_decoding() {
+    use mls_core::tree::{RatchetTree, TreeShapeError, TreeShapeOr};
+    let s = three(60);
+    let leaf = s.members[0]
+        .group
+        .as_ref()
+        .unwrap()
+        .own_leaf_node()
+        .unwrap()
+        .clone();
+    let cs = mls_vectors::testkit::suite(SUITE);
+    // 7 nodes: 4 leaves.
+    let ok = blank_tree_bytes(6, &leaf);
+    assert!(RatchetTree::from_wire(cs, &ok, 4).is_ok());
+    assert_eq!(
+        RatchetTree::from_wire(cs, &ok, 2).unwrap_err(),
+        TreeShapeOr::Shape(TreeShapeError::TooLarge)
+    );
+    // A million blanks against the default limit.
+    let big = blank_tree_bytes(1 << 20, &leaf);
+    assert_eq!(
+        RatchetTree::from_wire(cs, &big, 1 << 16).unwrap_err(),
+        TreeShapeOr::Shape(TreeShapeError::TooLarge)
+    );
+}
+
+/// Limits: a Commit with more proposals than `max_vector_entries` is
+/// refused before it is verified, and changes nothing.
+#[test]
+fn commit_with_too_many_proposals_is_refused() {
+    let config = GroupConfig {
+        limits: mls_core::group::Limits {
+            max_vector_entries: 4,
+            ..Default::default()
+        },
+        ..GroupConfig::default()
+    };
+    let mut s = Scenario::with_config(provider(), SUITE, 61, config);
+    s.add_members(2);
+    let mut rng = TestRng::new(62);
+    let mut env = mls_core::group::CommitEnv {
+        rng: &mut rng,
+        psks: &mls_core::group::NoPsks,
+        credentials: &mls_core::group::AcceptAllCredentials,
+        now: None,
+    };
+    let msg = group(&mut s, 0)
+        .commit_forged(provider(), CommitOptions::default(), &mut env, &mut |f| {
+            if let mls_core::group::Forge::Commit { commit, .. } = f {
+                for _ in 0..5 {
+                    commit
+                        .proposals
+                        .push(mls_core::messages::ProposalOrRef::Reference(VLBytes::new(
+                            vec![7; 32],
+                        )));
+                }
+            }
+        })
+        .unwrap()
+        .commit;
+    group(&mut s, 0).discard_pending();
+    assert_eq!(
+        refused(group(&mut s, 1), &msg),
+        Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded))
+    );
+}
+
+/// Limits: `process_bytes` refuses input over `max_message_bytes` before
+/// decoding it.
+#[test]
+fn message_over_max_message_bytes_is_refused() {
+    use mls_core::codec::Encode;
+    let config = GroupConfig {
+        limits: mls_core::group::Limits {
+            max_message_bytes: 64,
+            ..Default::default()
+        },
+        ..GroupConfig::default()
+    };
+    let mut s = Scenario::with_config(provider(), SUITE, 63, config);
+    s.add_members(1);
+    let msg = protect(&mut s, 0, &[1; 200]);
+    let bytes = msg.encode().unwrap();
+    let g = group(&mut s, 1);
+    let before = snapshot(g);
+    let mut env = mls_core::group::ProcessEnv {
+        psks: &mls_core::group::NoPsks,
+        credentials: &mls_core::group::AcceptAllCredentials,
+        now: None,
+    };
+    assert_eq!(
+        g.process_bytes(provider(), &bytes, &mut env).unwrap_err(),
+        Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded))
+    );
+    assert_eq!(snapshot(g), before);
 }

@@ -203,7 +203,7 @@ impl Group {
             .iter()
             .map(|p| match p {
                 ProposalOrRef::Proposal(p) => Ok(Resolved {
-                    proposal: p.clone(),
+                    proposal: (**p).clone(),
                     sender: *sender,
                 }),
                 ProposalOrRef::Reference(r) => self
@@ -679,7 +679,7 @@ impl Group {
                         .proposals
                         .iter()
                         .cloned()
-                        .map(ProposalOrRef::Proposal),
+                        .map(|p| ProposalOrRef::Proposal(alloc::boxed::Box::new(p))),
                 );
                 (por, resolved)
             };

@@ -82,8 +82,12 @@ pub enum GroupError {
     /// The application's [`ProposalPolicy`](super::ProposalPolicy) refuses
     /// proposals from this kind of sender.
     ProposalRefusedByPolicy,
-    /// `GroupConfig::max_cached_proposals` proposals are cached already.
+    /// `Limits::max_cached_proposals` proposals are cached already.
     TooManyCachedProposals,
+    /// Input beyond a configured bound ([`Limits`](super::Limits)): a
+    /// message larger than `max_message_bytes`, a vector with more than
+    /// `max_vector_entries` entries, a tree of more than `max_leaves`.
+    LimitExceeded,
     /// RFC 9420 §10.1: a KeyPackage is invalid.
     InvalidKeyPackage,
     /// RFC 9420 §7.3, §10.1: a KeyPackage's lifetime does not cover the

@@ -112,15 +112,25 @@ impl Group {
     ) -> Result<(Self, MlsMessage), Error> {
         let ctx = &group_info.group_context;
         let cs = suite(provider, ctx.cipher_suite)?;
-        let nodes = match ratchet_tree {
-            Some(t) => t,
+        let tree = match ratchet_tree {
+            // Out of band: no more nodes than the limit allows.
+            Some(t) => {
+                if t.len() > (2 * config.limits.max_leaves as usize).saturating_sub(1) {
+                    return Err(crate::tree::TreeValidationError::Malformed(
+                        crate::tree::TreeShapeError::TooLarge,
+                    )
+                    .into());
+                }
+                RatchetTree::from_nodes(cs, t)
+            }
+            // Decoded straight into the tree, bounded as it is read.
             None => {
                 let ext = find_extension(&group_info.extensions, ExtensionType::RATCHET_TREE)
                     .ok_or(GroupError::MissingRatchetTree)?;
-                decode::<RatchetTreeExt>(ext.extension_data.as_slice())?.0
+                RatchetTree::from_wire(cs, ext.extension_data.as_slice(), config.limits.max_leaves)
             }
-        };
-        let tree = RatchetTree::from_nodes(cs, nodes).map_err(|e| match e {
+        }
+        .map_err(|e| match e {
             crate::tree::TreeShapeOr::Other(e) => e,
             crate::tree::TreeShapeOr::Shape(s) => {
                 crate::tree::TreeValidationError::Malformed(s).into()
@@ -266,7 +276,10 @@ impl Group {
             sender: Sender::NewMemberCommit,
             authenticated_data: VLBytes::new(Vec::new()),
             content: Content::Commit(Commit {
-                proposals: proposals.into_iter().map(ProposalOrRef::Proposal).collect(),
+                proposals: proposals
+                    .into_iter()
+                    .map(|p| ProposalOrRef::Proposal(alloc::boxed::Box::new(p)))
+                    .collect(),
                 path: Some(created.update_path),
             }),
         };

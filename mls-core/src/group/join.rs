@@ -8,7 +8,6 @@ use crate::codec::VLBytes;
 
 use super::commit::ProcessEnv;
 use super::{Group, GroupConfig, GroupError, suite};
-use crate::codec::decode;
 use crate::crypto::labeled::{sign_with_label, verify_with_label};
 use crate::crypto::{
     CipherSuite, CryptoProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey,
@@ -18,7 +17,7 @@ use crate::group_context::{Extension, GroupContext, MLS10};
 use crate::key_schedule::EpochSecrets;
 use crate::messages::{
     Capabilities, Credential, ExtensionType, KeyPackage, LeafNode, LeafNodeSource, Lifetime, Node,
-    RatchetTree as RatchetTreeExt, Welcome,
+    Welcome,
 };
 use crate::secret_tree::SecretTree;
 use crate::transcript::{confirmation_tag, interim_transcript_hash};
@@ -204,19 +203,28 @@ impl Group {
             }
         }
 
-        let nodes = match ratchet_tree {
-            Some(t) => t,
+        let tree = match ratchet_tree {
+            // Out of band: no more nodes than the limit allows.
+            Some(t) => {
+                if t.len() > (2 * config.limits.max_leaves as usize).saturating_sub(1) {
+                    return Err(crate::tree::TreeValidationError::Malformed(
+                        crate::tree::TreeShapeError::TooLarge,
+                    )
+                    .into());
+                }
+                RatchetTree::from_nodes(cs, t)
+            }
+            // Decoded straight into the tree, bounded as it is read.
             None => {
                 let ext = gi
                     .extensions
                     .iter()
                     .find(|e| e.extension_type == ExtensionType::RATCHET_TREE.0)
                     .ok_or(GroupError::MissingRatchetTree)?;
-                let t: RatchetTreeExt = decode(ext.extension_data.as_slice())?;
-                t.0
+                RatchetTree::from_wire(cs, ext.extension_data.as_slice(), config.limits.max_leaves)
             }
-        };
-        let tree = RatchetTree::from_nodes(cs, nodes).map_err(|e| match e {
+        }
+        .map_err(|e| match e {
             crate::tree::TreeShapeOr::Other(e) => e,
             crate::tree::TreeShapeOr::Shape(s) => {
                 crate::tree::TreeValidationError::Malformed(s).into()

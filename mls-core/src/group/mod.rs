@@ -198,11 +198,49 @@ pub struct GroupConfig {
     pub max_past_epochs: usize,
     /// What to do with proposals received from each kind of sender.
     pub proposal_policy: ProposalPolicy,
-    /// The most proposals cached in one epoch (a replay of a cached one
-    /// is not cached twice); one more is refused with
-    /// [`GroupError::TooManyCachedProposals`]. Default 65,536: one per
-    /// member of a 65,536-member group.
-    pub max_cached_proposals: usize,
+    /// Bounds on what peers can make this member hold or do.
+    pub limits: Limits,
+}
+
+/// Bounds on every cost a peer or a delivery service controls, checked
+/// before anything is allocated for the input they bound. The defaults fit
+/// a group of 65,536 members; raise them for larger groups. How many keys
+/// a sender ratchet skips for out-of-order messages is bounded by
+/// [`RatchetConfig`] (`max_forward_distance`, `out_of_order_tolerance`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The most leaves of a ratchet tree this member imports (a Welcome's
+    /// or GroupInfo's tree, or one supplied out of band) or grows to by
+    /// Adds. A larger tree is refused while it is decoded
+    /// ([`TreeShapeError::TooLarge`](crate::tree::TreeShapeError::TooLarge)),
+    /// a commit growing past it with [`GroupError::LimitExceeded`].
+    /// Default 65,536.
+    pub max_leaves: u32,
+    /// The largest encoded message [`Group::process_bytes`] decodes.
+    /// Default 16 MiB: a Welcome or GroupInfo with the tree of a
+    /// 65,536-member group is about 8 MiB with Ed25519 credentials.
+    pub max_message_bytes: usize,
+    /// The most entries of one vector in a message: proposals in a Commit,
+    /// extensions in a list, capability entries of a leaf. Checked before
+    /// the message is verified or processed
+    /// ([`GroupError::LimitExceeded`]). Default 65,536 (a Commit adding
+    /// 65,535 members).
+    pub max_vector_entries: u32,
+    /// The most proposals cached in one epoch (a replay of a cached one is
+    /// not cached twice); one more is refused with
+    /// [`GroupError::TooManyCachedProposals`]. Default 65,536.
+    pub max_cached_proposals: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_leaves: 1 << 16,
+            max_message_bytes: 16 << 20,
+            max_vector_entries: 1 << 16,
+            max_cached_proposals: 1 << 16,
+        }
+    }
 }
 
 /// What a member does with a received proposal (RFC 9420 §12.1), by sender.
@@ -301,7 +339,7 @@ impl Default for GroupConfig {
             padding_block: 0,
             max_past_epochs: 2,
             proposal_policy: ProposalPolicy::default(),
-            max_cached_proposals: 1 << 16,
+            limits: Limits::default(),
         }
     }
 }
@@ -570,6 +608,7 @@ impl Group {
         }
         let cs = suite(provider, self.context.cipher_suite)?;
         self.check_header(&msg.content)?;
+        proposals::check_vector_limits(&msg.content.content, &self.config.limits)?;
         let ac = AuthenticatedContent {
             wire_format: WireFormat::PUBLIC_MESSAGE,
             content: msg.content.clone(),
@@ -599,6 +638,22 @@ impl Group {
         }
         let verified = self.verify_content(cs, ac)?;
         self.handle_authenticated(provider, cs, verified, None, env)
+    }
+
+    /// Decodes an MLSMessage of at most `Limits::max_message_bytes` and
+    /// processes it ([`Group::process`]). A larger input is refused with
+    /// [`GroupError::LimitExceeded`] before anything is decoded.
+    pub fn process_bytes(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        bytes: &[u8],
+        env: &mut commit::ProcessEnv<'_>,
+    ) -> Result<Received, Error> {
+        if bytes.len() > self.config.limits.max_message_bytes {
+            return Err(GroupError::LimitExceeded.into());
+        }
+        let msg: crate::messages::MlsMessage = crate::codec::decode(bytes)?;
+        self.process(provider, &msg, env)
     }
 
     /// Processes an incoming MLSMessage: a PublicMessage or PrivateMessage
@@ -652,6 +707,7 @@ impl Group {
         if self.tree.leaf(LeafIndex(i)).is_none() {
             return Err(GroupError::UnknownSender.into());
         }
+        proposals::check_vector_limits(&u.content.content.content, &self.config.limits)?;
         let verified = self.verify_content(cs, u.content)?;
         self.handle_authenticated(provider, cs, verified, Some(u.update), env)
     }
@@ -802,7 +858,7 @@ impl Group {
                 if self.proposals.contains(reference.as_slice()) {
                     return Ok(Received::Proposal(summary));
                 }
-                if self.proposals.len() >= self.config.max_cached_proposals {
+                if self.proposals.len() >= self.config.limits.max_cached_proposals as usize {
                     return Err(GroupError::TooManyCachedProposals.into());
                 }
                 if let Some(u) = tree_update {

@@ -647,6 +647,10 @@ impl Group {
                 out.added.push((i, a.key_package.clone()));
             }
         }
+        // The tree stays within `Limits::max_leaves`.
+        if staged.n_leaves() > self.config.limits.max_leaves {
+            return Err(GroupError::LimitExceeded.into());
+        }
         // Custom proposals must be supported by every member who stays:
         // each distinct type once, O(n · types · log) in all.
         let custom: BTreeSet<ProposalType> = list
@@ -682,5 +686,74 @@ impl Group {
             }
         }
         Ok(out)
+    }
+}
+
+/// `Limits::max_vector_entries` over received content (RFC 9420 §2.1.2
+/// vectors a peer fills): proposals of a Commit, parent nodes of its path,
+/// and in every leaf and proposal carried, extension lists, capability
+/// lists and certificate chains. O(entries counted), before the content is
+/// verified or acted on.
+pub(crate) fn check_vector_limits(
+    content: &crate::messages::Content,
+    limits: &super::Limits,
+) -> Result<(), Error> {
+    use crate::messages::Content;
+    let max = limits.max_vector_entries as usize;
+    let ok = |n: usize| -> Result<(), Error> {
+        if n > max {
+            Err(GroupError::LimitExceeded.into())
+        } else {
+            Ok(())
+        }
+    };
+    let leaf = |l: &LeafNode| -> Result<(), Error> {
+        let c = &l.capabilities;
+        for n in [
+            c.versions.len(),
+            c.cipher_suites.len(),
+            c.extensions.len(),
+            c.proposals.len(),
+            c.credentials.len(),
+            l.extensions.len(),
+        ] {
+            ok(n)?;
+        }
+        if let crate::messages::Credential::X509(chain) = &l.credential {
+            ok(chain.len())?;
+        }
+        Ok(())
+    };
+    let proposal = |p: &Proposal| -> Result<(), Error> {
+        match p {
+            Proposal::Add(a) => {
+                ok(a.key_package.extensions.len())?;
+                leaf(&a.key_package.leaf_node)
+            }
+            Proposal::Update(u) => leaf(&u.leaf_node),
+            Proposal::ReInit(r) => ok(r.extensions.len()),
+            Proposal::GroupContextExtensions(g) => ok(g.extensions.len()),
+            _ => Ok(()),
+        }
+    };
+    match content {
+        Content::Application(_) => Ok(()),
+        Content::Proposal(p) => proposal(p),
+        Content::Commit(c) => {
+            ok(c.proposals.len())?;
+            for p in &c.proposals {
+                if let crate::messages::ProposalOrRef::Proposal(p) = p {
+                    proposal(p)?;
+                }
+            }
+            if let Some(path) = &c.path {
+                ok(path.nodes.len())?;
+                leaf(&path.leaf_node)?;
+                for n in &path.nodes {
+                    ok(n.encrypted_path_secret.len())?;
+                }
+            }
+            Ok(())
+        }
     }
 }

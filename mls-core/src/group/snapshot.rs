@@ -45,7 +45,8 @@
 //! u8 present; [ReInit]
 //! -- version 3 only --
 //! u8[3] proposal_policy (member, external sender, new member: 0 refuse,
-//!       1 cache, 2 cache and commit); u32 max_cached_proposals
+//!       1 cache, 2 cache and commit); u32 max_leaves;
+//! u32 max_message_bytes; u32 max_vector_entries; u32 max_cached_proposals
 //! ```
 //!
 //! Booleans of version 2 fields are 0 or 1; counts are checked against the
@@ -280,7 +281,11 @@ impl Group {
         o.extend_from_slice(&reinit);
         if version == VERSION {
             o.extend_from_slice(&c.proposal_policy.encode());
-            o.extend_from_slice(&saturating_u32(c.max_cached_proposals).to_be_bytes());
+            let l = &c.limits;
+            o.extend_from_slice(&l.max_leaves.to_be_bytes());
+            o.extend_from_slice(&saturating_u32(l.max_message_bytes).to_be_bytes());
+            o.extend_from_slice(&l.max_vector_entries.to_be_bytes());
+            o.extend_from_slice(&l.max_cached_proposals.to_be_bytes());
         }
         debug_assert_eq!(o.capacity(), capacity, "snapshot buffer reallocated");
         Ok(out)
@@ -393,7 +398,12 @@ impl Group {
             let p = r.take(3)?;
             config.proposal_policy =
                 super::ProposalPolicy::decode([p[0], p[1], p[2]]).ok_or_else(invalid)?;
-            config.max_cached_proposals = r.u32()? as usize;
+            config.limits = super::Limits {
+                max_leaves: r.u32()?,
+                max_message_bytes: r.u32()? as usize,
+                max_vector_entries: r.u32()?,
+                max_cached_proposals: r.u32()?,
+            };
         }
         if !r.is_empty() {
             return Err(bad());

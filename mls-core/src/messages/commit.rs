@@ -89,10 +89,12 @@ mod tests {
     pub(crate) fn sample_commit() -> Commit {
         Commit {
             proposals: alloc::vec![
-                ProposalOrRef::Proposal(Proposal::Add(Add {
+                ProposalOrRef::Proposal(alloc::boxed::Box::new(Proposal::Add(Add {
                     key_package: sample_key_package(),
-                })),
-                ProposalOrRef::Proposal(Proposal::Remove(Remove { removed: 1 })),
+                }))),
+                ProposalOrRef::Proposal(alloc::boxed::Box::new(Proposal::Remove(Remove {
+                    removed: 1,
+                }))),
                 ProposalOrRef::Reference(VLBytes::new(alloc::vec![1; 32])),
             ],
             path: Some(UpdatePath {

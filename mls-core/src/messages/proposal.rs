@@ -1,6 +1,7 @@
 //! Proposals (RFC 9420 §12.1), pre-shared key IDs (§8.4) and
 //! `ProposalOrRef` (§12.4).
 
+use alloc::boxed::Box;
 #[allow(unused_imports)]
 use alloc::format;
 use alloc::vec::Vec;
@@ -424,11 +425,12 @@ manual_codec!(Proposal);
 #[derive(Debug, Clone, PartialEq, Eq, TlsSize, TlsSerializeBytes, TlsDeserializeBytes)]
 #[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 #[repr(u8)]
-#[allow(clippy::large_enum_variant)]
 pub enum ProposalOrRef {
-    /// `proposal(1)`: the proposal by value.
+    /// `proposal(1)`: the proposal by value. Boxed, so that a Commit of
+    /// many (possibly empty) references costs a few words per entry, not
+    /// the size of the largest proposal.
     #[tls_codec(discriminant = 1)]
-    Proposal(Proposal),
+    Proposal(Box<Proposal>),
     /// `reference(2)`: a ProposalRef (§5.2).
     #[tls_codec(discriminant = 2)]
     Reference(ProposalRef),
@@ -485,7 +487,7 @@ mod tests {
         ] {
             let bytes = roundtrip(&p);
             assert_eq!(bytes[..2], p.proposal_type().0.to_be_bytes());
-            roundtrip(&ProposalOrRef::Proposal(p));
+            roundtrip(&ProposalOrRef::Proposal(Box::new(p)));
         }
         roundtrip(&ProposalOrRef::Reference(VLBytes::new(
             alloc::vec![0xAB; 32],

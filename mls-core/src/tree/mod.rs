@@ -20,6 +20,7 @@
 mod hashes;
 mod validate;
 
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 
@@ -176,9 +177,11 @@ pub fn filtered_direct_path_excluding(
 /// A ratchet tree with a tree-hash cache (RFC 9420 §7.8).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RatchetTree {
-    leaves: Vec<Option<LeafNode>>,
+    /// Boxed: a blank costs one pointer, not a whole node (a hostile tree
+    /// of blanks is one byte per node on the wire).
+    leaves: Vec<Option<Box<LeafNode>>>,
     /// Indexed by `node_index / 2` for odd node indices.
-    parents: Vec<Option<ParentNode>>,
+    parents: Vec<Option<Box<ParentNode>>>,
     /// Tree hash of every node, by node index.
     hashes: Vec<Digest>,
     /// Encryption key -> node index, for the uniqueness checks of RFC 9420
@@ -214,7 +217,7 @@ impl TreeRead for RatchetTree {
         self.leaves.len() as u32
     }
     fn leaf(&self, i: LeafIndex) -> Option<&LeafNode> {
-        self.leaves.get(i.0 as usize).and_then(Option::as_ref)
+        self.leaves.get(i.0 as usize).and_then(Option::as_deref)
     }
     fn parent(&self, x: NodeIndex) -> Option<&ParentNode> {
         if x.is_leaf() {
@@ -222,7 +225,7 @@ impl TreeRead for RatchetTree {
         }
         self.parents
             .get((x.0 / 2) as usize)
-            .and_then(Option::as_ref)
+            .and_then(Option::as_deref)
     }
 }
 
@@ -234,7 +237,8 @@ pub enum TreeShapeError {
     EmptyOrTrailingBlank,
     /// A leaf position holds a parent node or vice versa (RFC 9420 §12.4.3.3).
     WrongNodeType,
-    /// More nodes than a tree of 2^31 leaves.
+    /// More nodes than a tree of 2^31 leaves, or than the configured
+    /// maximum number of leaves allows (`Limits::max_leaves`).
     TooLarge,
     /// The array ends in a parent node (RFC 9420 §12.4.3.3): no tree a
     /// member can hold ends so, since every non-blank parent has a
@@ -246,7 +250,7 @@ impl RatchetTree {
     /// A one-member tree (RFC 9420 §11: group creation).
     pub fn new_single(cs: &dyn CipherSuiteProvider, leaf: LeafNode) -> Result<Self, Error> {
         let mut t = Self {
-            leaves: alloc::vec![Some(leaf)],
+            leaves: alloc::vec![Some(Box::new(leaf))],
             ..Self::default()
         };
         t.rehash_all(cs)?;
@@ -279,12 +283,91 @@ impl RatchetTree {
         for (i, node) in nodes.into_iter().enumerate() {
             match (i % 2 == 0, node) {
                 (true, None) => leaves.push(None),
-                (true, Some(Node::Leaf(l))) => leaves.push(Some(l)),
+                (true, Some(Node::Leaf(l))) => leaves.push(Some(Box::new(l))),
                 (false, None) => parents.push(None),
-                (false, Some(Node::Parent(p))) => parents.push(Some(p)),
+                (false, Some(Node::Parent(p))) => parents.push(Some(Box::new(p))),
                 _ => return Err(TreeShapeOr::Shape(TreeShapeError::WrongNodeType)),
             }
         }
+        leaves.resize_with(n_leaves, || None);
+        parents.resize_with(n_leaves - 1, || None);
+        let mut t = Self {
+            leaves,
+            parents,
+            ..Self::default()
+        };
+        t.rehash_all(cs).map_err(TreeShapeOr::Other)?;
+        t.reindex();
+        Ok(t)
+    }
+
+    /// Decodes the `ratchet_tree` extension (RFC 9420 §12.4.3.3) straight
+    /// into the tree, for a tree of at most `max_leaves` leaves: the node
+    /// count is checked as each node is read, before anything is allocated
+    /// for it, and a blank costs one pointer. Memory and time are linear
+    /// in `bytes` with a small constant, whatever the input. Trailing
+    /// bytes are an error.
+    pub fn from_wire(
+        cs: &dyn CipherSuiteProvider,
+        bytes: &[u8],
+        max_leaves: u32,
+    ) -> Result<Self, TreeShapeOr> {
+        use tls_codec::DeserializeBytes;
+        let codec = |e: crate::codec::CodecError| TreeShapeOr::Other(e.into());
+        let (len, rest) = crate::codec::read_length(bytes).map_err(codec)?;
+        if rest.len() != len {
+            return Err(codec(if rest.len() < len {
+                crate::codec::CodecError::Truncated
+            } else {
+                crate::codec::CodecError::TrailingData
+            }));
+        }
+        let max_leaves = max_leaves.min(1 << 31) as usize;
+        let max_nodes = (2 * max_leaves).saturating_sub(1);
+        let mut leaves: Vec<Option<Box<LeafNode>>> = Vec::new();
+        let mut parents: Vec<Option<Box<ParentNode>>> = Vec::new();
+        let mut body = rest;
+        let mut count = 0usize;
+        let mut last_blank = true;
+        while let Some((&present, after)) = body.split_first() {
+            count += 1;
+            if count > max_nodes {
+                return Err(TreeShapeOr::Shape(TreeShapeError::TooLarge));
+            }
+            let is_leaf = count % 2 == 1;
+            body = after;
+            match present {
+                0 => {
+                    last_blank = true;
+                    if is_leaf {
+                        leaves.push(None);
+                    } else {
+                        parents.push(None);
+                    }
+                }
+                1 => {
+                    last_blank = false;
+                    let (node, after) = Node::tls_deserialize_bytes(body).map_err(|e| {
+                        TreeShapeOr::Other(crate::codec::CodecError::from(e).into())
+                    })?;
+                    body = after;
+                    match (is_leaf, node) {
+                        (true, Node::Leaf(l)) => leaves.push(Some(Box::new(l))),
+                        (false, Node::Parent(p)) => parents.push(Some(Box::new(p))),
+                        _ => return Err(TreeShapeOr::Shape(TreeShapeError::WrongNodeType)),
+                    }
+                }
+                _ => return Err(codec(crate::codec::CodecError::InvalidValue)),
+            }
+        }
+        if last_blank {
+            return Err(TreeShapeOr::Shape(TreeShapeError::EmptyOrTrailingBlank));
+        }
+        // RFC 9420 §12.4.3.3: an even length ends in a parent node.
+        if count % 2 == 0 {
+            return Err(TreeShapeOr::Shape(TreeShapeError::TrailingParent));
+        }
+        let n_leaves = count.div_ceil(2).next_power_of_two();
         leaves.resize_with(n_leaves, || None);
         parents.resize_with(n_leaves - 1, || None);
         let mut t = Self {
@@ -330,7 +413,7 @@ impl RatchetTree {
         self.leaves
             .iter()
             .enumerate()
-            .filter_map(|(i, l)| l.as_ref().map(|l| (LeafIndex(i as u32), l)))
+            .filter_map(|(i, l)| l.as_deref().map(|l| (LeafIndex(i as u32), l)))
     }
 
     /// Rebuilds the key indexes: O(n log n), on construction only.
@@ -460,8 +543,8 @@ impl RatchetTree {
     /// its heap payload) and the key indexes.
     pub fn approx_heap_bytes(&self) -> usize {
         use tls_codec::Size;
-        let slots = self.leaves.capacity() * core::mem::size_of::<Option<LeafNode>>()
-            + self.parents.capacity() * core::mem::size_of::<Option<ParentNode>>()
+        let slots = self.leaves.capacity() * core::mem::size_of::<Option<Box<LeafNode>>>()
+            + self.parents.capacity() * core::mem::size_of::<Option<Box<ParentNode>>>()
             + self.hashes.capacity() * core::mem::size_of::<Digest>();
         let leaves: usize = self
             .leaves
@@ -486,7 +569,7 @@ impl RatchetTree {
         let mut buf = Vec::new();
         for (i, leaf) in self.leaves.iter().enumerate() {
             buf.clear();
-            tree_hash_input_leaf(i as u32, leaf.as_ref(), &mut buf)?;
+            tree_hash_input_leaf(i as u32, leaf.as_deref(), &mut buf)?;
             self.hashes[2 * i] = cs.hash().hash(&buf);
         }
         let levels = if width == 0 {
@@ -507,7 +590,7 @@ impl RatchetTree {
                 };
                 buf.clear();
                 tree_hash_input_parent(
-                    self.parents[x / 2].as_ref(),
+                    self.parents[x / 2].as_deref(),
                     self.hashes[l].as_slice(),
                     self.hashes[r].as_slice(),
                     &mut buf,
@@ -561,7 +644,7 @@ impl RatchetTree {
                 self.index_leaf(i, leaf);
             }
             if let Some(slot) = self.leaves.get_mut(i as usize) {
-                *slot = l;
+                *slot = l.map(Box::new);
             }
         }
         for (x, p) in diff.parents {
@@ -570,7 +653,7 @@ impl RatchetTree {
                     .insert(node.encryption_key.as_slice().to_vec(), x);
             }
             if let Some(slot) = self.parents.get_mut((x / 2) as usize) {
-                *slot = p;
+                *slot = p.map(Box::new);
             }
         }
         for (x, h) in diff.hashes {
