@@ -2751,3 +2751,64 @@ fn rfc9420_7_5_rejects_a_path_whose_keys_do_not_derive_from_its_secrets() {
         );
     });
 }
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn rfc9420_7_5_replaced_path_keys_and_the_old_init_secret_are_deleted() {
+    each(|c| {
+        let mut w = welcomed(c, 170, true);
+        let cs = c.cs();
+        // What the joiner holds after joining: parent 1's private key (from
+        // the Welcome's path secret) and the epoch's init secret.
+        let js =
+            mls_core::welcome::decrypt_group_secrets(cs, &w.welcome, &w.kp, &w.private.init_key)
+                .unwrap();
+        let (parent_key, _) =
+            mls_core::treekem::node_key_pair(cs, js.path_secret.as_ref().unwrap()).unwrap();
+        let mut joiner = w
+            .join_with(c, &w.welcome, None, &AcceptAllCredentials)
+            .unwrap();
+        let psk = Secret::zero(cs.kdf().nh()).unwrap();
+        let epoch = mls_core::key_schedule::from_joiner_secret(
+            cs,
+            &js.joiner_secret,
+            &psk,
+            &joiner.context().encode().unwrap(),
+        )
+        .unwrap()
+        .epoch;
+        let init = epoch.init_secret.as_bytes().to_vec();
+        let before = joiner.to_bytes().unwrap();
+        assert!(contains(before.as_bytes(), parent_key.as_bytes()));
+        assert!(contains(before.as_bytes(), &init));
+        // The creator commits a new path; the joiner follows it.
+        let mut rng = TestRng::new(171);
+        let mut env = CommitEnv {
+            rng: &mut rng,
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        let out = w
+            .creator
+            .commit(
+                c.provider,
+                CommitOptions {
+                    force_path: true,
+                    ..CommitOptions::default()
+                },
+                &mut env,
+            )
+            .unwrap();
+        match c.process_with(&mut joiner, &out.commit, &AcceptAllCredentials) {
+            Ok(Received::Commit(staged)) => joiner.merge_staged(*staged).unwrap(),
+            other => panic!("{other:?}"),
+        }
+        let after = joiner.to_bytes().unwrap();
+        assert!(!contains(after.as_bytes(), parent_key.as_bytes()));
+        assert!(!contains(after.as_bytes(), &init));
+    });
+}

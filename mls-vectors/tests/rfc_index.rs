@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// Rows enforced but without a negative test yet. Lower it as tests land;
 /// it may never grow.
-const MAX_TODO: usize = 2;
+const MAX_TODO: usize = 0;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
