@@ -1,16 +1,12 @@
 //! Tidy test of the RFC 9420 receiver-check index (`mls-core/RFC9420-CHECKS.md`):
 //! every row names tests that exist (a `fn` of the named file, or an entry
-//! of its `vector_tests!` table) or gives a reason, the ids are unique, the
-//! `todo` rows do not grow, and the counts the index and the README state
-//! are the counts of the rows.
+//! of its `vector_tests!` table) or is marked `n/a:` with a reason, the ids
+//! are unique, and the counts the index and the README state are the
+//! counts of the rows.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-
-/// Rows enforced but without a negative test yet. Lower it as tests land;
-/// it may never grow.
-const MAX_TODO: usize = 0;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -76,16 +72,11 @@ fn rows(index: &str) -> Vec<Row> {
         .collect()
 }
 
-/// Checks one test cell; returns "test", "n/a" or "todo".
+/// Checks one test cell; returns "test" or "n/a".
 fn check_cell(id: u32, cell: &str, root: &Path) -> &'static str {
-    for (tag, kind) in [("n/a:", "n/a"), ("todo:", "todo")] {
-        if let Some(reason) = cell.strip_prefix(tag) {
-            assert!(
-                reason.trim().len() >= 10,
-                "row {id}: `{tag}` needs a reason"
-            );
-            return kind;
-        }
+    if let Some(reason) = cell.strip_prefix("n/a:") {
+        assert!(reason.trim().len() >= 10, "row {id}: `n/a:` needs a reason");
+        return "n/a";
     }
     let mut n = 0;
     for entry in cell.split(';') {
@@ -117,25 +108,21 @@ fn rfc9420_receiver_check_index_names_real_tests() {
     let rows = rows(&index);
     assert!(rows.len() >= 150, "only {} rows", rows.len());
     let mut ids = BTreeSet::new();
-    let (mut tested, mut na, mut todo) = (0, 0, 0);
+    let (mut tested, mut na) = (0, 0);
     for r in &rows {
         assert!(ids.insert(r.id), "row {} twice", r.id);
         match check_cell(r.id, &r.test, &root) {
             "test" => tested += 1,
-            "n/a" => na += 1,
-            _ => todo += 1,
+            _ => na += 1,
         }
     }
-    assert!(todo <= MAX_TODO, "{todo} todo rows, at most {MAX_TODO}");
     let claim = format!(
         "{tested} of {} receiver checks enforced and tested",
         rows.len()
     );
     assert!(
-        index.contains(&format!(
-            "**{claim}; {na} not applicable; {todo} enforced without a negative test yet.**"
-        )),
-        "the index must state: {claim}; {na} not applicable; {todo} todo"
+        index.contains(&format!("**{claim}; {na} not applicable.**")),
+        "the index must state: {claim}; {na} not applicable"
     );
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     assert!(readme.contains(&claim), "README.md must state: {claim}");
@@ -158,6 +145,7 @@ fn index_parser_rejects_what_it_must() {
         format!("`{here}::no_such_test`"),
         format!("`{here}::index_parser`"),
         "n/a:".to_string(),
+        "todo: no negative test yet".to_string(),
         String::new(),
         "`mls-vectors/tests/nowhere.rs::x`".to_string(),
     ] {
