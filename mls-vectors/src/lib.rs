@@ -15,6 +15,7 @@
 
 pub mod checks;
 pub mod fixtures;
+pub mod hostile;
 pub mod mutate;
 pub mod scenario;
 pub mod testkit;

@@ -342,7 +342,11 @@ fn snapshot_versions_1_and_2_still_load() {
         // The old form carries one more secret (encryption_secret).
         assert!(old.len() > v3.len() - if version == 1 { 9 } else { 0 });
         let g = Group::from_bytes(provider(), &old).unwrap();
-        assert_eq!(g.to_bytes().unwrap().as_bytes(), v3, "v{version} -> v3 upgrade");
+        assert_eq!(
+            g.to_bytes().unwrap().as_bytes(),
+            v3,
+            "v{version} -> v3 upgrade"
+        );
         // Another version's header over this body is refused.
         for other in [0u8, 1, 2, 3, 4, 0xFF] {
             if u16::from(other) == version {
