@@ -109,13 +109,35 @@ impl RatchetTree {
     /// The tree hash of subtree `x` with the leaves in `excluded` blanked and
     /// removed from every unmerged list (the "original sibling tree hash" of
     /// RFC 9420 §7.9). Uses the cache for subtrees without excluded leaves.
+    ///
+    /// `excluded` comes from a received tree (a parent's unmerged leaves):
+    /// it is sorted once, and every membership test is a binary search, so
+    /// a parent with u unmerged leaves costs O(u log n log u), not O(u²).
     pub fn original_tree_hash(
         &self,
         cs: &dyn CipherSuiteProvider,
         x: NodeIndex,
         excluded: &[u32],
     ) -> Result<Digest, Error> {
-        if !excluded.iter().any(|&u| subtree_contains(x, u)) {
+        let mut sorted = excluded.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        self.original_tree_hash_sorted(cs, x, &sorted)
+    }
+
+    fn original_tree_hash_sorted(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        x: NodeIndex,
+        excluded: &[u32],
+    ) -> Result<Digest, Error> {
+        // The leaves below `x` are a contiguous range of leaf indices.
+        // (In u64: no shift can overflow, whatever the index.)
+        let level = tree_math::level(x);
+        let first = (u64::from(x.0) >> (level + 1)) << level;
+        let end = first + (1u64 << level);
+        let from = excluded.partition_point(|&u| u64::from(u) < first);
+        if excluded.get(from).is_none_or(|&u| u64::from(u) >= end) {
             return self
                 .node_hash(x)
                 .copied()
@@ -132,11 +154,12 @@ impl RatchetTree {
                     (Some(l), Some(r)) => (l, r),
                     _ => return Err(crate::error::ProtocolError::LeafIndexOutOfRange.into()),
                 };
-                let lh = self.original_tree_hash(cs, l, excluded)?;
-                let rh = self.original_tree_hash(cs, r, excluded)?;
+                let lh = self.original_tree_hash_sorted(cs, l, excluded)?;
+                let rh = self.original_tree_hash_sorted(cs, r, excluded)?;
                 let node = self.parent(x).map(|p| {
                     let mut p = p.clone();
-                    p.unmerged_leaves.retain(|u| !excluded.contains(u));
+                    p.unmerged_leaves
+                        .retain(|u| excluded.binary_search(u).is_err());
                     p
                 });
                 tree_hash_input_parent(node.as_ref(), lh.as_slice(), rh.as_slice(), &mut buf)?;
