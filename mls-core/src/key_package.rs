@@ -50,12 +50,9 @@ pub enum KeyPackageError {
     /// RFC 9420 §7.2: the leaf's credential type is not listed in
     /// `capabilities.credentials`.
     CredentialTypeNotInCapabilities,
-    /// RFC 9420 §7.2, §10: `capabilities.cipher_suites` omits the
-    /// KeyPackage's cipher suite.
-    CipherSuiteNotInCapabilities,
-    /// RFC 9420 §7.2, §10: `capabilities.versions` omits the KeyPackage's
-    /// protocol version.
-    VersionNotInCapabilities,
+    /// RFC 9420 §13.4: the KeyPackage's or its leaf's extensions hold two
+    /// of one type.
+    DuplicateExtension,
     /// RFC 9420 §10.1: `init_key` equals `leaf_node.encryption_key`.
     InitKeyEqualsEncryptionKey,
 }
@@ -80,10 +77,7 @@ impl fmt::Display for KeyPackageError {
             Self::CredentialTypeNotInCapabilities => {
                 "credential type not listed in capabilities (RFC 9420 §7.2)"
             }
-            Self::CipherSuiteNotInCapabilities => {
-                "cipher suite not listed in capabilities (RFC 9420 §7.2)"
-            }
-            Self::VersionNotInCapabilities => "version not listed in capabilities (RFC 9420 §7.2)",
+            Self::DuplicateExtension => "two extensions of one type (RFC 9420 §13.4)",
             Self::InitKeyEqualsEncryptionKey => {
                 "init_key equals the leaf encryption_key (RFC 9420 §10.1)"
             }
@@ -133,19 +127,16 @@ fn is_default_extension(t: u16) -> bool {
     (1..=5).contains(&t)
 }
 
-/// The capability checks of RFC 9420 §7.2 and §10 for a KeyPackage.
-fn check_capabilities(
-    suite: CipherSuite,
-    version: ProtocolVersion,
-    leaf: &LeafNode,
-    kp_extensions: &[Extension],
-) -> Result<(), KeyPackageError> {
+/// The capability checks of RFC 9420 §7.2, §7.3, §10 and §13.4 for a
+/// KeyPackage. §7.3 does not ask the leaf to list the KeyPackage's version
+/// or cipher suite (deployed clients omit them), so neither is checked.
+fn check_capabilities(leaf: &LeafNode, kp_extensions: &[Extension]) -> Result<(), KeyPackageError> {
     let caps = &leaf.capabilities;
-    if !caps.versions.contains(&version) {
-        return Err(KeyPackageError::VersionNotInCapabilities);
-    }
-    if !caps.cipher_suites.contains(&suite) {
-        return Err(KeyPackageError::CipherSuiteNotInCapabilities);
+    for list in [&leaf.extensions, kp_extensions] {
+        let mut seen = alloc::collections::BTreeSet::new();
+        if !list.iter().all(|e| seen.insert(e.extension_type)) {
+            return Err(KeyPackageError::DuplicateExtension);
+        }
     }
     if !caps
         .credentials
@@ -197,7 +188,7 @@ pub fn generate_key_package(
         extensions: params.leaf_extensions,
         signature: VLBytes::new(Vec::new()),
     };
-    check_capabilities(suite, ProtocolVersion::MLS10, &leaf, &params.extensions)?;
+    check_capabilities(&leaf, &params.extensions)?;
     leaf.signature = VLBytes::new(sign_with_label(
         cs,
         params.signer,
@@ -233,7 +224,7 @@ pub fn generate_key_package(
 ///
 /// - version `mls10` and cipher suite the group's;
 /// - leaf source `key_package`, lifetime covering `now` when given;
-/// - capabilities list the version, the suite, the credential type and
+/// - capabilities list the credential type and
 ///   every non-default extension of the KeyPackage and of its leaf;
 /// - `init_key` differs from `leaf_node.encryption_key`;
 /// - the LeafNode signature and the KeyPackage signature verify with
@@ -261,7 +252,7 @@ pub fn validate_key_package(
             return Err(KeyPackageError::LifetimeInvalid.into());
         }
     }
-    check_capabilities(kp.cipher_suite, kp.version, leaf, &kp.extensions)?;
+    check_capabilities(leaf, &kp.extensions)?;
     if kp.init_key.as_slice() == leaf.encryption_key.as_slice() {
         return Err(KeyPackageError::InitKeyEqualsEncryptionKey.into());
     }
@@ -339,13 +330,11 @@ mod tests {
 
     #[test]
     fn rfc9420_7_2_capabilities_checks() {
-        let v = ProtocolVersion::MLS10;
-        let s = CipherSuite(1);
-        assert_eq!(check_capabilities(s, v, &leaf(0x0A0A), &[]), Ok(()));
+        assert_eq!(check_capabilities(&leaf(0x0A0A), &[]), Ok(()));
         // Default extensions need not be listed.
-        assert_eq!(check_capabilities(s, v, &leaf(0x0001), &[]), Ok(()));
+        assert_eq!(check_capabilities(&leaf(0x0001), &[]), Ok(()));
         assert_eq!(
-            check_capabilities(s, v, &leaf(0x0B0B), &[]),
+            check_capabilities(&leaf(0x0B0B), &[]),
             Err(KeyPackageError::ExtensionNotInCapabilities)
         );
         let kp_ext = [Extension {
@@ -353,21 +342,32 @@ mod tests {
             extension_data: VLBytes::new(alloc::vec![]),
         }];
         assert_eq!(
-            check_capabilities(s, v, &leaf(0x0A0A), &kp_ext),
+            check_capabilities(&leaf(0x0A0A), &kp_ext),
             Err(KeyPackageError::ExtensionNotInCapabilities)
         );
+        // RFC 9420 §7.3: the suite and version need not be listed.
+        let mut l = leaf(0x0A0A);
+        l.capabilities.cipher_suites.clear();
+        l.capabilities.versions.clear();
+        assert_eq!(check_capabilities(&l, &[]), Ok(()));
+        // RFC 9420 §13.4: one extension per type, in either list.
+        let dup = [kp_ext[0].clone(), kp_ext[0].clone()];
+        let mut l = leaf(0x0A0A);
+        l.capabilities.extensions.push(ExtensionType(0x000A));
         assert_eq!(
-            check_capabilities(CipherSuite(2), v, &leaf(0x0A0A), &[]),
-            Err(KeyPackageError::CipherSuiteNotInCapabilities)
+            check_capabilities(&l, &dup),
+            Err(KeyPackageError::DuplicateExtension)
         );
+        let mut l = leaf(0x0A0A);
+        l.extensions.push(l.extensions[0].clone());
         assert_eq!(
-            check_capabilities(s, ProtocolVersion(2), &leaf(0x0A0A), &[]),
-            Err(KeyPackageError::VersionNotInCapabilities)
+            check_capabilities(&l, &[]),
+            Err(KeyPackageError::DuplicateExtension)
         );
         let mut l = leaf(0x0A0A);
         l.credential = Credential::X509(alloc::vec![]);
         assert_eq!(
-            check_capabilities(s, v, &l, &[]),
+            check_capabilities(&l, &[]),
             Err(KeyPackageError::CredentialTypeNotInCapabilities)
         );
     }

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::group_context::Extension;
 use crate::messages::{
     CredentialType, ExtensionType, KeyPackage, LeafNode, LeafNodeSource, PreSharedKeyId, Proposal,
-    ProposalType, ProtocolVersion, Psk, ReInit, RequiredCapabilities, Sender,
+    ProposalType, Psk, ReInit, RequiredCapabilities, Sender,
 };
 use crate::tree::{StagedTree, TreeRead};
 use crate::tree_math::LeafIndex;
@@ -261,6 +261,18 @@ pub(crate) fn validate_leaf(
         leaf.signature.as_slice(),
     )
     .map_err(|_| GroupError::LeafNodeSignatureInvalid)?;
+    leaf_fits_group(group, leaf, index, extensions, credentials)
+}
+
+/// The checks of RFC 9420 §7.2, §7.3 and §13.4 that relate a leaf to this
+/// group (the signature and key checks done by the caller).
+fn leaf_fits_group(
+    group: &Group,
+    leaf: &LeafNode,
+    index: Option<LeafIndex>,
+    extensions: &[Extension],
+    credentials: &dyn CredentialValidator,
+) -> Result<(), Error> {
     let caps = &leaf.capabilities;
     // RFC 9420 §7.3 does not ask a leaf to list the group's cipher suite or
     // version (deployed clients omit them), so neither is checked here.
@@ -362,43 +374,45 @@ pub(crate) fn check_successor(
     }
 }
 
-/// KeyPackage validation (RFC 9420 §10.1) in this group.
+/// The group rule a KeyPackage rule maps to.
+fn key_package_rule(e: Error) -> Error {
+    use crate::error::ProtocolError;
+    use crate::key_package::KeyPackageError as K;
+    let Error::Protocol(ProtocolError::KeyPackage(k)) = e else {
+        return e;
+    };
+    match k {
+        K::LeafSourceNotKeyPackage => GroupError::LeafNodeSourceMismatch,
+        K::LeafSignatureInvalid => GroupError::LeafNodeSignatureInvalid,
+        K::LifetimeInvalid => GroupError::KeyPackageExpired,
+        K::ExtensionNotInCapabilities => GroupError::LeafExtensionNotInCapabilities,
+        K::CredentialTypeNotInCapabilities => GroupError::CredentialTypeUnsupported,
+        K::DuplicateExtension => GroupError::DuplicateExtension,
+        _ => GroupError::InvalidKeyPackage,
+    }
+    .into()
+}
+
+/// KeyPackage validation (RFC 9420 §10.1) in this group: the one
+/// KeyPackage validator ([`crate::key_package::validate_key_package`], what
+/// the vectors exercise), reported as group rules, then the AS and the
+/// group-dependent leaf checks. `now`, when known, must be in the leaf's
+/// lifetime (§7.3).
 pub(crate) fn validate_key_package(
     group: &Group,
     cs: &dyn CipherSuiteProvider,
     kp: &KeyPackage,
     extensions: &[Extension],
     credentials: &dyn CredentialValidator,
+    now: Option<u64>,
 ) -> Result<(), Error> {
-    if kp.version != ProtocolVersion::MLS10 || kp.cipher_suite != cs.cipher_suite() {
-        return Err(GroupError::InvalidKeyPackage.into());
+    // RFC 9420 §5.3.1: every new credential is validated with the AS.
+    let leaf = &kp.leaf_node;
+    if !credentials.validate(&leaf.credential, leaf.signature_key.as_slice()) {
+        return Err(GroupError::CredentialRejected.into());
     }
-    if !matches!(kp.leaf_node.leaf_node_source, LeafNodeSource::KeyPackage(_)) {
-        return Err(GroupError::LeafNodeSourceMismatch.into());
-    }
-    if kp.init_key.as_slice() == kp.leaf_node.encryption_key.as_slice() {
-        return Err(GroupError::InvalidKeyPackage.into());
-    }
-    check_hpke_key(cs, kp.init_key.as_slice())?;
-    let tbs = kp.tbs()?;
-    verify_with_label(
-        cs,
-        kp.leaf_node.signature_key.as_slice(),
-        b"KeyPackageTBS",
-        &tbs,
-        kp.signature.as_slice(),
-    )
-    .map_err(|_| GroupError::InvalidKeyPackage)?;
-    // RFC 9420 §10, §13.4: KeyPackage extensions are unique and listed in
-    // the leaf's capabilities (default types need no listing).
-    check_unique_extensions(&kp.extensions)?;
-    for e in &kp.extensions {
-        let t = ExtensionType::of(e);
-        if !t.is_default() && !kp.leaf_node.capabilities.extensions.contains(&t) {
-            return Err(GroupError::LeafExtensionNotInCapabilities.into());
-        }
-    }
-    validate_leaf(group, cs, &kp.leaf_node, None, extensions, credentials)
+    crate::key_package::validate_key_package(cs, kp, now).map_err(key_package_rule)?;
+    leaf_fits_group(group, leaf, None, extensions, credentials)
 }
 
 /// Environment a proposal list is validated in.
@@ -613,14 +627,14 @@ impl Group {
         let mut added_keys: BTreeSet<&[u8]> = BTreeSet::new();
         for r in list {
             if let Proposal::Add(a) = &r.proposal {
-                validate_key_package(self, cs, &a.key_package, &extensions, env.credentials)?;
-                if let (Some(now), LeafNodeSource::KeyPackage(lt)) =
-                    (env.now, &a.key_package.leaf_node.leaf_node_source)
-                {
-                    if now < lt.not_before || now > lt.not_after {
-                        return Err(GroupError::KeyPackageExpired.into());
-                    }
-                }
+                validate_key_package(
+                    self,
+                    cs,
+                    &a.key_package,
+                    &extensions,
+                    env.credentials,
+                    env.now,
+                )?;
                 let sig = a.key_package.leaf_node.signature_key.as_slice();
                 if added_keys.contains(sig) {
                     return Err(GroupError::DuplicateAdd.into());

@@ -4,8 +4,7 @@
 
 use mls_core::codec::decode;
 use mls_core::crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret};
-use mls_core::error::{Error, ProtocolError};
-use mls_core::key_package::{KeyPackageError, validate_key_package};
+use mls_core::key_package::validate_key_package;
 use mls_core::messages::{MlsMessage, MlsMessageBody};
 use mls_core::welcome::{
     NewMember, check_confirmation_tag, decrypt_group_info, decrypt_group_secrets, encrypt_welcome,
@@ -38,20 +37,9 @@ fn run(cs: &dyn CipherSuiteProvider, entry: &Value) -> Result<(), String> {
     let init_priv = HpkePrivateKey::new(hex_field(entry, "init_priv")?);
     let signer_pub = hex_field(entry, "signer_pub")?;
     // Not one of the vector's verification steps, but the KeyPackage should
-    // validate (RFC 9420 §10.1). Known quirk: the suite-7 entry's leaf lists
-    // suites 1-6 only in its capabilities; that one rule is tolerated when
-    // the suite is indeed missing there.
-    match validate_key_package(cs, &kp, None) {
-        Ok(()) => {}
-        Err(Error::Protocol(ProtocolError::KeyPackage(
-            KeyPackageError::CipherSuiteNotInCapabilities,
-        ))) if !kp
-            .leaf_node
-            .capabilities
-            .cipher_suites
-            .contains(&cs.cipher_suite()) => {}
-        Err(e) => return Err(format!("key package: {e}")),
-    }
+    // validate (RFC 9420 §10.1). The suite-7 entry's leaf lists suites 1-6
+    // only in its capabilities, which §7.3 allows.
+    validate_key_package(cs, &kp, None).map_err(|e| format!("key package: {e}"))?;
 
     let secrets = decrypt_group_secrets(cs, &welcome, &kp, &init_priv)
         .map_err(|e| format!("group secrets: {e}"))?;
