@@ -99,8 +99,6 @@ pub enum GroupError {
     UnsupportedExtension,
     /// RFC 9420 §12.4.3.1: no entry of the Welcome is for our KeyPackage.
     WelcomeNotForUs,
-    /// RFC 9420 §12.4.3.1: the GroupInfo signature does not verify.
-    InvalidGroupInfoSignature,
     /// RFC 9420 §12.4.3.1: the ratchet tree is missing (neither in the
     /// GroupInfo nor supplied).
     MissingRatchetTree,

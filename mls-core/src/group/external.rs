@@ -138,7 +138,7 @@ impl Group {
         })?;
         let signer = tree
             .leaf(LeafIndex(group_info.signer))
-            .ok_or(GroupError::InvalidGroupInfoSignature)?;
+            .ok_or(crate::welcome::WelcomeError::GroupInfoSignatureInvalid)?;
         crate::welcome::verify_group_info_signature(
             cs,
             group_info,
