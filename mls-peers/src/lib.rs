@@ -6,6 +6,10 @@
 //! Test support: the helpers panic on anything unexpected.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod adapters;
+pub mod peer;
+pub mod scenarios;
+
 use mls_core::codec::{Encode, VLBytes, decode};
 use mls_core::crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider, SignaturePrivateKey};
 use mls_core::group::{
