@@ -52,6 +52,9 @@ pub enum WelcomeError {
     ConfirmationTagMismatch,
     /// RFC 9420 §12.4.3.1: `joiner_secret` (or `path_secret`) is not KDF.Nh long.
     InvalidSecretLength,
+    /// RFC 9420 §12.4.3.1: the GroupContext's version is not the
+    /// KeyPackage's (mls10).
+    VersionMismatch,
 }
 
 impl fmt::Display for WelcomeError {
@@ -70,6 +73,7 @@ impl fmt::Display for WelcomeError {
                 "GroupInfo confirmation tag mismatch (RFC 9420 §12.4.3.1)"
             }
             Self::InvalidSecretLength => "GroupSecrets secret of wrong length (RFC 9420 §12.4.3.1)",
+            Self::VersionMismatch => "GroupContext version is not mls10 (RFC 9420 §12.4.3.1)",
         };
         f.write_str(s)
     }

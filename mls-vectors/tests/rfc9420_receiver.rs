@@ -1777,6 +1777,17 @@ fn rfc9420_12_4_3_1_rejects_a_group_info_of_another_cipher_suite() {
             ),
             "{e:?}"
         );
+        let forged = w.forge(c, |gi| gi.group_context.version = 2, |_| {});
+        let e = w.join(c, &forged);
+        assert!(
+            matches!(
+                e,
+                Error::Protocol(ProtocolError::Welcome(
+                    mls_core::welcome::WelcomeError::VersionMismatch
+                ))
+            ),
+            "{e:?}"
+        );
     });
 }
 

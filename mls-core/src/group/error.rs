@@ -106,8 +106,6 @@ pub enum GroupError {
     OwnLeafNotFound,
     /// RFC 9420 §12.4.3.1: the Welcome's path secret does not match the tree.
     PathSecretMismatch,
-    /// RFC 9420 §12.4.3.1: the cipher suite differs from the KeyPackage's.
-    CipherSuiteMismatch,
     /// RFC 9420 §8.3, §12.4.3.2: no external_pub to join with.
     MissingExternalPub,
     /// RFC 9420 §12.1.8: an external sender index without a matching entry.

@@ -134,7 +134,7 @@ impl Group {
         config: GroupConfig,
     ) -> Result<Self, Error> {
         if welcome.cipher_suite != key_package.cipher_suite {
-            return Err(GroupError::CipherSuiteMismatch.into());
+            return Err(crate::welcome::WelcomeError::CipherSuiteMismatch.into());
         }
         let cs = suite(provider, welcome.cipher_suite)?;
         let info = cs.info();
@@ -149,11 +149,10 @@ impl Group {
         })?;
         let welcome_secret =
             crate::welcome::welcome_secret(cs, &joiner.joiner_secret, &psk_secret)?;
+        // The GroupInfo's suite is checked against the Welcome's there.
         let gi = crate::welcome::decrypt_group_info(cs, welcome, &welcome_secret)?;
-        if gi.group_context.cipher_suite != welcome.cipher_suite
-            || gi.group_context.version != MLS10
-        {
-            return Err(GroupError::CipherSuiteMismatch.into());
+        if gi.group_context.version != MLS10 {
+            return Err(crate::welcome::WelcomeError::VersionMismatch.into());
         }
         // RFC 9420 §12.4.3.1, §11.2, §11.3: a reinit or branch PSK means a
         // new group at epoch 1, and must be the only such PSK; a reinit
