@@ -18,7 +18,8 @@ use zeroize::Zeroizing;
 
 use crate::codec::{Encode, decode};
 use crate::crypto::labeled::{
-    decrypt_with_label, derive_secret, encrypt_with_label, sign_with_label, verify_with_label,
+    decrypt_with_label, derive_secret, encrypt_with_label, encrypt_with_label_many,
+    sign_with_label, verify_with_label,
 };
 use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey};
 use crate::error::Error;
@@ -267,17 +268,13 @@ pub struct NewMember<'a> {
     pub path_secret: Option<&'a Secret>,
 }
 
-/// Encrypts one GroupSecrets to `init_key` (RFC 9420 §12.4.3.1):
-/// `EncryptWithLabel(init_key, "Welcome", encrypted_group_info, group_secrets)`.
-pub fn encrypt_group_secrets(
-    cs: &dyn CipherSuiteProvider,
-    init_key: &[u8],
-    encrypted_group_info: &[u8],
+/// The encoded GroupSecrets of one new member (RFC 9420 §12.4.3.1), in a
+/// buffer wiped on drop.
+fn group_secrets_plaintext(
     joiner_secret: &Secret,
     path_secret: Option<&Secret>,
     psks: &[PreSharedKeyId],
-    rng: &mut dyn Rng,
-) -> Result<HpkeCiphertext, Error> {
+) -> Result<Zeroizing<Vec<u8>>, Error> {
     let gs = GroupSecrets {
         joiner_secret: VLBytes::new(joiner_secret.as_bytes().to_vec()),
         path_secret: path_secret.map(|p| PathSecret {
@@ -290,8 +287,22 @@ pub fn encrypt_group_secrets(
     // Dropping the wire struct wipes its copies of the secrets.
     drop(gs);
     encoded?;
-    let pt: &[u8] = &pt;
-    let ct = encrypt_with_label(cs, init_key, WELCOME, encrypted_group_info, pt, rng)?;
+    Ok(pt)
+}
+
+/// Encrypts one GroupSecrets to `init_key` (RFC 9420 §12.4.3.1):
+/// `EncryptWithLabel(init_key, "Welcome", encrypted_group_info, group_secrets)`.
+pub fn encrypt_group_secrets(
+    cs: &dyn CipherSuiteProvider,
+    init_key: &[u8],
+    encrypted_group_info: &[u8],
+    joiner_secret: &Secret,
+    path_secret: Option<&Secret>,
+    psks: &[PreSharedKeyId],
+    rng: &mut dyn Rng,
+) -> Result<HpkeCiphertext, Error> {
+    let pt = group_secrets_plaintext(joiner_secret, path_secret, psks)?;
+    let ct = encrypt_with_label(cs, init_key, WELCOME, encrypted_group_info, &pt, rng)?;
     Ok(HpkeCiphertext {
         kem_output: VLBytes::new(ct.kem_output),
         ciphertext: VLBytes::new(ct.ciphertext),
@@ -313,26 +324,37 @@ pub fn encrypt_welcome(
 ) -> Result<Welcome, Error> {
     let ws = welcome_secret(cs, joiner_secret, psk_secret)?;
     let encrypted_group_info = encrypt_group_info(cs, &ws, group_info)?;
-    let mut secrets = Vec::with_capacity(new_members.len());
+    let mut refs = Vec::with_capacity(new_members.len());
+    let mut plaintexts = Vec::with_capacity(new_members.len());
     for m in new_members {
         if m.key_package.cipher_suite != cs.cipher_suite() {
             return Err(WelcomeError::CipherSuiteMismatch.into());
         }
-        let kp_ref = key_package_reference(cs, m.key_package)?;
-        let ct = encrypt_group_secrets(
-            cs,
-            m.key_package.init_key.as_slice(),
-            &encrypted_group_info,
-            joiner_secret,
-            m.path_secret,
-            psks,
-            rng,
-        )?;
-        secrets.push(EncryptedGroupSecrets {
-            new_member: VLBytes::new(kp_ref.to_vec()),
-            encrypted_group_secrets: ct,
-        });
+        refs.push(key_package_reference(cs, m.key_package)?);
+        plaintexts.push(group_secrets_plaintext(joiner_secret, m.path_secret, psks)?);
     }
+    // One EncryptContext (holding the whole encrypted GroupInfo) for all
+    // new members, hashed once by the backend's HPKE where it can.
+    let recipients: Vec<(&[u8], &[u8])> = new_members
+        .iter()
+        .zip(&plaintexts)
+        .map(|(m, pt)| (m.key_package.init_key.as_slice(), pt.as_slice()))
+        .collect();
+    let cts = encrypt_with_label_many(cs, &recipients, WELCOME, &encrypted_group_info, rng)?;
+    if cts.len() != recipients.len() {
+        return Err(crate::crypto::CryptoError::Internal.into());
+    }
+    let secrets = refs
+        .into_iter()
+        .zip(cts)
+        .map(|(kp_ref, ct)| EncryptedGroupSecrets {
+            new_member: VLBytes::new(kp_ref.to_vec()),
+            encrypted_group_secrets: HpkeCiphertext {
+                kem_output: VLBytes::new(ct.kem_output),
+                ciphertext: VLBytes::new(ct.ciphertext),
+            },
+        })
+        .collect();
     Ok(Welcome {
         cipher_suite: cs.cipher_suite(),
         secrets,

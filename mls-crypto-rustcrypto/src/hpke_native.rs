@@ -28,6 +28,10 @@ pub struct NativeHpke<A, K, M> {
     dh: &'static dyn Dh,
     kem: DhKem,
     kdf: &'static dyn Kdf,
+    /// The core's HPKE over this crate's parts of the same suite, for
+    /// sealing to many recipients under one `info` (the `hpke` crate hashes
+    /// `info` again for each).
+    batch: Option<&'static dyn Hpke>,
     _types: PhantomData<Types<A, K, M>>,
 }
 
@@ -48,8 +52,18 @@ impl<A, K, M> NativeHpke<A, K, M> {
             dh,
             kem: DhKem::new(dh, kdf),
             kdf,
+            batch: None,
             _types: PhantomData,
         }
+    }
+
+    /// Seals to many recipients ([`Hpke::seal_many`]) with `generic`, the
+    /// core's HPKE assembled from this crate's parts of the same suite:
+    /// it hashes the shared `info` once (a Welcome's whole encrypted
+    /// GroupInfo), where the `hpke` crate would hash it once per member.
+    pub const fn batched(mut self, generic: &'static dyn Hpke) -> Self {
+        self.batch = Some(generic);
+        self
     }
 }
 
@@ -91,6 +105,22 @@ where
     K: hpke::kdf::Kdf,
     M: hpke::Kem,
 {
+    fn seal_many(
+        &self,
+        recipients: &[(&[u8], &[u8])],
+        info: &[u8],
+        aad: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        match self.batch {
+            Some(generic) => generic.seal_many(recipients, info, aad, rng),
+            None => recipients
+                .iter()
+                .map(|(pk, pt)| self.seal(pk, info, aad, pt, rng))
+                .collect(),
+        }
+    }
+
     fn seal(
         &self,
         public_key: &[u8],

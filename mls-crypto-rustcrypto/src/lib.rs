@@ -66,6 +66,13 @@
 //! Every suite is also available with the core's generic HPKE in place of
 //! the `hpke` crate ([`generic`]), so that the two can be cross-checked.
 //!
+//! Sealing to many recipients under one `info` (`Hpke::seal_many`: the
+//! GroupSecrets of a Welcome, whose HPKE `info` holds the whole encrypted
+//! GroupInfo) goes through that generic HPKE over this crate's own DH, KDF
+//! and AEAD: it hashes `info` once per Welcome, where the `hpke` crate's
+//! key schedule would hash it again for every new member (a third of the
+//! time of a 4,096-member add commit).
+//!
 //! ## Pre-release crates
 //!
 //! The X448 and Ed448 crates (`x448` 0.14.0-pre.12, `ed448-goldilocks`
@@ -142,11 +149,11 @@ type HpkeP521Aes256 =
 type HpkeP384Aes256 =
     NativeHpke<hpke::aead::AesGcm256, hpke::kdf::HkdfSha384, hpke::kem::DhP384HkdfSha384>;
 
-static HPKE_1: HpkeX25519Aes128 = NativeHpke::new(&X25519, &HKDF_SHA256);
-static HPKE_2: HpkeP256Aes128 = NativeHpke::new(&P256, &HKDF_SHA256);
-static HPKE_3: HpkeX25519ChaCha = NativeHpke::new(&X25519, &HKDF_SHA256);
-static HPKE_5: HpkeP521Aes256 = NativeHpke::new(&P521, &HKDF_SHA512);
-static HPKE_7: HpkeP384Aes256 = NativeHpke::new(&P384, &HKDF_SHA384);
+static HPKE_1: HpkeX25519Aes128 = NativeHpke::new(&X25519, &HKDF_SHA256).batched(&GENERIC_1);
+static HPKE_2: HpkeP256Aes128 = NativeHpke::new(&P256, &HKDF_SHA256).batched(&GENERIC_2);
+static HPKE_3: HpkeX25519ChaCha = NativeHpke::new(&X25519, &HKDF_SHA256).batched(&GENERIC_3);
+static HPKE_5: HpkeP521Aes256 = NativeHpke::new(&P521, &HKDF_SHA512).batched(&GENERIC_5);
+static HPKE_7: HpkeP384Aes256 = NativeHpke::new(&P384, &HKDF_SHA384).batched(&GENERIC_7);
 
 static GENERIC_1: GenericHpke =
     GenericHpke::new(DhKem::new(&X25519, &HKDF_SHA256), &HKDF_SHA256, &AES128GCM);

@@ -68,6 +68,7 @@ pub fn check_provider(provider: &dyn CryptoProvider, rng: &mut dyn Rng) -> Resul
         malformed_signature_inputs(cs, rng)?;
         hpke(cs, rng)?;
         public_key_validation(cs, rng)?;
+        hpke_seal_many(cs, rng)?;
         known_answers(cs)?;
         checked += 1;
     }
@@ -399,12 +400,14 @@ fn public_key_validation(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Res
             )?;
         }
     }
-    for bad in [
-        &[][..],
-        &[0x42; 5],
-        &alloc::vec![0u8; npk],
-        &alloc::vec![0xffu8; npk],
-    ] {
+    // (All-0xFF is a valid X25519/X448 encoding: RFC 7748 §5 reduces
+    // non-canonical values; for the prime curves it is no SEC1 point.)
+    let mut bad: Vec<Vec<u8>> =
+        alloc::vec![Vec::new(), alloc::vec![0x42; 5], alloc::vec![0u8; npk]];
+    if npk != 32 && npk != 56 {
+        bad.push(alloc::vec![0xffu8; npk]);
+    }
+    for bad in &bad {
         check(
             h.validate_public_key(bad).is_err(),
             s,
@@ -435,6 +438,60 @@ fn public_key_validation(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Res
             "an X25519 small-order point with the top bit set is accepted",
         )?;
     }
+    Ok(())
+}
+
+/// `Hpke::seal_many`: one ciphertext per recipient, each opening under its
+/// own key with the shared `info`, none under another's.
+fn hpke_seal_many(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let h = cs.hpke();
+    let mut keys = Vec::new();
+    for i in 0..3u8 {
+        keys.push(
+            h.derive_key_pair(&[i; 32])
+                .map_err(|e| format!("{s:?}: derive: {e}"))?,
+        );
+    }
+    let info = alloc::vec![0x5a; 3000];
+    let pts: [&[u8]; 3] = [b"first", b"", &[9u8; 300]];
+    let recipients: Vec<(&[u8], &[u8])> = keys
+        .iter()
+        .zip(pts)
+        .map(|((_, pk), pt)| (pk.as_slice(), pt))
+        .collect();
+    let cts = h
+        .seal_many(&recipients, &info, b"aad", rng)
+        .map_err(|e| format!("{s:?}: seal_many: {e}"))?;
+    check(cts.len() == 3, s, "seal_many: one ciphertext per recipient")?;
+    for (i, ct) in cts.iter().enumerate() {
+        let (sk, _) = &keys[i];
+        let opened = h.open(sk, &ct.kem_output, &info, b"aad", &ct.ciphertext);
+        check(
+            opened.as_deref().ok() == Some(pts[i]),
+            s,
+            "seal_many: a ciphertext does not open under its key",
+        )?;
+        let (other, _) = &keys[(i + 1) % 3];
+        check(
+            h.open(other, &ct.kem_output, &info, b"aad", &ct.ciphertext)
+                .is_err(),
+            s,
+            "seal_many: a ciphertext opens under another key",
+        )?;
+        check(
+            h.open(sk, &ct.kem_output, b"other info", b"aad", &ct.ciphertext)
+                .is_err(),
+            s,
+            "seal_many: a ciphertext opens under another info",
+        )?;
+    }
+    check(
+        h.seal_many(&[], &info, b"", rng)
+            .is_ok_and(|v| v.is_empty()),
+        s,
+        "seal_many of no recipients",
+    )?;
     Ok(())
 }
 

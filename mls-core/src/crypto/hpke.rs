@@ -31,6 +31,22 @@ fn labeled_extract(
     kdf.extract(salt, labeled_ikm.as_bytes())
 }
 
+/// LabeledExtract over public input (`info`): no zeroizing copy needed.
+fn labeled_extract_public(
+    kdf: &dyn Kdf,
+    suite_id: &[u8],
+    salt: &[u8],
+    label: &[u8],
+    ikm: &[u8],
+) -> Result<Secret, CryptoError> {
+    let mut labeled_ikm =
+        Vec::with_capacity(VERSION_LABEL.len() + suite_id.len() + label.len() + ikm.len());
+    for part in [VERSION_LABEL, suite_id, label, ikm] {
+        labeled_ikm.extend_from_slice(part);
+    }
+    kdf.extract(salt, &labeled_ikm)
+}
+
 /// RFC 9180 §4: LabeledExpand(prk, label, info, L) into `out` (L = out.len()).
 fn labeled_expand(
     kdf: &dyn Kdf,
@@ -219,15 +235,32 @@ impl GenericHpke {
         [b'H', b'P', b'K', b'E', k[0], k[1], f[0], f[1], a[0], a[1]]
     }
 
-    /// KeySchedule(mode_base, shared_secret, info, "", "") of RFC 9180 §5.1.
-    fn key_schedule(&self, shared_secret: &Secret, info: &[u8]) -> Result<Context, CryptoError> {
+    /// key_schedule_context of RFC 9180 §5.1 (base mode): what depends on
+    /// `info` only, computed once per `info`.
+    fn key_schedule_context(&self, info: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let sid = self.suite_id();
-        let psk_id_hash = labeled_extract(self.kdf, &sid, b"", b"psk_id_hash", b"")?;
-        let info_hash = labeled_extract(self.kdf, &sid, b"", b"info_hash", info)?;
+        let psk_id_hash = labeled_extract_public(self.kdf, &sid, b"", b"psk_id_hash", b"")?;
+        let info_hash = labeled_extract_public(self.kdf, &sid, b"", b"info_hash", info)?;
         let mut ks_context = Vec::with_capacity(1 + psk_id_hash.len() + info_hash.len());
         ks_context.push(MODE_BASE);
         ks_context.extend_from_slice(psk_id_hash.as_bytes());
         ks_context.extend_from_slice(info_hash.as_bytes());
+        Ok(ks_context)
+    }
+
+    /// KeySchedule(mode_base, shared_secret, info, "", "") of RFC 9180 §5.1.
+    fn key_schedule(&self, shared_secret: &Secret, info: &[u8]) -> Result<Context, CryptoError> {
+        let ks_context = self.key_schedule_context(info)?;
+        self.key_schedule_with(shared_secret, &ks_context)
+    }
+
+    /// The rest of KeySchedule, from a `key_schedule_context`.
+    fn key_schedule_with(
+        &self,
+        shared_secret: &Secret,
+        ks_context: &[u8],
+    ) -> Result<Context, CryptoError> {
+        let sid = self.suite_id();
         let secret = labeled_extract(self.kdf, &sid, shared_secret.as_bytes(), b"secret", b"")?;
         let mut key = SecretVec::zero(self.aead.key_len());
         labeled_expand(
@@ -305,6 +338,31 @@ impl GenericHpke {
 }
 
 impl Hpke for GenericHpke {
+    fn seal_many(
+        &self,
+        recipients: &[(&[u8], &[u8])],
+        info: &[u8],
+        aad: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        // info_hash once for all recipients (RFC 9180 §5.1).
+        let ks_context = self.key_schedule_context(info)?;
+        recipients
+            .iter()
+            .map(|(pk, pt)| {
+                let (shared, enc) = self.kem.encap(pk, rng)?;
+                let ctx = self.key_schedule_with(&shared, &ks_context)?;
+                let ciphertext = self
+                    .aead
+                    .seal(ctx.key.as_bytes(), &ctx.base_nonce, aad, pt)?;
+                Ok(HpkeCiphertext {
+                    kem_output: enc,
+                    ciphertext,
+                })
+            })
+            .collect()
+    }
+
     fn seal(
         &self,
         public_key: &[u8],

@@ -169,6 +169,22 @@ pub fn encrypt_with_label(
     cs.hpke().seal(public_key, &info, b"", plaintext, rng)
 }
 
+/// EncryptWithLabel(pk_i, label, context, pt_i) (RFC 9420 §5.1.3) for
+/// several recipients sharing `label` and `context`: the EncryptContext is
+/// built once and the backend may hash it once ([`Hpke::seal_many`]).
+///
+/// [`Hpke::seal_many`]: super::Hpke::seal_many
+pub fn encrypt_with_label_many(
+    cs: &dyn CipherSuiteProvider,
+    recipients: &[(&[u8], &[u8])],
+    label: &[u8],
+    context: &[u8],
+    rng: &mut dyn Rng,
+) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+    let info = labeled_content(label, context)?;
+    cs.hpke().seal_many(recipients, &info, b"", rng)
+}
+
 /// DecryptWithLabel(sk, label, context, kem_output, ciphertext) (RFC 9420 §5.1.3).
 pub fn decrypt_with_label(
     cs: &dyn CipherSuiteProvider,

@@ -247,6 +247,24 @@ pub trait Hpke: Send + Sync {
     ) -> Result<(HpkePrivateKey, Vec<u8>), CryptoError>;
     /// The public key of a private key (to check that a key pair matches).
     fn public_key(&self, private_key: &HpkePrivateKey) -> Result<Vec<u8>, CryptoError>;
+    /// SealBase(pk_i, info, aad, pt_i) for each `(pk_i, pt_i)` of
+    /// `recipients`, all under one `info`: a Welcome encrypts one
+    /// GroupSecrets per new member with the encrypted GroupInfo (up to
+    /// megabytes) as context (RFC 9420 §12.4.3.1), and what depends only on
+    /// `info` (its hash in the key schedule, RFC 9180 §5.1) needs computing
+    /// once, not once per member. The default seals one at a time.
+    fn seal_many(
+        &self,
+        recipients: &[(&[u8], &[u8])],
+        info: &[u8],
+        aad: &[u8],
+        rng: &mut dyn Rng,
+    ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
+        recipients
+            .iter()
+            .map(|(pk, pt)| self.seal(pk, info, aad, pt, rng))
+            .collect()
+    }
     /// Checks a received public key of this KEM: DeserializePublicKey
     /// succeeds and the key can be encrypted to (RFC 9180 §7.1.1, §7.1.4).
     /// MLS calls it for every HPKE public key it receives (init keys,
