@@ -1340,9 +1340,11 @@ impl CredentialValidator for SameName {
     fn valid_successor(&self, _: &Credential, _: &Credential) -> bool {
         true
     }
-    fn same_client(&self, a: &Credential, b: &Credential) -> bool {
-        matches!((a, b), (Credential::Basic(x), Credential::Basic(y))
-            if x.as_slice() == self.0 && y.as_slice() == self.0)
+    fn client_id(&self, c: &Credential) -> Option<Vec<u8>> {
+        match c {
+            Credential::Basic(x) if x.as_slice() == self.0 => Some(x.as_slice().to_vec()),
+            _ => None,
+        }
     }
 }
 

@@ -139,13 +139,16 @@ pub trait CredentialValidator {
         old == new
     }
 
-    /// RFC 9420 §12.2: true when `a` and `b` belong to the same client, so
-    /// that an Add of `b` while `a` is a member (and not removed by the
-    /// same commit) is invalid. Equal signature keys always count as the
-    /// same client; the default adds nothing to that.
-    fn same_client(&self, a: &Credential, b: &Credential) -> bool {
-        let _ = (a, b);
-        false
+    /// RFC 9420 §12.2: the application's identifier of the client
+    /// `credential` belongs to, if it has one. An Add whose client is
+    /// already a member (and not removed by the same commit), or is added
+    /// twice by one commit, is invalid. Equal signature keys always count
+    /// as the same client; the default (`None`) adds nothing to that.
+    /// Identifiers, not a pairwise test, so that a commit of many Adds
+    /// costs one pass over the members, not one per Add.
+    fn client_id(&self, credential: &Credential) -> Option<Vec<u8>> {
+        let _ = credential;
+        None
     }
 
     /// RFC 9420 §7.2: the longest total lifetime (`not_after - not_before`,

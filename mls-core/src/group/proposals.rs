@@ -625,6 +625,7 @@ impl Group {
         }
         // Adds (RFC 9420 §12.1.1), in order.
         let mut added_keys: BTreeSet<&[u8]> = BTreeSet::new();
+        let mut client_ids: Option<BTreeSet<Vec<u8>>> = None;
         for r in list {
             if let Proposal::Add(a) = &r.proposal {
                 validate_key_package(
@@ -642,12 +643,27 @@ impl Group {
                 // An Add of a current member is invalid unless that member
                 // is removed by this commit (RFC 9420 §12.2): the same
                 // signature key, or the same client by the application's
-                // judgement (`CredentialValidator::same_client`).
+                // judgement (`CredentialValidator::client_id`).
                 let clash = staged.find_signature_key(sig).is_some();
-                let cred = &a.key_package.leaf_node.credential;
-                let same_client = (0..staged.n_leaves())
-                    .filter_map(|j| staged.leaf(LeafIndex(j)))
-                    .any(|l| env.credentials.same_client(&l.credential, cred));
+                // The application's client IDs of the members (those
+                // staying, and those added before this one): collected on
+                // the first Add with an ID, so O(n) once per commit and
+                // only for applications that use client IDs.
+                let same_client = match env
+                    .credentials
+                    .client_id(&a.key_package.leaf_node.credential)
+                {
+                    None => false,
+                    Some(id) => {
+                        let ids = client_ids.get_or_insert_with(|| {
+                            (0..staged.n_leaves())
+                                .filter_map(|j| staged.leaf(LeafIndex(j)))
+                                .filter_map(|l| env.credentials.client_id(&l.credential))
+                                .collect()
+                        });
+                        !ids.insert(id)
+                    }
+                };
                 if clash || same_client {
                     return Err(GroupError::DuplicateAdd.into());
                 }
