@@ -419,12 +419,12 @@ fn application(w: &mut World, order: &[usize], across_epochs: bool) -> Run {
         if j == p {
             continue;
         }
-        if let Some((c, bytes)) = &commit {
-            if j != *c {
-                match w.members[j].process(bytes)? {
-                    Event::Commit { .. } => {}
-                    other => return fail(format!("{other:?} for a commit")),
-                }
+        if let Some((c, bytes)) = &commit
+            && j != *c
+        {
+            match w.members[j].process(bytes)? {
+                Event::Commit { .. } => {}
+                other => return fail(format!("{other:?} for a commit")),
             }
         }
         for &k in order {

@@ -8,10 +8,14 @@
 //!   executions and crashes per target, then `N crashes` (see `fuzz.rs`).
 //! - `fuzz-corpus`: writes seed corpora into `fuzz/corpus/<target>/`.
 //! - `mutate [--count N] [--seed S]`: the mutation test (see `mutate.rs`).
+//! - `interop [--suite N].. [--filter S] [--seeds N] [--quiet]`: the interop
+//!   matrix against OpenMLS and mls-rs, then `N passed, M failed` (see
+//!   `interop.rs`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod fuzz;
+mod interop;
 mod mutate;
 
 use std::process::{Command, ExitCode};
@@ -28,7 +32,8 @@ fn usage() -> ExitCode {
          fuzz [TARGET|all] [SECONDS] [--seconds N]             run cargo-fuzz targets (one job, default 60 s each),\n  \
          \x20                                                     then `N crashes`; needs `cargo install cargo-fuzz`\n  \
          fuzz-corpus                                           seed corpora from the vectors and the scenario driver\n  \
-         mutate [--count N] [--seed S]                         mutation test of process and join (default 100000)"
+         mutate [--count N] [--seed S]                         mutation test of process and join (default 100000)\n  \
+         interop [--suite N].. [--filter S] [--seeds N] [--quiet]  interop matrix vs OpenMLS and mls-rs (mls-peers)"
     );
     ExitCode::from(2)
 }
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         Some("fuzz-corpus") => fuzz::corpus(),
         Some("mutate") => mutate::run(&args[1..]),
+        Some("interop") => interop::run(&args[1..]),
         _ => usage(),
     }
 }
