@@ -4,7 +4,7 @@
 
 use mls_core::codec::VLBytes;
 use mls_core::crypto::CipherSuite;
-use mls_core::error::Error;
+use mls_core::error::{Error, ProtocolError};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupError, NoPsks, ProcessEnv, Received,
 };
@@ -193,7 +193,12 @@ fn rfc9420_6_2_rejects_a_tampered_membership_tag_and_changes_nothing() {
     let g = group(&mut s, 1);
     let before = g.to_bytes().unwrap();
     let e = process(g, &tampered).unwrap_err();
-    assert_eq!(group_error(e), GroupError::InvalidMembershipTag);
+    assert_eq!(
+        e,
+        Error::Protocol(ProtocolError::Framing(
+            mls_core::framing::FramingError::MembershipTagMismatch
+        ))
+    );
     assert_eq!(g.to_bytes().unwrap().as_bytes(), before.as_bytes());
 }
 
@@ -218,7 +223,12 @@ fn rfc9420_6_rejects_a_message_of_another_epoch() {
         },
     )
     .unwrap_err();
-    assert_eq!(group_error(e), GroupError::WrongEpoch);
+    assert_eq!(
+        e,
+        Error::Protocol(ProtocolError::Framing(
+            mls_core::framing::FramingError::WrongEpoch
+        ))
+    );
 }
 
 #[test]

@@ -13,6 +13,7 @@ use mls_core::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey,
 };
 use mls_core::error::{Error, ProtocolError};
+use mls_core::framing::FramingError;
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, CredentialValidator, Forge, Group, GroupConfig,
     GroupError, MemberIdentity, NoPsks, ProcessEnv, PskStore, Received,
@@ -388,8 +389,8 @@ fn rfc9420_6_rejects_a_public_message_of_another_group() {
             pm.content.group_id = VLBytes::new(b"another group".to_vec());
         }
         assert_eq!(
-            group_error(c.rejected(&mut s, 1, &msg)),
-            GroupError::WrongGroupId
+            c.rejected(&mut s, 1, &msg),
+            Error::Protocol(ProtocolError::Framing(FramingError::WrongGroupId))
         );
     });
 }
@@ -410,8 +411,8 @@ fn rfc9420_6_2_rejects_application_data_as_a_public_message() {
         };
         let msg = forge_public(c.cs(), &sk, fc, None, None, None);
         assert_eq!(
-            group_error(c.rejected(&mut s, 1, &msg)),
-            GroupError::ApplicationAsPublicMessage
+            c.rejected(&mut s, 1, &msg),
+            Error::Protocol(ProtocolError::Framing(FramingError::ApplicationAsPublic))
         );
     });
 }
@@ -437,8 +438,8 @@ fn rfc9420_6_1_rejects_a_public_message_with_a_bad_signature() {
         };
         let msg = forge_public(c.cs(), &other, fc, None, None, None);
         assert_eq!(
-            group_error(c.rejected(&mut s, 1, &msg)),
-            GroupError::InvalidSignature
+            c.rejected(&mut s, 1, &msg),
+            Error::Protocol(ProtocolError::Framing(FramingError::SignatureInvalid))
         );
     });
 }
@@ -558,8 +559,8 @@ fn rfc9420_6_1_rejects_a_commit_from_an_external_sender() {
         };
         let msg = forge_public(c.cs(), &sk, fc, None, None, Some(vec![0; 32]));
         assert_eq!(
-            group_error(c.rejected(&mut s, 1, &msg)),
-            GroupError::SenderNotAllowed
+            c.rejected(&mut s, 1, &msg),
+            Error::Protocol(ProtocolError::Framing(FramingError::SenderContentMismatch))
         );
     });
 }
@@ -613,8 +614,8 @@ fn rfc9420_6_1_rejects_a_new_member_proposal_that_is_not_an_add() {
         };
         let msg = forge_public(c.cs(), &sk, fc, None, None, None);
         assert_eq!(
-            group_error(c.rejected(&mut s, 1, &msg)),
-            GroupError::SenderNotAllowed
+            c.rejected(&mut s, 1, &msg),
+            Error::Protocol(ProtocolError::Framing(FramingError::SenderContentMismatch))
         );
     });
 }
@@ -635,8 +636,8 @@ fn rfc9420_6_1_rejects_a_new_member_commit_sender_on_a_proposal() {
         let ctx = g.context().clone();
         let msg = forge_public(c.cs(), &sk, fc, Some(&ctx), None, None);
         assert_eq!(
-            group_error(c.rejected(&mut s, 1, &msg)),
-            GroupError::SenderNotAllowed
+            c.rejected(&mut s, 1, &msg),
+            Error::Protocol(ProtocolError::Framing(FramingError::SenderContentMismatch))
         );
     });
 }
@@ -709,8 +710,8 @@ fn rfc9420_12_4_3_2_rejects_an_external_commit_signed_by_another_key() {
             .unwrap();
         let msg = resigned(c, &mut s, &msg, &other, |_| {});
         assert_eq!(
-            group_error(c.rejected(&mut s, 1, &msg)),
-            GroupError::InvalidSignature
+            c.rejected(&mut s, 1, &msg),
+            Error::Protocol(ProtocolError::Framing(FramingError::SignatureInvalid))
         );
     });
 }
@@ -2150,8 +2151,8 @@ fn rfc9420_6_3_1_rejects_a_private_message_with_a_bad_signature() {
         let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 }));
         let msg = forge_private(c, &mut s, 0, &other, remove.clone());
         assert_eq!(
-            group_error(c.rejected(&mut s, 1, &msg)),
-            GroupError::InvalidSignature
+            c.rejected(&mut s, 1, &msg),
+            Error::Protocol(ProtocolError::Framing(FramingError::SignatureInvalid))
         );
         // The same message signed by member 0 is accepted.
         let sk = group(&mut s, 0).signer_for_testing().duplicate();

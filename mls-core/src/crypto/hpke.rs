@@ -268,7 +268,7 @@ impl GenericHpke {
             &sid,
             secret.as_bytes(),
             b"key",
-            &ks_context,
+            ks_context,
             key.as_mut_bytes(),
         )?;
         let mut base_nonce = alloc::vec![0u8; self.aead.nonce_len()];
@@ -277,7 +277,7 @@ impl GenericHpke {
             &sid,
             secret.as_bytes(),
             b"base_nonce",
-            &ks_context,
+            ks_context,
             &mut base_nonce,
         )?;
         let mut exporter_secret = Secret::zero(self.kdf.nh())?;
@@ -286,7 +286,7 @@ impl GenericHpke {
             &sid,
             secret.as_bytes(),
             b"exp",
-            &ks_context,
+            ks_context,
             exporter_secret.as_mut_bytes(),
         )?;
         Ok(Context {

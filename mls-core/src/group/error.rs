@@ -13,12 +13,8 @@ pub enum GroupError {
     WrongEpoch,
     /// RFC 9420 §6.1: the signature does not verify.
     InvalidSignature,
-    /// RFC 9420 §6.2: the membership tag is missing or wrong.
-    InvalidMembershipTag,
     /// RFC 9420 §6.1: the sender is not a member (blank or out-of-range leaf).
     UnknownSender,
-    /// RFC 9420 §6.2: application data must be a PrivateMessage.
-    ApplicationAsPublicMessage,
     /// RFC 9420 §6.1: this sender type may not send this content.
     SenderNotAllowed,
     /// RFC 9420 §12.4: a proposal reference names no cached proposal.

@@ -28,7 +28,6 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
 use crate::codec::VLBytes;
-use subtle::ConstantTimeEq;
 
 #[doc(hidden)]
 pub use commit::Forge;
@@ -36,10 +35,11 @@ pub use commit::{CommitEnv, ProcessEnv};
 pub use commit::{CommitOptions, CommitOutput, StagedCommit};
 pub use error::GroupError;
 pub use join::MemberIdentity;
+pub(crate) use proposals::Listed;
 pub use proposals::{CachedProposal, ProposalSummary};
 
 use crate::codec::Encode;
-use crate::crypto::labeled::{proposal_ref, verify_with_label};
+use crate::crypto::labeled::proposal_ref;
 use crate::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Digest, Secret, SecretVec,
     SignaturePrivateKey,
@@ -47,7 +47,6 @@ use crate::crypto::{
 use crate::error::{Error, ProtocolError, UsageError};
 use crate::group_context::GroupContext;
 use crate::key_schedule::EpochSecrets;
-use crate::messages::framing::authenticated_content_tbm;
 use crate::messages::{
     AuthenticatedContent, Content, ContentType, Credential, ExternalSenders, FramedContent,
     LeafNode, Proposal, PublicMessage, Sender, WireFormat,
@@ -560,46 +559,29 @@ impl Group {
         Ok(Vec::new())
     }
 
-    /// Verifies the content signature (RFC 9420 §6.1): the only way to get
-    /// a [`VerifiedContent`], which is all the group logic accepts.
+    /// Verifies the content signature (RFC 9420 §6.1) with the key §6.1
+    /// prescribes for the sender type, through the framing layer's
+    /// `verify_signature` (the function the official vectors exercise):
+    /// the only way to get a [`VerifiedContent`], which is all the group
+    /// logic accepts.
     pub(crate) fn verify_content(
         &self,
         cs: &dyn CipherSuiteProvider,
         ac: AuthenticatedContent,
     ) -> Result<VerifiedContent, Error> {
-        let tbs = match ac.content.sender {
-            Sender::Member(_) | Sender::NewMemberCommit => ac.tbs(Some(&self.context))?,
-            Sender::External(_) | Sender::NewMemberProposal => ac.tbs(None)?,
-        };
         if !Self::content_type_allowed(&ac.content.sender, ac.content.content_type()) {
             return Err(GroupError::SenderNotAllowed.into());
         }
         let key = self.sender_signature_key(&ac.content.sender, &ac.content.content)?;
-        verify_with_label(
-            cs,
-            &key,
-            b"FramedContentTBS",
-            &tbs,
-            ac.auth.signature.as_slice(),
-        )
-        .map_err(|_| Error::from(GroupError::InvalidSignature))?;
+        crate::framing::verify_signature(cs, &ac, &self.context, &key)?;
         Ok(VerifiedContent(ac))
     }
 
-    /// Checks group ID and epoch of incoming content (RFC 9420 §6).
-    fn check_header(&self, content: &FramedContent) -> Result<(), Error> {
-        if content.group_id.as_slice() != self.context.group_id.as_slice() {
-            return Err(GroupError::WrongGroupId.into());
-        }
-        if content.epoch != self.context.epoch {
-            return Err(GroupError::WrongEpoch.into());
-        }
-        Ok(())
-    }
-
-    /// Processes an incoming PublicMessage (RFC 9420 §6.2): checks group,
-    /// epoch, membership tag (member senders) and signature, then handles
-    /// the proposal or stages the commit. Application data is refused.
+    /// Processes an incoming PublicMessage (RFC 9420 §6.2): the vector
+    /// bounds first, then group, epoch, content type, sender and membership
+    /// tag through the framing layer's `unprotect_public` (the function the
+    /// official vectors exercise), then the signature; then handles the
+    /// proposal or stages the commit.
     pub fn process_public(
         &mut self,
         provider: &dyn CryptoProvider,
@@ -610,35 +592,9 @@ impl Group {
             return Err(UsageError::GroupInactive.into());
         }
         let cs = suite(provider, self.context.cipher_suite)?;
-        self.check_header(&msg.content)?;
         proposals::check_vector_limits(&msg.content.content, &self.config.limits)?;
-        let ac = AuthenticatedContent {
-            wire_format: WireFormat::PUBLIC_MESSAGE,
-            content: msg.content.clone(),
-            auth: msg.auth.clone(),
-        };
-        match msg.content.sender {
-            Sender::Member(_) => {
-                let tag = msg
-                    .membership_tag
-                    .as_ref()
-                    .ok_or(GroupError::InvalidMembershipTag)?;
-                let tbs = ac.tbs(Some(&self.context))?;
-                let tbm = authenticated_content_tbm(&tbs, &ac.auth)?;
-                let want = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
-                if !bool::from(want.as_slice().ct_eq(tag.as_slice())) {
-                    return Err(GroupError::InvalidMembershipTag.into());
-                }
-            }
-            _ => {
-                if msg.membership_tag.is_some() {
-                    return Err(GroupError::InvalidMembershipTag.into());
-                }
-            }
-        }
-        if matches!(msg.content.content, Content::Application(_)) {
-            return Err(GroupError::ApplicationAsPublicMessage.into());
-        }
+        let ac =
+            crate::framing::unprotect_public(cs, msg, &self.context, &self.secrets.membership_key)?;
         let verified = self.verify_content(cs, ac)?;
         self.handle_authenticated(provider, cs, verified, None, env)
     }

@@ -10,8 +10,8 @@ use crate::crypto::labeled::verify_with_label;
 use crate::error::Error;
 use crate::group_context::Extension;
 use crate::messages::{
-    CredentialType, ExtensionType, KeyPackage, LeafNode, LeafNodeSource, PreSharedKeyId, Proposal,
-    ProposalType, Psk, ReInit, RequiredCapabilities, Sender,
+    ExtensionType, KeyPackage, LeafNode, LeafNodeSource, PreSharedKeyId, Proposal, ProposalType,
+    Psk, ReInit, RequiredCapabilities, Sender,
 };
 use crate::tree::{StagedTree, TreeRead};
 use crate::tree_math::LeafIndex;
@@ -157,9 +157,38 @@ pub(crate) fn required_capabilities(
     Ok(None)
 }
 
+/// A capability list to look values up in: scanned when short (the usual
+/// handful of entries, no allocation), a set when long (a hostile leaf may
+/// list thousands), so that r lookups in c entries never cost O(r · c).
+pub(crate) enum Listed<'a, T> {
+    /// At most [`Listed::SCAN`] entries.
+    Few(&'a [T]),
+    /// More.
+    Many(BTreeSet<T>),
+}
+
+impl<'a, T: Ord + Copy> Listed<'a, T> {
+    const SCAN: usize = 16;
+
+    pub(crate) fn new(v: &'a [T]) -> Self {
+        if v.len() <= Self::SCAN {
+            Self::Few(v)
+        } else {
+            Self::Many(v.iter().copied().collect())
+        }
+    }
+
+    pub(crate) fn contains(&self, t: &T) -> bool {
+        match self {
+            Self::Few(v) => v.contains(t),
+            Self::Many(s) => s.contains(t),
+        }
+    }
+}
+
 /// RFC 9420 §13.5: a GREASE value is never supported, whatever a leaf
 /// advertises; the others are supported when listed.
-fn lists<T: Ord + Copy>(listed: &BTreeSet<T>, t: T, grease: bool) -> bool {
+fn lists<T: Ord + Copy>(listed: &Listed<'_, T>, t: T, grease: bool) -> bool {
     !grease && listed.contains(&t)
 }
 
@@ -171,12 +200,12 @@ pub(crate) fn leaf_supports(
     req: Option<&RequiredCapabilities>,
     exts: &[Extension],
 ) -> bool {
-    // Sets, so that checking r required against c listed costs
-    // O((r + c) log c), not O(r · c) (a hostile leaf may list thousands).
+    // Checking r required against c listed costs O((r + c) log c), not
+    // O(r · c) (a hostile leaf may list thousands).
     let caps = &leaf.capabilities;
-    let caps_extensions: BTreeSet<ExtensionType> = caps.extensions.iter().copied().collect();
-    let caps_proposals: BTreeSet<ProposalType> = caps.proposals.iter().copied().collect();
-    let caps_credentials: BTreeSet<CredentialType> = caps.credentials.iter().copied().collect();
+    let caps_extensions = Listed::new(&caps.extensions);
+    let caps_proposals = Listed::new(&caps.proposals);
+    let caps_credentials = Listed::new(&caps.credentials);
     if let Some(r) = req {
         if !r
             .extension_types
@@ -294,7 +323,7 @@ fn leaf_fits_group(
     if !leaf_supports(leaf, None, extensions) {
         return Err(GroupError::UnsupportedExtension.into());
     }
-    let listed: BTreeSet<ExtensionType> = caps.extensions.iter().copied().collect();
+    let listed = Listed::new(&caps.extensions);
     for e in &leaf.extensions {
         let t = ExtensionType::of(e);
         if !t.is_default() && !listed.contains(&t) {
@@ -700,8 +729,7 @@ impl Group {
                 if leaving.contains(&i) {
                     continue;
                 }
-                let listed: BTreeSet<ProposalType> =
-                    leaf.capabilities.proposals.iter().copied().collect();
+                let listed = Listed::new(&leaf.capabilities.proposals);
                 if !custom.iter().all(|t| listed.contains(t)) {
                     return Err(GroupError::UnsupportedProposalType.into());
                 }

@@ -206,10 +206,14 @@ struct CredentialCount {
     supported: u32,
 }
 
-/// The distinct credential types `leaf` lists as supported: O(k log k)
-/// for k listed (a hostile leaf may list thousands, repeated).
-fn supported_credential_types(leaf: &LeafNode) -> BTreeSet<u16> {
-    leaf.capabilities.credentials.iter().map(|t| t.0).collect()
+/// The distinct credential types `leaf` lists as supported, sorted: O(k
+/// log k) for k listed (a hostile leaf may list thousands, repeated), one
+/// allocation. Look values up with `binary_search`.
+fn supported_credential_types(leaf: &LeafNode) -> Vec<u16> {
+    let mut v: Vec<u16> = leaf.capabilities.credentials.iter().map(|t| t.0).collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 impl TreeRead for RatchetTree {
@@ -469,9 +473,9 @@ impl RatchetTree {
         // success is a distinct listed type, so this costs O(k log k) for k
         // listed, however many types the tree advertises.
         let listed = supported_credential_types(leaf);
-        self.cred_in_use
-            .iter()
-            .all(|(t, n)| n.saturating_sub(u32::from(old_uses(*t))) == 0 || listed.contains(t))
+        self.cred_in_use.iter().all(|(t, n)| {
+            n.saturating_sub(u32::from(old_uses(*t))) == 0 || listed.binary_search(t).is_ok()
+        })
     }
 
     /// True when the key and credential indexes equal ones rebuilt from

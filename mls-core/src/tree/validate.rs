@@ -338,15 +338,17 @@ pub(crate) fn validate_leaf_capabilities(
     // not O(k) per check. Each successful lookup is a distinct listed
     // type, so the loops stop after at most k + 1 lookups.
     let caps = &leaf.capabilities;
-    let credentials: BTreeSet<u16> = caps.credentials.iter().map(|c| c.0).collect();
+    let credentials = crate::group::Listed::new(&caps.credentials);
     for t in cred_types_in_use {
-        if !credentials.contains(t) {
+        if !credentials.contains(&crate::messages::CredentialType(*t)) {
             return Err(TreeValidationError::CredentialTypeUnsupported { leaf: i.0 });
         }
     }
-    let extensions: BTreeSet<u16> = caps.extensions.iter().map(|c| c.0).collect();
+    let extensions = crate::group::Listed::new(&caps.extensions);
     for e in &leaf.extensions {
-        if !is_default_extension(e.extension_type) && !extensions.contains(&e.extension_type) {
+        if !is_default_extension(e.extension_type)
+            && !extensions.contains(&crate::messages::ExtensionType(e.extension_type))
+        {
             return Err(TreeValidationError::ExtensionNotInCapabilities { leaf: i.0 });
         }
     }
