@@ -112,30 +112,8 @@ impl Group {
     ) -> Result<(Self, MlsMessage), Error> {
         let ctx = &group_info.group_context;
         let cs = suite(provider, ctx.cipher_suite)?;
-        let tree = match ratchet_tree {
-            // Out of band: no more nodes than the limit allows.
-            Some(t) => {
-                if t.len() > (2 * config.limits.max_leaves as usize).saturating_sub(1) {
-                    return Err(crate::tree::TreeValidationError::Malformed(
-                        crate::tree::TreeShapeError::TooLarge,
-                    )
-                    .into());
-                }
-                RatchetTree::from_nodes(cs, t)
-            }
-            // Decoded straight into the tree, bounded as it is read.
-            None => {
-                let ext = find_extension(&group_info.extensions, ExtensionType::RATCHET_TREE)
-                    .ok_or(GroupError::MissingRatchetTree)?;
-                RatchetTree::from_wire(cs, ext.extension_data.as_slice(), config.limits.max_leaves)
-            }
-        }
-        .map_err(|e| match e {
-            crate::tree::TreeShapeOr::Other(e) => e,
-            crate::tree::TreeShapeOr::Shape(s) => {
-                crate::tree::TreeValidationError::Malformed(s).into()
-            }
-        })?;
+        let tree =
+            super::join::import_tree(cs, ratchet_tree, &group_info.extensions, &config.limits)?;
         let signer = tree
             .leaf(LeafIndex(group_info.signer))
             .ok_or(crate::welcome::WelcomeError::GroupInfoSignatureInvalid)?;

@@ -202,33 +202,7 @@ impl Group {
             }
         }
 
-        let tree = match ratchet_tree {
-            // Out of band: no more nodes than the limit allows.
-            Some(t) => {
-                if t.len() > (2 * config.limits.max_leaves as usize).saturating_sub(1) {
-                    return Err(crate::tree::TreeValidationError::Malformed(
-                        crate::tree::TreeShapeError::TooLarge,
-                    )
-                    .into());
-                }
-                RatchetTree::from_nodes(cs, t)
-            }
-            // Decoded straight into the tree, bounded as it is read.
-            None => {
-                let ext = gi
-                    .extensions
-                    .iter()
-                    .find(|e| e.extension_type == ExtensionType::RATCHET_TREE.0)
-                    .ok_or(GroupError::MissingRatchetTree)?;
-                RatchetTree::from_wire(cs, ext.extension_data.as_slice(), config.limits.max_leaves)
-            }
-        }
-        .map_err(|e| match e {
-            crate::tree::TreeShapeOr::Other(e) => e,
-            crate::tree::TreeShapeOr::Shape(s) => {
-                crate::tree::TreeValidationError::Malformed(s).into()
-            }
-        })?;
+        let tree = import_tree(cs, ratchet_tree, &gi.extensions, &config.limits)?;
 
         // GroupInfo signature by the signer's leaf (RFC 9420 §12.4.3.1),
         // checked by the function the vectors exercise; a blank or missing
@@ -395,4 +369,36 @@ impl Group {
             active: true,
         })
     }
+}
+
+/// The ratchet tree a joiner imports (RFC 9420 §12.4.3.1, §12.4.3.3): the
+/// one supplied out of band, else the GroupInfo's `ratchet_tree` extension,
+/// decoded straight into the tree; either way no larger than
+/// `limits.max_leaves` allows, checked before it is built.
+pub(crate) fn import_tree(
+    cs: &dyn crate::crypto::CipherSuiteProvider,
+    ratchet_tree: Option<Vec<Option<Node>>>,
+    group_info_extensions: &[Extension],
+    limits: &super::Limits,
+) -> Result<RatchetTree, Error> {
+    use crate::tree::{TreeShapeError, TreeShapeOr, TreeValidationError};
+    let tree = match ratchet_tree {
+        Some(t) => {
+            if t.len() > (2 * limits.max_leaves as usize).saturating_sub(1) {
+                return Err(TreeValidationError::Malformed(TreeShapeError::TooLarge).into());
+            }
+            RatchetTree::from_nodes(cs, t)
+        }
+        None => {
+            let ext = group_info_extensions
+                .iter()
+                .find(|e| e.extension_type == ExtensionType::RATCHET_TREE.0)
+                .ok_or(GroupError::MissingRatchetTree)?;
+            RatchetTree::from_wire(cs, ext.extension_data.as_slice(), limits.max_leaves)
+        }
+    };
+    tree.map_err(|e| match e {
+        TreeShapeOr::Other(e) => e,
+        TreeShapeOr::Shape(s) => TreeValidationError::Malformed(s).into(),
+    })
 }

@@ -293,8 +293,20 @@ impl RatchetTree {
                 _ => return Err(TreeShapeOr::Shape(TreeShapeError::WrongNodeType)),
             }
         }
+        Self::from_parts(cs, leaves, parents, n_leaves)
+    }
+
+    /// A tree of `n_leaves` (a power of two) from the leading leaves and
+    /// parents of its node array, padded with blanks; hashes and indexes
+    /// computed (O(n)).
+    fn from_parts(
+        cs: &dyn CipherSuiteProvider,
+        mut leaves: Vec<Option<Box<LeafNode>>>,
+        mut parents: Vec<Option<Box<ParentNode>>>,
+        n_leaves: usize,
+    ) -> Result<Self, TreeShapeOr> {
         leaves.resize_with(n_leaves, || None);
-        parents.resize_with(n_leaves - 1, || None);
+        parents.resize_with(n_leaves.saturating_sub(1), || None);
         let mut t = Self {
             leaves,
             parents,
@@ -372,16 +384,7 @@ impl RatchetTree {
             return Err(TreeShapeOr::Shape(TreeShapeError::TrailingParent));
         }
         let n_leaves = count.div_ceil(2).next_power_of_two();
-        leaves.resize_with(n_leaves, || None);
-        parents.resize_with(n_leaves - 1, || None);
-        let mut t = Self {
-            leaves,
-            parents,
-            ..Self::default()
-        };
-        t.rehash_all(cs).map_err(TreeShapeOr::Other)?;
-        t.reindex();
-        Ok(t)
+        Self::from_parts(cs, leaves, parents, n_leaves)
     }
 
     /// The node array for the `ratchet_tree` extension: trailing blanks
