@@ -8,16 +8,14 @@ use crate::codec::VLBytes;
 use super::proposals::{ApplyEnv, CachedProposal, Resolved};
 use super::{CredentialValidator, Group, GroupError, PskStore, vl};
 use crate::codec::Encode;
-use crate::crypto::labeled::sign_with_label;
 use crate::crypto::{CipherSuiteProvider, CryptoProvider, Rng, Secret};
 use crate::error::{Error, UsageError};
 use crate::group_context::{Extension, GroupContext};
 use crate::key_schedule::{EpochSecrets, PskInput, derive_epoch, psk_secret};
-use crate::messages::framing::{authenticated_content_tbm, framed_content_tbs};
 use crate::messages::{
-    AuthenticatedContent, Commit, Content, FramedContent, FramedContentAuthData, GroupInfo,
-    KeyPackage, LeafNode, LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal,
-    ProposalOrRef, Psk, PublicMessage, ReInit, Sender, WireFormat,
+    AuthenticatedContent, Commit, Content, FramedContent, GroupInfo, KeyPackage, LeafNode,
+    LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal, ProposalOrRef, Psk,
+    ReInit, Sender, WireFormat,
 };
 use crate::secret_tree::SecretTree;
 use crate::transcript::{
@@ -766,16 +764,16 @@ impl Group {
             authenticated_data: VLBytes::new(options.authenticated_data),
             content: Content::Commit(commit),
         };
-        let tbs = framed_content_tbs(wire_format, &content, Some(&self.context))?;
-        let signature = sign_with_label(cs, &self.signer, b"FramedContentTBS", &tbs)?;
-        let mut ac = AuthenticatedContent {
+        // Signed and (below) tagged by the framing functions the official
+        // vectors exercise (RFC 9420 §6.1, §6.2).
+        let mut ac = crate::framing::sign_content(
+            cs,
+            &self.signer,
             wire_format,
             content,
-            auth: FramedContentAuthData {
-                signature: VLBytes::new(signature.clone()),
-                confirmation_tag: None,
-            },
-        };
+            Some(&self.context),
+        )?;
+        let signature = ac.auth.signature.as_slice().to_vec();
         let input = confirmed_transcript_input(&ac)?;
         let confirmed = confirmed_transcript_hash(cs, &self.interim_transcript_hash, &input);
         let context = self.provisional_context(
@@ -821,14 +819,13 @@ impl Group {
                 body: MlsMessageBody::PrivateMessage(p.message),
             }
         } else {
-            let tbm = authenticated_content_tbm(&tbs, &ac.auth)?;
-            let membership_tag = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
             MlsMessage {
-                body: MlsMessageBody::PublicMessage(PublicMessage {
-                    content: ac.content,
-                    auth: ac.auth,
-                    membership_tag: Some(VLBytes::new(membership_tag.to_vec())),
-                }),
+                body: MlsMessageBody::PublicMessage(crate::framing::protect_public(
+                    cs,
+                    &ac,
+                    Some(&self.context),
+                    Some(&self.secrets.membership_key),
+                )?),
             }
         };
 

@@ -11,17 +11,14 @@ use super::join::MemberIdentity;
 use super::proposals::{ApplyEnv, Resolved};
 use super::{Group, GroupConfig, GroupError, suite, vl};
 use crate::codec::{Encode, decode};
-use crate::crypto::labeled::sign_with_label;
 use crate::crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey};
 use crate::error::Error;
 use crate::group_context::{Extension, GroupContext};
 use crate::key_schedule::derive_epoch;
-use crate::messages::framing::framed_content_tbs;
 use crate::messages::{
-    AuthenticatedContent, Commit, Content, ExtensionType, ExternalInit, ExternalPub, FramedContent,
-    FramedContentAuthData, GroupInfo, LeafNode, LeafNodeSource, MlsMessage, MlsMessageBody, Node,
-    Proposal, ProposalOrRef, PublicMessage, RatchetTree as RatchetTreeExt, Remove, Sender,
-    WireFormat,
+    Commit, Content, ExtensionType, ExternalInit, ExternalPub, FramedContent, GroupInfo, LeafNode,
+    LeafNodeSource, MlsMessage, MlsMessageBody, Node, Proposal, ProposalOrRef, PublicMessage,
+    RatchetTree as RatchetTreeExt, Remove, Sender, WireFormat,
 };
 use crate::secret_tree::SecretTree;
 use crate::transcript::{
@@ -261,16 +258,13 @@ impl Group {
                 path: Some(created.update_path),
             }),
         };
-        let tbs = framed_content_tbs(WireFormat::PUBLIC_MESSAGE, &content, Some(ctx))?;
-        let signature = sign_with_label(cs, &identity.signature_key, b"FramedContentTBS", &tbs)?;
-        let mut ac = AuthenticatedContent {
-            wire_format: WireFormat::PUBLIC_MESSAGE,
+        let mut ac = crate::framing::sign_content(
+            cs,
+            &identity.signature_key,
+            WireFormat::PUBLIC_MESSAGE,
             content,
-            auth: FramedContentAuthData {
-                signature: VLBytes::new(signature),
-                confirmation_tag: None,
-            },
-        };
+            Some(ctx),
+        )?;
         let confirmed = confirmed_transcript_hash(
             cs,
             interim_before.as_slice(),

@@ -10,11 +10,10 @@ use crate::codec::Encode;
 use crate::crypto::labeled::{proposal_ref, sign_with_label};
 use crate::crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Rng};
 use crate::error::{Error, UsageError};
-use crate::messages::framing::{authenticated_content_tbm, framed_content_tbs};
 use crate::messages::{
-    Add, AuthenticatedContent, Content, FramedContent, FramedContentAuthData, KeyPackage,
-    LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, Psk,
-    PublicMessage, Remove, Sender, Update, WireFormat,
+    Add, AuthenticatedContent, Content, FramedContent, KeyPackage, LeafNodeSource, MlsMessage,
+    MlsMessageBody, PreSharedKey, PreSharedKeyId, Proposal, Psk, Remove, Sender, Update,
+    WireFormat,
 };
 use crate::tree::TreeRead;
 use crate::tree_math::LeafIndex;
@@ -36,25 +35,22 @@ impl Group {
             authenticated_data: VLBytes::new(authenticated_data),
             content,
         };
-        let tbs = framed_content_tbs(WireFormat::PUBLIC_MESSAGE, &content, Some(&self.context))?;
-        let signature = sign_with_label(cs, &self.signer, b"FramedContentTBS", &tbs)?;
-        let auth = FramedContentAuthData {
-            signature: VLBytes::new(signature),
-            confirmation_tag: None,
-        };
-        let tbm = authenticated_content_tbm(&tbs, &auth)?;
-        let tag = cs.kdf().mac(self.secrets.membership_key.as_bytes(), &tbm)?;
-        let ac = AuthenticatedContent {
-            wire_format: WireFormat::PUBLIC_MESSAGE,
-            content: content.clone(),
-            auth: auth.clone(),
-        };
+        // The framing functions the official vectors exercise (RFC 9420
+        // §6.1, §6.2).
+        let ac = crate::framing::sign_content(
+            cs,
+            &self.signer,
+            WireFormat::PUBLIC_MESSAGE,
+            content,
+            Some(&self.context),
+        )?;
         let msg = MlsMessage {
-            body: MlsMessageBody::PublicMessage(PublicMessage {
-                content,
-                auth,
-                membership_tag: Some(VLBytes::new(tag.to_vec())),
-            }),
+            body: MlsMessageBody::PublicMessage(crate::framing::protect_public(
+                cs,
+                &ac,
+                Some(&self.context),
+                Some(&self.secrets.membership_key),
+            )?),
         };
         Ok((msg, ac))
     }
