@@ -18,22 +18,60 @@ use crate::TestRng;
 use crate::fixtures::capabilities;
 use crate::scenario::Scenario;
 
-/// The suite the group tests use unless they say otherwise.
+/// The suite under test: suite 0x0001, unless [`each_backend`] runs the
+/// test for another pair of backend and suite. Helpers that take a suite
+/// read `SUITE` as "the suite under test".
 pub const SUITE: CipherSuite = CipherSuite(1);
 
-/// The reference backend (RustCrypto).
-pub fn provider() -> &'static dyn CryptoProvider {
-    crate::backends()[0].1
+thread_local! {
+    static UNDER_TEST: core::cell::Cell<Option<(&'static dyn CryptoProvider, CipherSuite)>> =
+        const { core::cell::Cell::new(None) };
 }
 
-/// The reference backend's suite `suite`.
+/// Runs `f` once for every compiled-in backend and each of suites 1 and 2
+/// it serves; inside, [`provider`], [`suite_under_test`] and the helpers
+/// answer for that pair. The group-rule tests run so, on every backend.
+pub fn each_backend(f: impl Fn()) {
+    let mut runs = 0;
+    for (_, p) in crate::backends() {
+        for s in [CipherSuite(1), CipherSuite(2)] {
+            if p.cipher_suite(s).is_some() {
+                UNDER_TEST.with(|c| c.set(Some((p, s))));
+                f();
+                runs += 1;
+            }
+        }
+    }
+    UNDER_TEST.with(|c| c.set(None));
+    assert!(runs >= 2, "at least suites 1 and 2 of one backend");
+}
+
+/// The backend under test (the reference backend, RustCrypto, outside
+/// [`each_backend`]).
+pub fn provider() -> &'static dyn CryptoProvider {
+    UNDER_TEST
+        .with(|c| c.get())
+        .map_or(crate::backends()[0].1, |(p, _)| p)
+}
+
+/// The suite under test ([`SUITE`] outside [`each_backend`]).
+pub fn suite_under_test() -> CipherSuite {
+    UNDER_TEST.with(|c| c.get()).map_or(SUITE, |(_, s)| s)
+}
+
+/// The backend under test's suite `suite` ([`SUITE`]: the suite under test).
 pub fn suite(suite: CipherSuite) -> &'static dyn CipherSuiteProvider {
+    let suite = if suite == SUITE {
+        suite_under_test()
+    } else {
+        suite
+    };
     provider().cipher_suite(suite).expect("suite served")
 }
 
 /// A three-member group (members 0, 1, 2 at leaves 0, 1, 2), seeded.
 pub fn three(seed: u64) -> Scenario {
-    let mut s = Scenario::new(provider(), SUITE, seed);
+    let mut s = Scenario::new(provider(), suite_under_test(), seed);
     s.add_members(2);
     s
 }
