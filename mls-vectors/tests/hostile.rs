@@ -596,3 +596,27 @@ fn message_over_max_message_bytes_is_refused() {
     );
     assert_eq!(snapshot(g), before);
 }
+
+/// The tree encoder used for Welcomes (straight from a tree view, no copy)
+/// gives exactly the `ratchet_tree` encoding of the node array, and the
+/// bounded decoder reads it back to the same tree, for trees with blanks
+/// inside (after removals) and at the end.
+#[test]
+fn rfc9420_12_4_3_3_tree_encoding_round_trips() {
+    use mls_core::codec::Encode;
+    use mls_core::messages::RatchetTree as RatchetTreeExt;
+    use mls_core::tree::{RatchetTree, encode_ratchet_tree};
+    let mut s = three(70);
+    s.add_members(3);
+    s.remove_member();
+    s.self_update();
+    let g = group(&mut s, 0);
+    let cs = mls_vectors::testkit::suite(SUITE);
+    let encoded = encode_ratchet_tree(g.tree()).unwrap();
+    assert_eq!(
+        encoded,
+        RatchetTreeExt(g.tree().to_nodes()).encode().unwrap()
+    );
+    let back = RatchetTree::from_wire(cs, &encoded, 1 << 16).unwrap();
+    assert_eq!(back.tree_hash(), g.tree().tree_hash());
+}

@@ -738,6 +738,14 @@ impl Group {
             path = Some(created.update_path);
         }
         let tree_hash = staged.tree_hash(cs)?;
+        // The tree goes into the GroupInfo only for a Welcome (encoding it is
+        // O(n)), encoded from the staged view: no copy of the tree.
+        // `Group::group_info` gives one with the tree on demand.
+        let tree_after = if self.config.ratchet_tree_in_welcome && !applied.added.is_empty() {
+            Some(crate::tree::encode_ratchet_tree(&staged)?)
+        } else {
+            None
+        };
         let diff = staged.finish(cs)?;
         let wire_format = if self.config.encrypt_handshake {
             WireFormat::PRIVATE_MESSAGE
@@ -831,15 +839,6 @@ impl Group {
 
         // GroupInfo of the new epoch (RFC 9420 §12.4.3), signed by us.
         let (_, external_pub) = d.epoch.external_key_pair(cs)?;
-        // The tree goes into the GroupInfo only for a Welcome (encoding it is
-        // O(n)); `Group::group_info` gives one with the tree on demand.
-        let tree_after = if self.config.ratchet_tree_in_welcome && !applied.added.is_empty() {
-            let mut t = self.tree.clone();
-            t.apply(diff.clone());
-            Some(t)
-        } else {
-            None
-        };
         let group_info = super::external::build_group_info(
             cs,
             &self.signer,
@@ -847,7 +846,7 @@ impl Group {
             context.clone(),
             tag.as_slice(),
             &external_pub,
-            tree_after.as_ref(),
+            tree_after,
         )?;
 
         let welcome = if applied.added.is_empty() {

@@ -18,14 +18,14 @@ use crate::key_schedule::derive_epoch;
 use crate::messages::{
     Commit, Content, ExtensionType, ExternalInit, ExternalPub, FramedContent, GroupInfo, LeafNode,
     LeafNodeSource, MlsMessage, MlsMessageBody, Node, Proposal, ProposalOrRef, PublicMessage,
-    RatchetTree as RatchetTreeExt, Remove, Sender, WireFormat,
+    Remove, Sender, WireFormat,
 };
 use crate::secret_tree::SecretTree;
 use crate::transcript::{
     confirmation_tag, confirmed_transcript_hash, confirmed_transcript_input,
     interim_transcript_hash,
 };
-use crate::tree::{RatchetTree, TreeRead, ValidationOptions};
+use crate::tree::{TreeRead, ValidationOptions};
 use crate::tree_math::LeafIndex;
 use crate::treekem::{PathParams, TreeKemPrivate, create_update_path};
 
@@ -38,7 +38,7 @@ pub(crate) fn build_group_info(
     context: GroupContext,
     confirmation_tag: &[u8],
     external_pub: &[u8],
-    tree: Option<&RatchetTree>,
+    ratchet_tree: Option<Vec<u8>>,
 ) -> Result<GroupInfo, Error> {
     let mut extensions = Vec::new();
     let body = ExternalPub {
@@ -49,8 +49,9 @@ pub(crate) fn build_group_info(
         extension_type: ExtensionType::EXTERNAL_PUB.0,
         extension_data: VLBytes::new(body),
     });
-    if let Some(t) = tree {
-        let body = RatchetTreeExt(t.to_nodes()).encode()?;
+    // The tree's extension body, encoded by the caller from its tree view
+    // (`tree::encode_ratchet_tree`).
+    if let Some(body) = ratchet_tree {
         extensions.push(Extension {
             extension_type: ExtensionType::RATCHET_TREE.0,
             extension_data: VLBytes::new(body),
@@ -88,7 +89,11 @@ impl Group {
             self.context.clone(),
             &self.confirmation_tag,
             &external_pub,
-            with_ratchet_tree.then_some(&self.tree),
+            if with_ratchet_tree {
+                Some(crate::tree::encode_ratchet_tree(&self.tree)?)
+            } else {
+                None
+            },
         )
     }
 

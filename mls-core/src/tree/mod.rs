@@ -233,6 +233,43 @@ impl TreeRead for RatchetTree {
     }
 }
 
+/// The `ratchet_tree` extension body (RFC 9420 §12.4.3.3) of any tree view
+/// (a tree, or a staged overlay before it is merged): the node array with
+/// trailing blanks removed, encoded straight from the nodes, without
+/// copying the tree or its nodes. Equal to encoding
+/// `messages::RatchetTree(tree.to_nodes())`.
+pub fn encode_ratchet_tree(tree: &impl TreeRead) -> Result<Vec<u8>, Error> {
+    use crate::codec::Encode;
+    let mut width = tree.node_width();
+    while width > 0 && tree.is_blank(NodeIndex(width - 1)) {
+        width -= 1;
+    }
+    let mut body = Vec::new();
+    for x in 0..width {
+        let x = NodeIndex(x);
+        match x.leaf() {
+            Some(l) => match tree.leaf(l) {
+                Some(leaf) => {
+                    body.extend_from_slice(&[1, 1]); // present, NodeType leaf(1)
+                    leaf.encode_into(&mut body)?;
+                }
+                None => body.push(0),
+            },
+            None => match tree.parent(x) {
+                Some(p) => {
+                    body.extend_from_slice(&[1, 2]); // present, NodeType parent(2)
+                    p.encode_into(&mut body)?;
+                }
+                None => body.push(0),
+            },
+        }
+    }
+    let mut out = Vec::with_capacity(body.len() + 4);
+    crate::codec::write_length(body.len(), &mut out)?;
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
 /// Why a node array is not a ratchet tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
