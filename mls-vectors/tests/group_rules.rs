@@ -15,8 +15,8 @@ use mls_core::messages::{
 use mls_vectors::TestRng;
 use mls_vectors::scenario::Scenario;
 use mls_vectors::testkit::{
-    SUITE, commit, each_backend, group, group_error, key_package_in, process, provider,
-    suite, suite_under_test, three,
+    SUITE, commit, each_backend, group, group_error, key_package_in, process, provider, suite,
+    suite_under_test, three,
 };
 
 fn try_commit(g: &mut Group, proposals: Vec<Proposal>) -> Result<(), Error> {
