@@ -451,6 +451,14 @@ impl<'a> Reader<'a> {
         self.input = rest;
         Ok(v)
     }
+    /// Takes a whole variable-length vector, header included, without
+    /// decoding its items (RFC 9420 §2.1.2).
+    pub fn vector(&mut self) -> Result<&'a [u8], CodecError> {
+        let (len, rest) = read_length(self.input)?;
+        let header = self.input.len() - rest.len();
+        let total = header.checked_add(len).ok_or(CodecError::InvalidLength)?;
+        self.take(total)
+    }
     /// Decodes a `tls_codec` value.
     pub fn value<T: DeserializeBytes>(&mut self) -> Result<T, CodecError> {
         let (v, rest) = decode_prefix::<T>(self.input)?;

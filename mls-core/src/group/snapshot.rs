@@ -308,8 +308,8 @@ impl Group {
         }
         let context: GroupContext = r.value()?;
         let cs = suite(provider, context.cipher_suite)?;
-        let nodes: RatchetTreeExt = r.value()?;
-        let tree = RatchetTree::from_nodes(cs, nodes.0).map_err(|_| bad())?;
+        // Decoded straight into the tree (a blank costs one pointer).
+        let tree = RatchetTree::from_wire(cs, r.vector()?, 1 << 31).map_err(|_| bad())?;
         if tree.tree_hash().map(|h| h.as_slice()) != Some(context.tree_hash.as_slice()) {
             return Err(bad());
         }
