@@ -61,7 +61,7 @@ use crate::crypto::{CryptoProvider, HpkePrivateKey, Secret, SecretVec, Signature
 use crate::error::{Error, UsageError};
 use crate::group_context::GroupContext;
 use crate::key_schedule::EpochSecrets;
-use crate::messages::{Proposal, RatchetTree as RatchetTreeExt, ReInit, Sender};
+use crate::messages::{Proposal, ReInit, Sender};
 use crate::secret_tree::{RatchetConfig, SecretTree};
 use crate::tree::RatchetTree;
 use crate::tree_math::{LeafIndex, NodeIndex};
@@ -147,7 +147,7 @@ impl Group {
         public.extend_from_slice(MAGIC);
         public.extend_from_slice(&version.to_be_bytes());
         self.context.encode_into(&mut public)?;
-        RatchetTreeExt(self.tree.to_nodes()).encode_into(&mut public)?;
+        public.extend_from_slice(&crate::tree::encode_ratchet_tree(&self.tree)?);
         write_opaque(&self.interim_transcript_hash, &mut public)?;
         write_opaque(&self.confirmation_tag, &mut public)?;
         let mut cached = Vec::new();
