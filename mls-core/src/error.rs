@@ -91,6 +91,22 @@ pub enum UsageError {
     StaleStagedCommit,
 }
 
+impl core::error::Error for ProtocolError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Tree(e) => Some(e),
+            Self::TreeKem(e) => Some(e),
+            Self::Group(e) => Some(e),
+            Self::Framing(e) => Some(e),
+            Self::KeyPackage(e) => Some(e),
+            Self::Welcome(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl core::error::Error for UsageError {}
+
 impl fmt::Display for UsageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -56,6 +56,8 @@ impl fmt::Display for TreeKemError {
     }
 }
 
+impl core::error::Error for TreeKemError {}
+
 /// A member's private TreeKEM state: its leaf key and the keys of the
 /// parent nodes it knows (RFC 9420 §4.2 tree invariant).
 #[derive(Debug, PartialEq, Eq)]

@@ -376,7 +376,7 @@ impl RatchetTree {
             }));
         }
         let max_leaves = max_leaves.min(1 << 31) as usize;
-        let max_nodes = (2 * max_leaves).saturating_sub(1);
+        let max_nodes = max_leaves.saturating_mul(2).saturating_sub(1);
         let mut leaves: Vec<Option<Box<LeafNode>>> = Vec::new();
         let mut parents: Vec<Option<Box<ParentNode>>> = Vec::new();
         let mut body = rest;

@@ -73,6 +73,8 @@ impl fmt::Display for TreeValidationError {
     }
 }
 
+impl core::error::Error for TreeValidationError {}
+
 /// What a joiner checks besides the tree itself.
 #[derive(Debug, Clone, Copy)]
 pub struct ValidationOptions<'a> {
