@@ -7,8 +7,6 @@ use core::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GroupError {
-    /// RFC 9420 §6: the message is for another group.
-    WrongGroupId,
     /// RFC 9420 §6, §12.4.2: the message is for another epoch.
     WrongEpoch,
     /// RFC 9420 §6.1: the signature does not verify.
@@ -93,8 +91,6 @@ pub enum GroupError {
     RequiredCapabilityMissing,
     /// RFC 9420 §13: an extension is not supported by every member.
     UnsupportedExtension,
-    /// RFC 9420 §12.4.3.1: no entry of the Welcome is for our KeyPackage.
-    WelcomeNotForUs,
     /// RFC 9420 §12.4.3.1: the ratchet tree is missing (neither in the
     /// GroupInfo nor supplied).
     MissingRatchetTree,
@@ -104,16 +100,9 @@ pub enum GroupError {
     PathSecretMismatch,
     /// RFC 9420 §8.3, §12.4.3.2: no external_pub to join with.
     MissingExternalPub,
-    /// RFC 9420 §12.1.8: an external sender index without a matching entry.
-    UnknownExternalSender,
-    /// RFC 9420 §12.4.2: this member was removed by the Commit and cannot
-    /// follow it into the new epoch.
-    RemovedFromGroup,
     /// RFC 9420 §12.4: an own commit arrived back but none is pending, or
     /// it differs from the pending one.
     UnexpectedOwnCommit,
-    /// RFC 9420 §11.2: the group was reinitialized; no more messages.
-    GroupReinitialized,
     /// RFC 9420 §12.1.4: a resumption PSK with usage `reinit` or `branch`
     /// outside the initial commit of a reinit or branch group.
     ResumptionPskUsageNotAllowed,
@@ -140,7 +129,6 @@ pub enum GroupError {
 impl fmt::Display for GroupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::WrongGroupId => "the message is for another group (RFC 9420 §6)",
             Self::WrongEpoch => "the message is for another epoch (RFC 9420 §6, §12.4.2)",
             Self::InvalidSignature => "the signature does not verify (RFC 9420 §6.1)",
             Self::UnknownSender => "the sender is not a member (blank or out-of-range leaf) (RFC 9420 §6.1)",
@@ -177,15 +165,11 @@ impl fmt::Display for GroupError {
             Self::KeyPackageExpired => "a KeyPackage's lifetime does not cover the current time (RFC 9420 §7.3, §10.1)",
             Self::RequiredCapabilityMissing => "a member or new member lacks a required capability (RFC 9420 §11.1)",
             Self::UnsupportedExtension => "an extension is not supported by every member (RFC 9420 §13)",
-            Self::WelcomeNotForUs => "no entry of the Welcome is for our KeyPackage (RFC 9420 §12.4.3.1)",
             Self::MissingRatchetTree => "the ratchet tree is missing (neither in the GroupInfo nor supplied) (RFC 9420 §12.4.3.1)",
             Self::OwnLeafNotFound => "our KeyPackage's leaf is not in the tree (RFC 9420 §12.4.3.1)",
             Self::PathSecretMismatch => "the Welcome's path secret does not match the tree (RFC 9420 §12.4.3.1)",
             Self::MissingExternalPub => "no external_pub to join with (RFC 9420 §8.3, §12.4.3.2)",
-            Self::UnknownExternalSender => "an external sender index without a matching entry (RFC 9420 §12.1.8)",
-            Self::RemovedFromGroup => "this member was removed by the Commit and cannot follow it into the new epoch (RFC 9420 §12.4.2)",
             Self::UnexpectedOwnCommit => "an own commit arrived back but none is pending, or it differs from the pending one (RFC 9420 §12.4)",
-            Self::GroupReinitialized => "the group was reinitialized; no more messages (RFC 9420 §11.2)",
             Self::ResumptionPskUsageNotAllowed => "a resumption PSK with usage reinit or branch outside the initial commit of a reinit or branch group (RFC 9420 §12.1.4)",
             Self::ResumptionJoinMismatch => "a Welcome with a reinit/branch PSK is not at epoch 1, or does not match the ReInit of the old group (RFC 9420 §11.2, §11.3)",
             Self::DuplicateExtension => "an extension list holds two extensions of one type (RFC 9420 §13.4)",
