@@ -920,6 +920,7 @@ impl Group {
 /// A point in [`Group::commit`] where a test hook may forge the message.
 #[doc(hidden)]
 #[non_exhaustive]
+#[cfg_attr(not(feature = "test-utils"), allow(dead_code))]
 pub enum Forge<'a> {
     /// The Commit, before the FramedContent is signed. `signer`, `cs`,
     /// `group_id` and `sender` let the hook re-sign a changed path leaf.

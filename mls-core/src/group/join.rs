@@ -306,6 +306,7 @@ impl Group {
     /// member built from the same `tree`, `group_id`, `epoch` and
     /// `epoch_secret` shares one epoch. Not for production use: the tree is
     /// not validated and the epoch secret is the caller's.
+    #[cfg(feature = "test-utils")]
     #[doc(hidden)]
     #[allow(clippy::too_many_arguments)]
     pub fn from_tree_for_testing(

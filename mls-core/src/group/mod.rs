@@ -29,6 +29,7 @@ use alloc::vec::Vec;
 
 use crate::codec::VLBytes;
 
+#[cfg(feature = "test-utils")]
 #[doc(hidden)]
 pub use commit::Forge;
 pub use commit::{CommitEnv, ProcessEnv};
