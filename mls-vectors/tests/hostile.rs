@@ -479,7 +479,9 @@ fn proposal_cache_is_bounded() {
     let msg = new_member_add(group(&mut s, 0), 50);
     assert_eq!(
         refused(group(&mut s, 1), &msg),
-        Error::Protocol(ProtocolError::Group(GroupError::TooManyCachedProposals))
+        Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded {
+            limit: mls_core::group::Limit::MaxCachedProposals
+        }))
     );
 }
 
@@ -563,7 +565,9 @@ fn commit_with_too_many_proposals_is_refused() {
     group(&mut s, 0).discard_pending();
     assert_eq!(
         refused(group(&mut s, 1), &msg),
-        Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded))
+        Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded {
+            limit: mls_core::group::Limit::MaxVectorEntries
+        }))
     );
 }
 
@@ -592,7 +596,9 @@ fn message_over_max_message_bytes_is_refused() {
     };
     assert_eq!(
         g.process_bytes(provider(), &bytes, &mut env).unwrap_err(),
-        Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded))
+        Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded {
+            limit: mls_core::group::Limit::MaxMessageBytes
+        }))
     );
     assert_eq!(snapshot(g), before);
 }
@@ -619,4 +625,57 @@ fn rfc9420_12_4_3_3_tree_encoding_round_trips() {
     );
     let back = RatchetTree::from_wire(cs, &encoded, 1 << 16).unwrap();
     assert_eq!(back.tree_hash(), g.tree().tree_hash());
+}
+
+/// Limits: a joiner whose `max_leaves` is below the group's tree refuses
+/// the Welcome, naming the limit.
+#[test]
+fn welcome_with_a_tree_past_max_leaves_is_refused() {
+    let mut s = three(80);
+    let (kp, private, sk) =
+        mls_vectors::testkit::key_package_in(SUITE, b"joiner", &mut TestRng::new(81));
+    let out = commit(
+        group(&mut s, 0),
+        CommitOptions {
+            proposals: vec![Proposal::Add(Add {
+                key_package: kp.clone(),
+            })],
+            ..CommitOptions::default()
+        },
+        &mut TestRng::new(82),
+    )
+    .unwrap();
+    let mls_core::messages::MlsMessageBody::Welcome(w) = out.welcome.unwrap().body else {
+        panic!("no Welcome")
+    };
+    let config = GroupConfig {
+        limits: mls_core::group::Limits {
+            max_leaves: 2,
+            ..Default::default()
+        },
+        ..GroupConfig::default()
+    };
+    let mut env = mls_core::group::ProcessEnv {
+        psks: &mls_core::group::NoPsks,
+        credentials: &mls_core::group::AcceptAllCredentials,
+        now: None,
+    };
+    let e = mls_core::group::Group::join(
+        provider(),
+        &w,
+        &kp,
+        &private.init_key,
+        private.encryption_key,
+        sk,
+        None,
+        &mut env,
+        config,
+    )
+    .unwrap_err();
+    assert_eq!(
+        e,
+        Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded {
+            limit: mls_core::group::Limit::MaxLeaves
+        }))
+    );
 }

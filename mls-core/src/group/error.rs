@@ -76,12 +76,15 @@ pub enum GroupError {
     /// The application's [`ProposalPolicy`](super::ProposalPolicy) refuses
     /// proposals from this kind of sender.
     ProposalRefusedByPolicy,
-    /// `Limits::max_cached_proposals` proposals are cached already.
-    TooManyCachedProposals,
     /// Input beyond a configured bound ([`Limits`](super::Limits)): a
     /// message larger than `max_message_bytes`, a vector with more than
-    /// `max_vector_entries` entries, a tree of more than `max_leaves`.
-    LimitExceeded,
+    /// `max_vector_entries` entries, a commit growing the tree past
+    /// `max_leaves`, a proposal past `max_cached_proposals`; `limit` names
+    /// which.
+    LimitExceeded {
+        /// Which limit.
+        limit: Limit,
+    },
     /// RFC 9420 §10.1: a KeyPackage is invalid.
     InvalidKeyPackage,
     /// RFC 9420 §7.3, §10.1: a KeyPackage's lifetime does not cover the
@@ -129,6 +132,9 @@ pub enum GroupError {
 impl fmt::Display for GroupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::LimitExceeded { limit } => {
+                return write!(f, "input beyond this member's limit {limit} (Limits)");
+            }
             Self::WrongEpoch => "the message is for another epoch (RFC 9420 §6, §12.4.2)",
             Self::InvalidSignature => "the signature does not verify (RFC 9420 §6.1)",
             Self::UnknownSender => "the sender is not a member (blank or out-of-range leaf) (RFC 9420 §6.1)",
@@ -159,8 +165,6 @@ impl fmt::Display for GroupError {
             Self::InvalidPublicKey => "an HPKE public key (init key, leaf or parent encryption key, external_pub) is not a valid key of the group's KEM (RFC 9420 §5.1, §7.3, §10.1 (RFC 9180 §7.1.1))",
             Self::PskNotFound => "a PSK is not available (RFC 9420 §8.4)",
             Self::ProposalRefusedByPolicy => "the application's ProposalPolicy refuses proposals from this kind of sender",
-            Self::TooManyCachedProposals => "Limits::max_cached_proposals proposals are cached already (a limit of this member)",
-            Self::LimitExceeded => "input beyond a configured bound (Limits): a message larger than max_message_bytes, a vector with more than max_vector_entries entries, a tree of more than max_leaves",
             Self::InvalidKeyPackage => "a KeyPackage is invalid (RFC 9420 §10.1)",
             Self::KeyPackageExpired => "a KeyPackage's lifetime does not cover the current time (RFC 9420 §7.3, §10.1)",
             Self::RequiredCapabilityMissing => "a member or new member lacks a required capability (RFC 9420 §11.1)",
@@ -196,7 +200,9 @@ mod tests {
         );
         for e in [
             GroupError::DuplicatePublicKey,
-            GroupError::LimitExceeded,
+            GroupError::LimitExceeded {
+                limit: super::Limit::MaxLeaves,
+            },
             GroupError::ProposalRefusedByPolicy,
             GroupError::InvalidPublicKey,
         ] {
@@ -206,5 +212,31 @@ mod tests {
                 "{s}"
             );
         }
+    }
+}
+
+/// A bound of [`Limits`](super::Limits) (or of the ratchet window) that an
+/// input went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Limit {
+    /// `Limits::max_leaves`.
+    MaxLeaves,
+    /// `Limits::max_message_bytes`.
+    MaxMessageBytes,
+    /// `Limits::max_vector_entries`.
+    MaxVectorEntries,
+    /// `Limits::max_cached_proposals`.
+    MaxCachedProposals,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::MaxLeaves => "max_leaves",
+            Self::MaxMessageBytes => "max_message_bytes",
+            Self::MaxVectorEntries => "max_vector_entries",
+            Self::MaxCachedProposals => "max_cached_proposals",
+        })
     }
 }

@@ -385,8 +385,15 @@ pub(crate) fn import_tree(
     use crate::tree::{TreeShapeError, TreeShapeOr, TreeValidationError};
     let tree = match ratchet_tree {
         Some(t) => {
-            if t.len() > (2 * limits.max_leaves as usize).saturating_sub(1) {
-                return Err(TreeValidationError::Malformed(TreeShapeError::TooLarge).into());
+            if t.len()
+                > (limits.max_leaves as usize)
+                    .saturating_mul(2)
+                    .saturating_sub(1)
+            {
+                return Err(GroupError::LimitExceeded {
+                    limit: super::Limit::MaxLeaves,
+                }
+                .into());
             }
             RatchetTree::from_nodes(cs, t)
         }
@@ -400,6 +407,11 @@ pub(crate) fn import_tree(
     };
     tree.map_err(|e| match e {
         TreeShapeOr::Other(e) => e,
+        // Past `max_leaves` (or past 2^31 leaves, which is past it too).
+        TreeShapeOr::Shape(TreeShapeError::TooLarge) => GroupError::LimitExceeded {
+            limit: super::Limit::MaxLeaves,
+        }
+        .into(),
         TreeShapeOr::Shape(s) => TreeValidationError::Malformed(s).into(),
     })
 }

@@ -34,7 +34,7 @@ use crate::codec::VLBytes;
 pub use commit::Forge;
 pub use commit::{CommitEnv, ProcessEnv};
 pub use commit::{CommitOptions, CommitOutput, StagedCommit};
-pub use error::GroupError;
+pub use error::{GroupError, Limit};
 pub use join::MemberIdentity;
 pub(crate) use proposals::Listed;
 pub use proposals::{CachedProposal, ProposalSummary};
@@ -216,7 +216,8 @@ pub struct Limits {
     /// or GroupInfo's tree, or one supplied out of band) or grows to by
     /// Adds. A larger tree is refused while it is decoded
     /// ([`TreeShapeError::TooLarge`](crate::tree::TreeShapeError::TooLarge)),
-    /// a commit growing past it with [`GroupError::LimitExceeded`].
+    /// a commit growing past it with [`GroupError::LimitExceeded`] naming
+    /// [`Limit::MaxLeaves`].
     /// Default 65,536.
     pub max_leaves: u32,
     /// The largest encoded message [`Group::process_bytes`] decodes.
@@ -231,7 +232,7 @@ pub struct Limits {
     pub max_vector_entries: u32,
     /// The most proposals cached in one epoch (a replay of a cached one is
     /// not cached twice); one more is refused with
-    /// [`GroupError::TooManyCachedProposals`]. Default 65,536.
+    /// [`GroupError::LimitExceeded`]. Default 65,536.
     pub max_cached_proposals: u32,
 }
 
@@ -610,7 +611,10 @@ impl Group {
         env: &mut commit::ProcessEnv<'_>,
     ) -> Result<Received, Error> {
         if bytes.len() > self.config.limits.max_message_bytes {
-            return Err(GroupError::LimitExceeded.into());
+            return Err(GroupError::LimitExceeded {
+                limit: Limit::MaxMessageBytes,
+            }
+            .into());
         }
         let msg: crate::messages::MlsMessage = crate::codec::decode(bytes)?;
         self.process(provider, &msg, env)
@@ -819,7 +823,10 @@ impl Group {
                     return Ok(Received::Proposal(summary));
                 }
                 if self.proposals.len() >= self.config.limits.max_cached_proposals as usize {
-                    return Err(GroupError::TooManyCachedProposals.into());
+                    return Err(GroupError::LimitExceeded {
+                        limit: Limit::MaxCachedProposals,
+                    }
+                    .into());
                 }
                 if let Some(u) = tree_update {
                     self.secret_tree.apply(u)?;

@@ -708,7 +708,10 @@ impl Group {
         }
         // The tree stays within `Limits::max_leaves`.
         if staged.n_leaves() > self.config.limits.max_leaves {
-            return Err(GroupError::LimitExceeded.into());
+            return Err(GroupError::LimitExceeded {
+                limit: super::Limit::MaxLeaves,
+            }
+            .into());
         }
         // Custom proposals must be supported by every member who stays:
         // each distinct type once, O(n · types · log) in all.
@@ -760,7 +763,10 @@ pub(crate) fn check_vector_limits(
     let max = limits.max_vector_entries as usize;
     let ok = |n: usize| -> Result<(), Error> {
         if n > max {
-            Err(GroupError::LimitExceeded.into())
+            Err(GroupError::LimitExceeded {
+                limit: super::Limit::MaxVectorEntries,
+            }
+            .into())
         } else {
             Ok(())
         }
