@@ -31,7 +31,7 @@ pub struct NativeHpke<A, K, M> {
     /// The core's HPKE over this crate's parts of the same suite, for
     /// sealing to many recipients under one `info` (the `hpke` crate hashes
     /// `info` again for each).
-    batch: Option<&'static dyn Hpke>,
+    batch: &'static dyn Hpke,
     _types: PhantomData<Types<A, K, M>>,
 }
 
@@ -46,24 +46,19 @@ impl<A, K, M> fmt::Debug for NativeHpke<A, K, M> {
 
 impl<A, K, M> NativeHpke<A, K, M> {
     /// `dh` and `kdf` must be this crate's parts matching `M` (they serve
-    /// DeriveKeyPair and key generation).
-    pub const fn new(dh: &'static dyn Dh, kdf: &'static dyn Kdf) -> Self {
+    /// DeriveKeyPair and key generation); `batch` the core's HPKE over this
+    /// crate's parts of the same suite, which seals to many recipients
+    /// ([`Hpke::seal_many`]) hashing their shared `info` once (a Welcome's
+    /// whole encrypted GroupInfo), where the `hpke` crate would hash it once
+    /// per member.
+    pub const fn new(dh: &'static dyn Dh, kdf: &'static dyn Kdf, batch: &'static dyn Hpke) -> Self {
         Self {
             dh,
             kem: DhKem::new(dh, kdf),
             kdf,
-            batch: None,
+            batch,
             _types: PhantomData,
         }
-    }
-
-    /// Seals to many recipients ([`Hpke::seal_many`]) with `generic`, the
-    /// core's HPKE assembled from this crate's parts of the same suite:
-    /// it hashes the shared `info` once (a Welcome's whole encrypted
-    /// GroupInfo), where the `hpke` crate would hash it once per member.
-    pub const fn batched(mut self, generic: &'static dyn Hpke) -> Self {
-        self.batch = Some(generic);
-        self
     }
 }
 
@@ -112,13 +107,7 @@ where
         aad: &[u8],
         rng: &mut dyn Rng,
     ) -> Result<Vec<HpkeCiphertext>, CryptoError> {
-        match self.batch {
-            Some(generic) => generic.seal_many(recipients, info, aad, rng),
-            None => recipients
-                .iter()
-                .map(|(pk, pt)| self.seal(pk, info, aad, pt, rng))
-                .collect(),
-        }
+        self.batch.seal_many(recipients, info, aad, rng)
     }
 
     fn seal(

@@ -149,11 +149,11 @@ type HpkeP521Aes256 =
 type HpkeP384Aes256 =
     NativeHpke<hpke::aead::AesGcm256, hpke::kdf::HkdfSha384, hpke::kem::DhP384HkdfSha384>;
 
-static HPKE_1: HpkeX25519Aes128 = NativeHpke::new(&X25519, &HKDF_SHA256).batched(&GENERIC_1);
-static HPKE_2: HpkeP256Aes128 = NativeHpke::new(&P256, &HKDF_SHA256).batched(&GENERIC_2);
-static HPKE_3: HpkeX25519ChaCha = NativeHpke::new(&X25519, &HKDF_SHA256).batched(&GENERIC_3);
-static HPKE_5: HpkeP521Aes256 = NativeHpke::new(&P521, &HKDF_SHA512).batched(&GENERIC_5);
-static HPKE_7: HpkeP384Aes256 = NativeHpke::new(&P384, &HKDF_SHA384).batched(&GENERIC_7);
+static HPKE_1: HpkeX25519Aes128 = NativeHpke::new(&X25519, &HKDF_SHA256, &GENERIC_1);
+static HPKE_2: HpkeP256Aes128 = NativeHpke::new(&P256, &HKDF_SHA256, &GENERIC_2);
+static HPKE_3: HpkeX25519ChaCha = NativeHpke::new(&X25519, &HKDF_SHA256, &GENERIC_3);
+static HPKE_5: HpkeP521Aes256 = NativeHpke::new(&P521, &HKDF_SHA512, &GENERIC_5);
+static HPKE_7: HpkeP384Aes256 = NativeHpke::new(&P384, &HKDF_SHA384, &GENERIC_7);
 
 static GENERIC_1: GenericHpke =
     GenericHpke::new(DhKem::new(&X25519, &HKDF_SHA256), &HKDF_SHA256, &AES128GCM);

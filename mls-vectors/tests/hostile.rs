@@ -38,6 +38,44 @@ fn protect(s: &mut Scenario, i: usize, data: &[u8]) -> MlsMessage {
         .unwrap()
 }
 
+/// Member `i` sends an empty commit to which the hook appends `extra`
+/// (after the committer's own checks, properly signed); the committer then
+/// drops its pending commit.
+fn commit_with_extra(
+    s: &mut Scenario,
+    i: usize,
+    extra: Vec<mls_core::messages::ProposalOrRef>,
+) -> MlsMessage {
+    let mut rng = TestRng::new(25);
+    let mut env = mls_core::group::CommitEnv {
+        rng: &mut rng,
+        psks: &mls_core::group::NoPsks,
+        credentials: &mls_core::group::AcceptAllCredentials,
+        now: None,
+    };
+    let msg = group(s, i)
+        .commit_forged(provider(), CommitOptions::default(), &mut env, &mut |f| {
+            if let mls_core::group::Forge::Commit { commit, .. } = f {
+                commit.proposals.extend(extra.iter().cloned());
+            }
+        })
+        .unwrap()
+        .commit;
+    group(s, i).discard_pending();
+    msg
+}
+
+/// A group of `members` with every member's limits set by `limits`.
+fn limited(seed: u64, members: usize, limits: mls_core::group::Limits) -> Scenario {
+    let config = GroupConfig {
+        limits,
+        ..GroupConfig::default()
+    };
+    let mut s = Scenario::with_config(provider(), SUITE, seed, config);
+    s.add_members(members);
+    s
+}
+
 /// `g` refuses `msg`; its state stays byte-identical. Returns the error.
 fn refused(g: &mut mls_core::group::Group, msg: &MlsMessage) -> Error {
     let before = snapshot(g);
@@ -298,28 +336,13 @@ fn rfc9420_12_4_a_cached_add_with_a_bad_key_is_left_out() {
 fn rfc9420_7_3_receiver_refuses_an_add_with_a_malformed_key() {
     let mut s = three(23);
     let bad = key_package_with_bad_leaf_key(24, 5);
-    let mut rng = TestRng::new(25);
-    let mut env = mls_core::group::CommitEnv {
-        rng: &mut rng,
-        psks: &mls_core::group::NoPsks,
-        credentials: &mls_core::group::AcceptAllCredentials,
-        now: None,
-    };
-    let msg = group(&mut s, 0)
-        .commit_forged(provider(), CommitOptions::default(), &mut env, &mut |f| {
-            if let mls_core::group::Forge::Commit { commit, .. } = f {
-                commit
-                    .proposals
-                    .push(mls_core::messages::ProposalOrRef::Proposal(Box::new(
-                        Proposal::Add(Add {
-                            key_package: bad.clone(),
-                        }),
-                    )));
-            }
-        })
-        .unwrap()
-        .commit;
-    group(&mut s, 0).discard_pending();
+    let msg = commit_with_extra(
+        &mut s,
+        0,
+        vec![mls_core::messages::ProposalOrRef::Proposal(Box::new(
+            Proposal::Add(Add { key_package: bad }),
+        ))],
+    );
     invalid_key(refused(group(&mut s, 1), &msg));
 }
 
@@ -463,15 +486,11 @@ fn proposal_policy_refuses_new_member_proposals() {
 /// a proposal is refused with a typed error and changes nothing.
 #[test]
 fn proposal_cache_is_bounded() {
-    let config = GroupConfig {
-        limits: mls_core::group::Limits {
-            max_cached_proposals: 3,
-            ..Default::default()
-        },
-        ..GroupConfig::default()
+    let limits = mls_core::group::Limits {
+        max_cached_proposals: 3,
+        ..Default::default()
     };
-    let mut s = Scenario::with_config(provider(), SUITE, 38, config);
-    s.add_members(1);
+    let mut s = limited(38, 1, limits);
     for seed in 0..3 {
         let msg = new_member_add(group(&mut s, 0), 40 + seed);
         let _ = process(group(&mut s, 1), &msg).unwrap();
@@ -532,37 +551,13 @@ fn tree_larger_than_max_leaves_is_refused_while_decoding() {
 /// refused before it is verified, and changes nothing.
 #[test]
 fn commit_with_too_many_proposals_is_refused() {
-    let config = GroupConfig {
-        limits: mls_core::group::Limits {
-            max_vector_entries: 4,
-            ..Default::default()
-        },
-        ..GroupConfig::default()
+    let limits = mls_core::group::Limits {
+        max_vector_entries: 4,
+        ..Default::default()
     };
-    let mut s = Scenario::with_config(provider(), SUITE, 61, config);
-    s.add_members(2);
-    let mut rng = TestRng::new(62);
-    let mut env = mls_core::group::CommitEnv {
-        rng: &mut rng,
-        psks: &mls_core::group::NoPsks,
-        credentials: &mls_core::group::AcceptAllCredentials,
-        now: None,
-    };
-    let msg = group(&mut s, 0)
-        .commit_forged(provider(), CommitOptions::default(), &mut env, &mut |f| {
-            if let mls_core::group::Forge::Commit { commit, .. } = f {
-                for _ in 0..5 {
-                    commit
-                        .proposals
-                        .push(mls_core::messages::ProposalOrRef::Reference(VLBytes::new(
-                            vec![7; 32],
-                        )));
-                }
-            }
-        })
-        .unwrap()
-        .commit;
-    group(&mut s, 0).discard_pending();
+    let mut s = limited(61, 2, limits);
+    let reference = mls_core::messages::ProposalOrRef::Reference(VLBytes::new(vec![7; 32]));
+    let msg = commit_with_extra(&mut s, 0, vec![reference; 5]);
     assert_eq!(
         refused(group(&mut s, 1), &msg),
         Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded {
@@ -576,15 +571,11 @@ fn commit_with_too_many_proposals_is_refused() {
 #[test]
 fn message_over_max_message_bytes_is_refused() {
     use mls_core::codec::Encode;
-    let config = GroupConfig {
-        limits: mls_core::group::Limits {
-            max_message_bytes: 64,
-            ..Default::default()
-        },
-        ..GroupConfig::default()
+    let limits = mls_core::group::Limits {
+        max_message_bytes: 64,
+        ..Default::default()
     };
-    let mut s = Scenario::with_config(provider(), SUITE, 63, config);
-    s.add_members(1);
+    let mut s = limited(63, 1, limits);
     let msg = protect(&mut s, 0, &[1; 200]);
     let bytes = msg.encode().unwrap();
     let g = group(&mut s, 1);
