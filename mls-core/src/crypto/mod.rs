@@ -13,8 +13,8 @@
 //! Traits never grow `#[cfg]`-gated methods; new capabilities arrive as
 //! defaulted methods returning [`CryptoError::Unsupported`].
 
-/// The shared backend conformance harness (feature `test-utils`: for
-/// backends' tests, never for applications).
+// The shared backend conformance harness: feature `test-utils`, for
+// backends' tests, never for applications.
 #[cfg(any(test, feature = "test-utils"))]
 pub mod conformance;
 pub mod hpke;
