@@ -475,8 +475,7 @@ impl Group {
     /// Called only when the whole list is invalid. Linear in the common
     /// cases, so that one bad proposal among many costs one validation
     /// each, not one per pair:
-    /// 1. each proposal is validated alone (with `by_value`); the invalid
-    ///    ones go;
+    /// 1. each cached proposal is validated alone; the invalid ones go;
     /// 2. structural conflicts are resolved in preference order: one
     ///    change per leaf, one Add per signature or encryption key, one
     ///    use of each PSK, one GroupContextExtensions, a ReInit only alone;
@@ -507,8 +506,22 @@ impl Group {
             self.apply_proposals(cs, &mut self.tree.stage(), Some(me), &as_list(chosen), env)
                 .is_ok()
         };
+        // Each cached proposal alone, without the by-value ones: a bulk add
+        // by value with a few cached proposals costs one validation of the
+        // Adds, not one per cached proposal. (Collisions with the by-value
+        // proposals are claimed below; joint validity is checked last.)
+        let valid_alone = |i: usize| {
+            cached.get(i).is_some_and(|c| {
+                let one = [Resolved {
+                    proposal: c.proposal.clone(),
+                    sender: c.sender,
+                }];
+                self.apply_proposals(cs, &mut self.tree.stage(), Some(me), &one, env)
+                    .is_ok()
+            })
+        };
         let n = cached.len();
-        let mut order: Vec<usize> = (0..n).filter(|&i| valid(&[i])).collect();
+        let mut order: Vec<usize> = (0..n).filter(|&i| valid_alone(i)).collect();
         order.sort_by_key(|&i| match cached.get(i).map(|c| &c.proposal) {
             Some(Proposal::Remove(_)) => (0, i),
             Some(Proposal::Update(_)) => (1, n - i),
