@@ -15,7 +15,7 @@ use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks,
     ProcessEnv,
 };
-use mls_core::group_context::Extension;
+use mls_core::messages::Extension;
 use mls_core::key_package::{KeyPackageParams, generate_key_package};
 use mls_core::messages::{
     Add, Capabilities, Credential, CredentialType, ExtensionType, GroupInfo, KeyPackage, Lifetime,
@@ -217,13 +217,13 @@ fn build(config: GroupConfig) -> Fixture {
     .unwrap();
     let bob_app = bob_group.protect(p, b"hello", b"", &mut rng).unwrap();
     let joiner =
-        mls_core::welcome::decrypt_group_secrets(cs(), &welcome, &bob.key_package, &bob.init_key)
+        mls_core::seal_welcome::decrypt_group_secrets(cs(), &welcome, &bob.key_package, &bob.init_key)
             .unwrap();
     let psk_secret = Secret::zero(cs().kdf().nh()).unwrap();
     let welcome_secret =
-        mls_core::welcome::welcome_secret(cs(), &joiner.joiner_secret, &psk_secret).unwrap();
+        mls_core::seal_welcome::welcome_secret(cs(), &joiner.joiner_secret, &psk_secret).unwrap();
     let group_info =
-        mls_core::welcome::decrypt_group_info(cs(), &welcome, &welcome_secret).unwrap();
+        mls_core::seal_welcome::decrypt_group_info(cs(), &welcome, &welcome_secret).unwrap();
     Fixture {
         alice: alice.to_bytes().unwrap().as_bytes().to_vec(),
         bob: bob_group.to_bytes().unwrap().as_bytes().to_vec(),
@@ -295,15 +295,15 @@ pub fn rewrap_welcome(f: &Fixture, mut gi: GroupInfo, fix_context: bool) -> Opti
             .ok()?;
         gi.confirmation_tag = VLBytes::new(tag.as_ref().to_vec());
     }
-    mls_core::welcome::sign_group_info(cs, &f.alice_signer, &mut gi).ok()?;
+    mls_core::seal_welcome::sign_group_info(cs, &f.alice_signer, &mut gi).ok()?;
     let mut rng = FuzzRng::new(11);
-    mls_core::welcome::encrypt_welcome(
+    mls_core::seal_welcome::encrypt_welcome(
         cs,
         &gi,
         &f.joiner_secret,
         &psk_secret,
         &[],
-        &[mls_core::welcome::NewMember {
+        &[mls_core::seal_welcome::NewMember {
             key_package: &f.bob_client.key_package,
             path_secret: f.path_secret.as_ref(),
         }],
@@ -376,7 +376,7 @@ mod tests {
     use super::*;
     use mls_core::error::{Error, ProtocolError};
     use mls_core::group::Received;
-    use mls_core::welcome::WelcomeError;
+    use mls_core::seal_welcome::WelcomeError;
 
     fn join(w: &Welcome) -> Result<Group, Error> {
         let f = fixture();

@@ -22,41 +22,7 @@ use crate::messages::{
 use crate::tree::{PathStep, StagedTree, TreeRead, filtered_direct_path, parent_hash, resolution};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 
-/// A TreeKEM rule an UpdatePath broke. Each names its section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TreeKemError {
-    /// RFC 9420 §7.3: the path's leaf node source is not `commit`.
-    LeafSourceNotCommit,
-    /// RFC 9420 §7.3: the path's leaf node signature does not verify.
-    LeafSignatureInvalid,
-    /// RFC 9420 §12.4.2: the path length differs from the filtered direct path.
-    PathLengthMismatch,
-    /// RFC 9420 §7.9.2: the leaf's parent hash does not match the path.
-    ParentHashMismatch,
-    /// RFC 9420 §7.6: the number of encrypted path secrets differs from the
-    /// resolution of the copath node.
-    CiphertextCountMismatch,
-    /// RFC 9420 §7.6: no private key for any node of the resolution.
-    NoDecryptionKey,
-    /// RFC 9420 §7.6: the path secret did not decrypt.
-    DecryptionFailed,
-    /// RFC 9420 §7.6: a derived public key differs from the one sent.
-    PublicKeyMismatch,
-    /// The receiver is the sender, or not in the tree.
-    NotARecipient,
-    /// RFC 9420 §12.2, §16.7: one public key appears twice in the
-    /// UpdatePath (leaf and path nodes).
-    DuplicatePublicKey,
-}
-
-impl fmt::Display for TreeKemError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid UpdatePath: {self:?}")
-    }
-}
-
-impl core::error::Error for TreeKemError {}
+pub use crate::error::TreeKemError;
 
 /// A member's private TreeKEM state: its leaf key and the keys of the
 /// parent nodes it knows (RFC 9420 §4.2 tree invariant).

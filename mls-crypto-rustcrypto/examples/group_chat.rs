@@ -74,7 +74,7 @@ fn new_client(
     })
 }
 
-fn name_of(g: &Group, leaf: mls_core::tree_math::LeafIndex) -> String {
+fn name_of(g: &Group, leaf: mls_core::group::LeafIndex) -> String {
     g.members()
         .find(|(i, _)| *i == leaf)
         .map(|(_, l)| match &l.credential {

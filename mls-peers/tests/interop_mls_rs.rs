@@ -849,7 +849,7 @@ fn rfc9420_12_4_3_2_resync_by_external_commit_removing_the_old_leaf_both_ways() 
 
 #[test]
 fn rfc9420_12_1_7_group_context_extensions_committed_both_ways() {
-    use mls_core::group_context::Extension;
+    use mls_core::messages::Extension;
     use mls_core::messages::{
         CredentialType, ExtensionType, ExternalSender, GroupContextExtensions, RequiredCapabilities,
     };

@@ -5,13 +5,13 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mls_core::codec::VLBytes;
 use mls_core::crypto::{CipherSuite, Secret};
-use mls_core::framing::{protect_private, sign_content, unprotect_private};
-use mls_core::group_context::{GroupContext, MLS10};
 use mls_core::key_package::{KeyPackageParams, generate_key_package};
 use mls_core::messages::{
     Capabilities, Content, Credential, CredentialType, FramedContent, Lifetime, ProtocolVersion,
     Sender, WireFormat,
 };
+use mls_core::messages::{GroupContext, MLS10};
+use mls_core::protect::{protect_private, sign_content, unprotect_private};
 use mls_core::secret_tree::{RatchetConfig, SecretTree};
 use mls_vectors::TestRng;
 use std::hint::black_box;

@@ -6,8 +6,8 @@
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use mls_core::codec::{Encode, VLBytes};
 use mls_core::crypto::CipherSuite;
-use mls_core::group_context::{GroupContext, MLS10};
 use mls_core::messages::ParentNode;
+use mls_core::messages::{GroupContext, MLS10};
 use mls_core::tree::{ValidationOptions, filtered_direct_path};
 use mls_core::tree_math::LeafIndex;
 use mls_core::treekem::{PathParams, create_update_path, decrypt_update_path, merge_update_path};

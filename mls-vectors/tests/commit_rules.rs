@@ -264,7 +264,7 @@ fn rfc9420_7_3_rejects_a_commit_leaf_with_a_bad_signature() {
 fn rfc9420_7_3_rejects_a_commit_leaf_with_an_unlisted_extension() {
     each_backend(|| {
         let hook = with_path_leaf(|leaf| {
-            leaf.extensions.push(mls_core::group_context::Extension {
+            leaf.extensions.push(mls_core::messages::Extension {
                 extension_type: 0xF0F0,
                 extension_data: VLBytes::new(vec![]),
             })
@@ -549,7 +549,7 @@ fn rfc9420_5_3_1_validates_credentials_of_new_external_senders() {
             credential: Credential::Basic(VLBytes::new(b"ds".to_vec())),
         }];
         let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
-            extensions: vec![mls_core::group_context::Extension {
+            extensions: vec![mls_core::messages::Extension {
                 extension_type: ExtensionType::EXTERNAL_SENDERS.0,
                 extension_data: VLBytes::new(mls_core::codec::Encode::encode(&senders).unwrap()),
             }],

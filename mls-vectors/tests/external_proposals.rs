@@ -6,15 +6,15 @@
 
 use mls_core::codec::{Encode, VLBytes};
 use mls_core::crypto::{CipherSuite, CryptoProvider};
-use mls_core::framing::{protect_public, sign_content};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, NoPsks, ProcessEnv, Received,
 };
-use mls_core::group_context::Extension;
+use mls_core::messages::Extension;
 use mls_core::messages::{
     Add, Content, Credential, ExtensionType, ExternalSender, FramedContent, GroupContextExtensions,
     Lifetime, MlsMessage, MlsMessageBody, Proposal, Remove, Sender, WireFormat,
 };
+use mls_core::protect::{protect_public, sign_content};
 use mls_vectors::TestRng;
 use mls_vectors::scenario::Scenario;
 

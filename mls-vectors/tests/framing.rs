@@ -9,29 +9,29 @@ use mls_core::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey,
 };
 use mls_core::error::{Error, ProtocolError};
-use mls_core::framing::{
-    FramingError, protect_private, protect_public, sign_content, unprotect_private,
-    unprotect_public, verify_signature,
-};
-use mls_core::group_context::{GroupContext, MLS10};
 use mls_core::key_package::{
     KeyPackageError, KeyPackageParams, generate_key_package, key_package_reference,
     validate_key_package, validate_key_package_for_group,
 };
 use mls_core::key_schedule::from_joiner_secret;
+use mls_core::messages::{Add, Extension};
 use mls_core::messages::{
     Capabilities, Commit, Content, Credential, CredentialType, ExtensionType, FramedContent,
     GroupInfo, KeyPackage, LeafNodeSource, Lifetime, PreSharedKeyId, PrivateContentAad,
     PrivateMessage, Proposal, ProtocolVersion, Psk, Remove, Sender, SenderData, SenderDataAad,
     WireFormat,
 };
-use mls_core::secret_tree::{RatchetConfig, RatchetKind, SecretTree, sender_data_key_nonce};
-use mls_core::tree_math::LeafIndex;
-use mls_core::welcome::{
+use mls_core::messages::{GroupContext, MLS10};
+use mls_core::protect::{
+    FramingError, protect_private, protect_public, sign_content, unprotect_private,
+    unprotect_public, verify_signature,
+};
+use mls_core::seal_welcome::{
     NewMember, WelcomeError, check_confirmation_tag, decrypt_group_info, decrypt_group_secrets,
     encrypt_welcome, sign_group_info, verify_group_info_signature, welcome_secret,
 };
-use mls_core::{group_context::Extension, messages::Add};
+use mls_core::secret_tree::{RatchetConfig, RatchetKind, SecretTree, sender_data_key_nonce};
+use mls_core::tree_math::LeafIndex;
 use mls_vectors::{TestRng, backends};
 
 /// Runs `f` for every backend and every suite it serves.

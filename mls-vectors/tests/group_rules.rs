@@ -218,7 +218,7 @@ fn rfc9420_6_2_rejects_a_tampered_membership_tag_and_changes_nothing() {
         assert_eq!(
             e,
             Error::Protocol(ProtocolError::Framing(
-                mls_core::framing::FramingError::MembershipTagMismatch
+                mls_core::protect::FramingError::MembershipTagMismatch
             ))
         );
         assert_eq!(g.to_bytes().unwrap().as_bytes(), before.as_bytes());
@@ -250,7 +250,7 @@ fn rfc9420_6_rejects_a_message_of_another_epoch() {
         assert_eq!(
             e,
             Error::Protocol(ProtocolError::Framing(
-                mls_core::framing::FramingError::WrongEpoch
+                mls_core::protect::FramingError::WrongEpoch
             ))
         );
     });
@@ -468,7 +468,7 @@ fn rfc9420_7_3_rejects_update_reusing_another_members_encryption_key() {
 #[test]
 fn rfc9420_11_1_rejects_required_capabilities_members_lack() {
     each_backend(|| {
-        use mls_core::group_context::Extension;
+        use mls_core::messages::Extension;
         use mls_core::messages::{ExtensionType, RequiredCapabilities};
         let mut s = three(7);
         let req = RequiredCapabilities {
@@ -490,7 +490,7 @@ fn rfc9420_11_1_rejects_required_capabilities_members_lack() {
 #[test]
 fn rfc9420_13_rejects_a_group_extension_members_do_not_support() {
     each_backend(|| {
-        use mls_core::group_context::Extension;
+        use mls_core::messages::Extension;
         let mut s = three(7);
         let gce = Proposal::GroupContextExtensions(GroupContextExtensions {
             extensions: vec![Extension {

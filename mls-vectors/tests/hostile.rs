@@ -383,8 +383,8 @@ fn rfc9420_9_2_secret_tree_refuses_a_stale_update() {
 
 /// A correctly signed new-member Add proposal for the group `g` is in.
 fn new_member_add(g: &mls_core::group::Group, seed: u64) -> MlsMessage {
-    use mls_core::framing::{protect_public, sign_content};
     use mls_core::messages::{Content, FramedContent, MlsMessageBody, Sender, WireFormat};
+    use mls_core::protect::{protect_public, sign_content};
     let cs = mls_vectors::testkit::suite(SUITE);
     let (kp, _, sk) =
         mls_vectors::testkit::key_package_in(SUITE, b"outsider", &mut TestRng::new(seed));

@@ -13,12 +13,10 @@ use mls_core::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey,
 };
 use mls_core::error::{Error, ProtocolError};
-use mls_core::framing::FramingError;
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, CredentialValidator, Forge, Group, GroupConfig,
     GroupError, MemberIdentity, NoPsks, ProcessEnv, PskStore, Received,
 };
-use mls_core::group_context::{Extension, GroupContext};
 use mls_core::key_package::{KeyPackageParams, KeyPackagePrivate, generate_key_package};
 use mls_core::messages::framing::{authenticated_content_tbm, framed_content_tbs};
 use mls_core::messages::{
@@ -28,6 +26,8 @@ use mls_core::messages::{
     Proposal, ProposalOrRef, ProposalType, ProtocolVersion, Psk, PublicMessage, ReInit,
     RequiredCapabilities, Sender, Update, Welcome, WireFormat,
 };
+use mls_core::messages::{Extension, GroupContext};
+use mls_core::protect::FramingError;
 use mls_core::tree::TreeValidationError;
 use mls_core::treekem::TreeKemError;
 use mls_vectors::TestRng;
@@ -831,7 +831,7 @@ fn rfc9420_12_4_3_2_external_joiner_checks_the_group_info_signature() {
             matches!(
                 e,
                 Error::Protocol(ProtocolError::Welcome(
-                    mls_core::welcome::WelcomeError::GroupInfoSignatureInvalid
+                    mls_core::seal_welcome::WelcomeError::GroupInfoSignatureInvalid
                 ))
             ),
             "{e:?}"
@@ -1565,7 +1565,7 @@ impl Welcomed {
         &self,
         c: Ctx,
         edit: impl FnOnce(&mut mls_core::messages::GroupInfo),
-        secrets: impl FnOnce(&mut mls_core::welcome::JoinerSecrets),
+        secrets: impl FnOnce(&mut mls_core::seal_welcome::JoinerSecrets),
     ) -> Welcome {
         self.forge_signed(c, &self.creator_sk, edit, secrets)
     }
@@ -1576,10 +1576,10 @@ impl Welcomed {
         c: Ctx,
         signer: &SignaturePrivateKey,
         edit: impl FnOnce(&mut mls_core::messages::GroupInfo),
-        secrets: impl FnOnce(&mut mls_core::welcome::JoinerSecrets),
+        secrets: impl FnOnce(&mut mls_core::seal_welcome::JoinerSecrets),
     ) -> Welcome {
         let cs = c.cs();
-        let mut js = mls_core::welcome::decrypt_group_secrets(
+        let mut js = mls_core::seal_welcome::decrypt_group_secrets(
             cs,
             &self.welcome,
             &self.kp,
@@ -1587,14 +1587,14 @@ impl Welcomed {
         )
         .unwrap();
         let psk = Secret::zero(cs.kdf().nh()).unwrap();
-        let ws = mls_core::welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
-        let mut gi = mls_core::welcome::decrypt_group_info(cs, &self.welcome, &ws).unwrap();
+        let ws = mls_core::seal_welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
+        let mut gi = mls_core::seal_welcome::decrypt_group_info(cs, &self.welcome, &ws).unwrap();
         edit(&mut gi);
-        mls_core::welcome::sign_group_info(cs, signer, &mut gi).unwrap();
+        mls_core::seal_welcome::sign_group_info(cs, signer, &mut gi).unwrap();
         secrets(&mut js);
-        let ws = mls_core::welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
-        let egi = mls_core::welcome::encrypt_group_info(cs, &ws, &gi).unwrap();
-        let ct = mls_core::welcome::encrypt_group_secrets(
+        let ws = mls_core::seal_welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
+        let egi = mls_core::seal_welcome::encrypt_group_info(cs, &ws, &gi).unwrap();
+        let ct = mls_core::seal_welcome::encrypt_group_secrets(
             cs,
             self.kp.init_key.as_slice(),
             &egi,
@@ -1732,7 +1732,7 @@ fn rfc9420_12_4_3_1_rejects_a_group_info_with_a_bad_signature() {
                 matches!(
                     e,
                     Error::Protocol(ProtocolError::Welcome(
-                        mls_core::welcome::WelcomeError::GroupInfoSignatureInvalid
+                        mls_core::seal_welcome::WelcomeError::GroupInfoSignatureInvalid
                     ))
                 ),
                 "{e:?}"
@@ -1775,7 +1775,7 @@ fn rfc9420_12_4_3_1_rejects_a_group_info_of_another_cipher_suite() {
             matches!(
                 e,
                 Error::Protocol(ProtocolError::Welcome(
-                    mls_core::welcome::WelcomeError::CipherSuiteMismatch
+                    mls_core::seal_welcome::WelcomeError::CipherSuiteMismatch
                 ))
             ),
             "{e:?}"
@@ -1786,7 +1786,7 @@ fn rfc9420_12_4_3_1_rejects_a_group_info_of_another_cipher_suite() {
             matches!(
                 e,
                 Error::Protocol(ProtocolError::Welcome(
-                    mls_core::welcome::WelcomeError::VersionMismatch
+                    mls_core::seal_welcome::WelcomeError::VersionMismatch
                 ))
             ),
             "{e:?}"
@@ -2084,7 +2084,7 @@ fn rfc9420_7_3_joiner_accepts_a_tree_leaf_that_omits_the_groups_cipher_suite() {
             matches!(
                 e,
                 Error::Protocol(ProtocolError::Welcome(
-                    mls_core::welcome::WelcomeError::ConfirmationTagMismatch
+                    mls_core::seal_welcome::WelcomeError::ConfirmationTagMismatch
                 ))
             ),
             "{e:?}"
@@ -2123,7 +2123,7 @@ fn forge_private(
         authenticated_data: VLBytes::new(vec![]),
         content,
     };
-    let ac = mls_core::framing::sign_content(
+    let ac = mls_core::protect::sign_content(
         c.cs(),
         signer,
         WireFormat::PRIVATE_MESSAGE,
@@ -2132,7 +2132,7 @@ fn forge_private(
     )
     .unwrap();
     let (tree, sds) = g.secret_tree_for_testing();
-    let p = mls_core::framing::protect_private(c.cs(), &ac, tree, sds, 0, &mut TestRng::new(7))
+    let p = mls_core::protect::protect_private(c.cs(), &ac, tree, sds, 0, &mut TestRng::new(7))
         .unwrap();
     MlsMessage {
         body: MlsMessageBody::PrivateMessage(p.message),
@@ -2315,7 +2315,7 @@ impl Branched {
         psks: impl FnOnce(&mut Vec<PreSharedKeyId>),
     ) -> Welcome {
         let cs = c.cs();
-        let mut js = mls_core::welcome::decrypt_group_secrets(
+        let mut js = mls_core::seal_welcome::decrypt_group_secrets(
             cs,
             &self.welcome,
             &self.kp,
@@ -2323,15 +2323,15 @@ impl Branched {
         )
         .unwrap();
         let psk = psk_secret_of(c, &js.psks, store);
-        let ws = mls_core::welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
-        let mut gi = mls_core::welcome::decrypt_group_info(cs, &self.welcome, &ws).unwrap();
+        let ws = mls_core::seal_welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
+        let mut gi = mls_core::seal_welcome::decrypt_group_info(cs, &self.welcome, &ws).unwrap();
         edit(&mut gi);
-        mls_core::welcome::sign_group_info(cs, &self.creator_sk, &mut gi).unwrap();
+        mls_core::seal_welcome::sign_group_info(cs, &self.creator_sk, &mut gi).unwrap();
         psks(&mut js.psks);
         let psk = psk_secret_of(c, &js.psks, store);
-        let ws = mls_core::welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
-        let egi = mls_core::welcome::encrypt_group_info(cs, &ws, &gi).unwrap();
-        let ct = mls_core::welcome::encrypt_group_secrets(
+        let ws = mls_core::seal_welcome::welcome_secret(cs, &js.joiner_secret, &psk).unwrap();
+        let egi = mls_core::seal_welcome::encrypt_group_info(cs, &ws, &gi).unwrap();
+        let ct = mls_core::seal_welcome::encrypt_group_secrets(
             cs,
             self.kp.init_key.as_slice(),
             &egi,
@@ -2503,7 +2503,7 @@ fn rfc9420_11_2_rejects_a_reinit_welcome_that_does_not_match_the_reinit() {
             matches!(
                 e,
                 Error::Protocol(ProtocolError::Welcome(
-                    mls_core::welcome::WelcomeError::ConfirmationTagMismatch
+                    mls_core::seal_welcome::WelcomeError::ConfirmationTagMismatch
                 ))
             ),
             "{e:?}"
@@ -2781,9 +2781,13 @@ fn rfc9420_7_5_replaced_path_keys_and_the_old_init_secret_are_deleted() {
         let cs = c.cs();
         // What the joiner holds after joining: parent 1's private key (from
         // the Welcome's path secret) and the epoch's init secret.
-        let js =
-            mls_core::welcome::decrypt_group_secrets(cs, &w.welcome, &w.kp, &w.private.init_key)
-                .unwrap();
+        let js = mls_core::seal_welcome::decrypt_group_secrets(
+            cs,
+            &w.welcome,
+            &w.kp,
+            &w.private.init_key,
+        )
+        .unwrap();
         let (parent_key, _) =
             mls_core::treekem::node_key_pair(cs, js.path_secret.as_ref().unwrap()).unwrap();
         let mut joiner = w

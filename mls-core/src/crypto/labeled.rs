@@ -152,7 +152,7 @@ pub fn verify_with_label(
 
 /// The SignContent bytes a [`crate::crypto::Signature`] signs for
 /// SignWithLabel, for callers that batch or delegate signing.
-pub fn sign_content(label: &[u8], content: &[u8]) -> Result<Vec<u8>, CryptoError> {
+pub fn sign_content_bytes(label: &[u8], content: &[u8]) -> Result<Vec<u8>, CryptoError> {
     labeled_content(label, content)
 }
 

@@ -13,12 +13,18 @@
 //! Traits never grow `#[cfg]`-gated methods; new capabilities arrive as
 //! defaulted methods returning [`CryptoError::Unsupported`].
 
-// The shared backend conformance harness: feature `test-utils`, for
+// The shared backend conformance harness: feature `conformance`, for
 // backends' tests, never for applications.
-#[cfg(any(test, feature = "test-utils"))]
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod hpke;
+// The labeled operations (RFC 9420 §5.1, §8): protocol internals, public
+// with `hazmat` for the vectors.
+#[cfg(feature = "hazmat")]
 pub mod labeled;
+#[cfg(not(feature = "hazmat"))]
+#[allow(dead_code, unreachable_pub)]
+pub(crate) mod labeled;
 mod secret;
 mod suite;
 

@@ -10,8 +10,8 @@ use super::{CredentialValidator, Group, GroupError, PskStore, vl};
 use crate::codec::Encode;
 use crate::crypto::{CipherSuiteProvider, CryptoProvider, Rng, Secret};
 use crate::error::{Error, UsageError};
-use crate::group_context::{Extension, GroupContext};
 use crate::key_schedule::{EpochSecrets, PskInput, derive_epoch, psk_secret};
+use crate::messages::group_context::{Extension, GroupContext};
 use crate::messages::{
     AuthenticatedContent, Commit, Content, FramedContent, GroupInfo, KeyPackage, LeafNode,
     LeafNodeSource, MlsMessage, MlsMessageBody, PreSharedKeyId, Proposal, ProposalOrRef, Psk,
@@ -787,7 +787,7 @@ impl Group {
         };
         // Signed and (below) tagged by the framing functions the official
         // vectors exercise (RFC 9420 §6.1, §6.2).
-        let mut ac = crate::framing::sign_content(
+        let mut ac = crate::protect::sign_content(
             cs,
             &self.signer,
             wire_format,
@@ -827,7 +827,7 @@ impl Group {
         // failed commit changes nothing.
         let mut tree_update = None;
         let message = if self.config.encrypt_handshake {
-            let p = crate::framing::protect_private(
+            let p = crate::protect::protect_private(
                 cs,
                 &ac,
                 &self.secret_tree,
@@ -841,7 +841,7 @@ impl Group {
             }
         } else {
             MlsMessage {
-                body: MlsMessageBody::PublicMessage(crate::framing::protect_public(
+                body: MlsMessageBody::PublicMessage(crate::protect::protect_public(
                     cs,
                     &ac,
                     Some(&self.context),
@@ -873,16 +873,16 @@ impl Group {
                     path_secrets.iter().find(|(x, _)| *x == lca).map(|(_, s)| s)
                 })
                 .collect();
-            let new_members: Vec<crate::welcome::NewMember<'_>> = applied
+            let new_members: Vec<crate::seal_welcome::NewMember<'_>> = applied
                 .added
                 .iter()
                 .zip(&lca_secrets)
-                .map(|((_, kp), ps)| crate::welcome::NewMember {
+                .map(|((_, kp), ps)| crate::seal_welcome::NewMember {
                     key_package: kp,
                     path_secret: *ps,
                 })
                 .collect();
-            let w = crate::welcome::encrypt_welcome(
+            let w = crate::seal_welcome::encrypt_welcome(
                 cs,
                 &group_info,
                 &d.joiner_secret,

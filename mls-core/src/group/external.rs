@@ -13,8 +13,8 @@ use super::{Group, GroupConfig, GroupError, suite, vl};
 use crate::codec::{Encode, decode};
 use crate::crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey};
 use crate::error::Error;
-use crate::group_context::{Extension, GroupContext};
 use crate::key_schedule::derive_epoch;
+use crate::messages::group_context::{Extension, GroupContext};
 use crate::messages::{
     Commit, Content, ExtensionType, ExternalInit, ExternalPub, FramedContent, GroupInfo, LeafNode,
     LeafNodeSource, MlsMessage, MlsMessageBody, Node, Proposal, ProposalOrRef, PublicMessage,
@@ -64,7 +64,7 @@ pub(crate) fn build_group_info(
         signer: signer_leaf.0,
         signature: VLBytes::new(Vec::new()),
     };
-    crate::welcome::sign_group_info(cs, signer, &mut gi)?;
+    crate::seal_welcome::sign_group_info(cs, signer, &mut gi)?;
     Ok(gi)
 }
 
@@ -118,8 +118,8 @@ impl Group {
             super::join::import_tree(cs, ratchet_tree, &group_info.extensions, &config.limits)?;
         let signer = tree
             .leaf(LeafIndex(group_info.signer))
-            .ok_or(crate::welcome::WelcomeError::GroupInfoSignatureInvalid)?;
-        crate::welcome::verify_group_info_signature(
+            .ok_or(crate::seal_welcome::WelcomeError::GroupInfoSignatureInvalid)?;
+        crate::seal_welcome::verify_group_info_signature(
             cs,
             group_info,
             signer.signature_key.as_slice(),
@@ -263,7 +263,7 @@ impl Group {
                 path: Some(created.update_path),
             }),
         };
-        let mut ac = crate::framing::sign_content(
+        let mut ac = crate::protect::sign_content(
             cs,
             &identity.signature_key,
             WireFormat::PUBLIC_MESSAGE,

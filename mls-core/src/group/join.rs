@@ -13,8 +13,8 @@ use crate::crypto::{
     CipherSuite, CryptoProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey,
 };
 use crate::error::Error;
-use crate::group_context::{Extension, GroupContext, MLS10};
 use crate::key_schedule::EpochSecrets;
+use crate::messages::group_context::{Extension, GroupContext, MLS10};
 use crate::messages::{
     Capabilities, Credential, ExtensionType, KeyPackage, LeafNode, LeafNodeSource, Lifetime, Node,
     Welcome,
@@ -134,25 +134,26 @@ impl Group {
         config: GroupConfig,
     ) -> Result<Self, Error> {
         if welcome.cipher_suite != key_package.cipher_suite {
-            return Err(crate::welcome::WelcomeError::CipherSuiteMismatch.into());
+            return Err(crate::seal_welcome::WelcomeError::CipherSuiteMismatch.into());
         }
         let cs = suite(provider, welcome.cipher_suite)?;
         let info = cs.info();
         let init_key = &init_key.duplicate().normalized(info);
         let encryption_key = encryption_key.normalized(info);
         let signature_key = signature_key.normalized(info);
-        let joiner = crate::welcome::decrypt_group_secrets(cs, welcome, key_package, init_key)?;
+        let joiner =
+            crate::seal_welcome::decrypt_group_secrets(cs, welcome, key_package, init_key)?;
         // A joiner holds no resumption PSKs of its own: only external PSKs
         // (and resumption PSKs the application supplies) resolve here.
         let psk_secret = super::commit::resolve_psk_secret(cs, &joiner.psks, env.psks, |g, e| {
             env.psks.resumption_psk(g, e)
         })?;
         let welcome_secret =
-            crate::welcome::welcome_secret(cs, &joiner.joiner_secret, &psk_secret)?;
+            crate::seal_welcome::welcome_secret(cs, &joiner.joiner_secret, &psk_secret)?;
         // The GroupInfo's suite is checked against the Welcome's there.
-        let gi = crate::welcome::decrypt_group_info(cs, welcome, &welcome_secret)?;
+        let gi = crate::seal_welcome::decrypt_group_info(cs, welcome, &welcome_secret)?;
         if gi.group_context.version != MLS10 {
-            return Err(crate::welcome::WelcomeError::VersionMismatch.into());
+            return Err(crate::seal_welcome::WelcomeError::VersionMismatch.into());
         }
         // RFC 9420 §12.4.3.1, §11.2, §11.3: a reinit or branch PSK means a
         // new group at epoch 1, and must be the only such PSK; a reinit
@@ -209,8 +210,8 @@ impl Group {
         // signer leaf is the same failure.
         let signer = tree
             .leaf(LeafIndex(gi.signer))
-            .ok_or(crate::welcome::WelcomeError::GroupInfoSignatureInvalid)?;
-        crate::welcome::verify_group_info_signature(cs, &gi, signer.signature_key.as_slice())?;
+            .ok_or(crate::seal_welcome::WelcomeError::GroupInfoSignatureInvalid)?;
+        crate::seal_welcome::verify_group_info_signature(cs, &gi, signer.signature_key.as_slice())?;
 
         tree.validate(
             cs,
@@ -262,8 +263,12 @@ impl Group {
             }
         }
 
-        let mut out =
-            crate::welcome::check_confirmation_tag(cs, &joiner.joiner_secret, &psk_secret, &gi)?;
+        let mut out = crate::seal_welcome::check_confirmation_tag(
+            cs,
+            &joiner.joiner_secret,
+            &psk_secret,
+            &gi,
+        )?;
         let interim = interim_transcript_hash(
             cs,
             gi.group_context.confirmed_transcript_hash.as_slice(),

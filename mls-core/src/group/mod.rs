@@ -16,7 +16,7 @@
 //! [`Group::discard_pending`].
 
 mod commit;
-mod error;
+
 mod external;
 mod join;
 mod proposals;
@@ -29,12 +29,15 @@ use alloc::vec::Vec;
 
 use crate::codec::VLBytes;
 
+pub use crate::error::{GroupError, Limit};
+pub use crate::secret_tree::RatchetConfig;
+pub use crate::tree::RatchetTree;
+pub use crate::tree_math::LeafIndex;
 #[cfg(feature = "test-utils")]
 #[doc(hidden)]
 pub use commit::Forge;
 pub use commit::{CommitEnv, ProcessEnv};
 pub use commit::{CommitOptions, CommitOutput, StagedCommit};
-pub use error::{GroupError, Limit};
 pub use join::MemberIdentity;
 pub(crate) use proposals::Listed;
 pub use proposals::{CachedProposal, ProposalSummary};
@@ -46,15 +49,14 @@ use crate::crypto::{
     SignaturePrivateKey,
 };
 use crate::error::{Error, ProtocolError, UsageError};
-use crate::group_context::GroupContext;
 use crate::key_schedule::EpochSecrets;
+use crate::messages::group_context::GroupContext;
 use crate::messages::{
     AuthenticatedContent, Content, ContentType, Credential, ExternalSenders, FramedContent,
     LeafNode, Proposal, PublicMessage, Sender, WireFormat,
 };
-use crate::secret_tree::{RatchetConfig, SecretTree};
-use crate::tree::{RatchetTree, TreeRead};
-use crate::tree_math::LeafIndex;
+use crate::secret_tree::SecretTree;
+use crate::tree::TreeRead;
 use crate::treekem::TreeKemPrivate;
 
 /// External pre-shared keys the application holds (RFC 9420 §8.4).
@@ -575,7 +577,7 @@ impl Group {
             return Err(GroupError::SenderNotAllowed.into());
         }
         let key = self.sender_signature_key(&ac.content.sender, &ac.content.content)?;
-        crate::framing::verify_signature(cs, &ac, &self.context, &key)?;
+        crate::protect::verify_signature(cs, &ac, &self.context, &key)?;
         Ok(VerifiedContent(ac))
     }
 
@@ -584,7 +586,7 @@ impl Group {
     /// tag through the framing layer's `unprotect_public` (the function the
     /// official vectors exercise), then the signature; then handles the
     /// proposal or stages the commit.
-    pub fn process_public(
+    pub(crate) fn process_public(
         &mut self,
         provider: &dyn CryptoProvider,
         msg: &PublicMessage,
@@ -596,7 +598,7 @@ impl Group {
         let cs = suite(provider, self.context.cipher_suite)?;
         proposals::check_vector_limits(&msg.content.content, &self.config.limits)?;
         let ac =
-            crate::framing::unprotect_public(cs, msg, &self.context, &self.secrets.membership_key)?;
+            crate::protect::unprotect_public(cs, msg, &self.context, &self.secrets.membership_key)?;
         let verified = self.verify_content(cs, ac)?;
         self.handle_authenticated(provider, cs, verified, None, env)
     }
@@ -643,7 +645,7 @@ impl Group {
     /// with the secret tree without consuming the key, checks the sender is
     /// a member and the signature, then handles the content; the key is
     /// consumed only when everything succeeded.
-    pub fn process_private(
+    pub(crate) fn process_private(
         &mut self,
         provider: &dyn CryptoProvider,
         msg: &crate::messages::PrivateMessage,
@@ -658,7 +660,7 @@ impl Group {
         {
             return self.process_past_private(cs, msg);
         }
-        let u = crate::framing::unprotect_private(
+        let u = crate::protect::unprotect_private(
             cs,
             msg,
             &self.context,
@@ -692,7 +694,7 @@ impl Group {
             .position(|p| p.context.epoch == msg.epoch)
             .ok_or(GroupError::WrongEpoch)?;
         let past = &self.past_epochs[pos];
-        let u = crate::framing::unprotect_private(
+        let u = crate::protect::unprotect_private(
             cs,
             msg,
             &past.context,
@@ -716,7 +718,7 @@ impl Group {
                     .map(|l| l.signature_key.as_slice().to_vec())
             })
             .ok_or(GroupError::UnknownSender)?;
-        crate::framing::verify_signature(cs, &u.content, &past.context, &key)
+        crate::protect::verify_signature(cs, &u.content, &past.context, &key)
             .map_err(|_| GroupError::InvalidSignature)?;
         let Content::Application(data) = &u.content.content.content else {
             return Err(GroupError::SenderNotAllowed.into());
@@ -756,7 +758,7 @@ impl Group {
             authenticated_data: vl(authenticated_data),
             content: Content::Application(vl(data)),
         };
-        let ac = crate::framing::sign_content(
+        let ac = crate::protect::sign_content(
             cs,
             &self.signer,
             WireFormat::PRIVATE_MESSAGE,
@@ -769,7 +771,7 @@ impl Group {
         } else {
             (block - data.len() % block) % block
         };
-        let p = crate::framing::protect_private(
+        let p = crate::protect::protect_private(
             cs,
             &ac,
             &self.secret_tree,

@@ -8,7 +8,7 @@ use crate::codec::{Encode, decode};
 use crate::crypto::CipherSuiteProvider;
 use crate::crypto::labeled::verify_with_label;
 use crate::error::Error;
-use crate::group_context::Extension;
+use crate::messages::group_context::Extension;
 use crate::messages::{
     ExtensionType, KeyPackage, LeafNode, LeafNodeSource, PreSharedKeyId, Proposal, ProposalType,
     Psk, ReInit, RequiredCapabilities, Sender,

@@ -37,7 +37,7 @@ impl Group {
         };
         // The framing functions the official vectors exercise (RFC 9420
         // §6.1, §6.2).
-        let ac = crate::framing::sign_content(
+        let ac = crate::protect::sign_content(
             cs,
             &self.signer,
             WireFormat::PUBLIC_MESSAGE,
@@ -45,7 +45,7 @@ impl Group {
             Some(&self.context),
         )?;
         let msg = MlsMessage {
-            body: MlsMessageBody::PublicMessage(crate::framing::protect_public(
+            body: MlsMessageBody::PublicMessage(crate::protect::protect_public(
                 cs,
                 &ac,
                 Some(&self.context),
@@ -78,14 +78,14 @@ impl Group {
             authenticated_data: VLBytes::new(Vec::new()),
             content,
         };
-        let ac = crate::framing::sign_content(
+        let ac = crate::protect::sign_content(
             cs,
             &self.signer,
             WireFormat::PRIVATE_MESSAGE,
             content,
             Some(&self.context),
         )?;
-        let p = crate::framing::protect_private(
+        let p = crate::protect::protect_private(
             cs,
             &ac,
             &self.secret_tree,

@@ -1,6 +1,6 @@
 //! Extension types and the extension bodies of RFC 9420 §17.3.
 //!
-//! The `Extension` container itself is [`crate::group_context::Extension`]
+//! The `Extension` container itself is [`crate::messages::group_context::Extension`]
 //! (its type is a plain `u16`; [`ExtensionType::of`] wraps it).
 
 #[allow(unused_imports)]
@@ -13,7 +13,7 @@ use tls_codec::{TlsDeserializeBytes, TlsSerializeBytes, TlsSize};
 use super::credential::{Credential, CredentialType};
 use super::proposal::ProposalType;
 use super::{HpkePublicKey, SignaturePublicKey, u16_registry};
-use crate::group_context::Extension;
+use crate::messages::group_context::Extension;
 
 u16_registry! {
     /// `uint16 ExtensionType;` (RFC 9420 §7.2, registry §17.3.)

@@ -14,7 +14,7 @@ use super::proposal::Proposal;
 use super::welcome::{GroupInfo, Welcome};
 use super::{Mac, ProtocolVersion, manual_codec, put, u16_registry};
 use crate::codec::CodecError;
-use crate::group_context::GroupContext;
+use crate::messages::group_context::GroupContext;
 
 u16_registry! {
     /// ```text

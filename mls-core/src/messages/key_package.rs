@@ -11,7 +11,7 @@ use super::leaf_node::LeafNode;
 use super::{HpkePublicKey, ProtocolVersion, put};
 use crate::codec::CodecError;
 use crate::crypto::CipherSuite;
-use crate::group_context::Extension;
+use crate::messages::group_context::Extension;
 
 /// ```text
 /// struct {

@@ -14,7 +14,7 @@ use super::proposal::ProposalType;
 use super::{HpkePublicKey, ProtocolVersion, SignaturePublicKey, manual_codec, put};
 use crate::codec::CodecError;
 use crate::crypto::CipherSuite;
-use crate::group_context::Extension;
+use crate::messages::group_context::Extension;
 
 /// ```text
 /// struct {

@@ -3,7 +3,7 @@
 //! Every struct of the RFC's presentation language that travels on the wire
 //! (or is signed, MACed or hashed) has a type here; the struct's doc comment
 //! quotes its definition and names its section. `GroupContext` and
-//! `Extension` live in [`crate::group_context`] and are reused.
+//! `Extension` live in [`crate::messages::group_context`] and are reused.
 //!
 //! - [`credential`]: `Credential`, `Certificate`, `CredentialType` (§5.3).
 //! - [`leaf_node`]: `Capabilities`, `Lifetime`, `LeafNode` and its TBS,
@@ -35,6 +35,7 @@ pub mod commit;
 pub mod credential;
 pub mod extensions;
 pub mod framing;
+pub mod group_context;
 pub mod key_package;
 pub mod leaf_node;
 pub mod proposal;
@@ -51,6 +52,7 @@ pub use framing::{
     MlsMessageBody, PrivateContentAad, PrivateMessage, PublicMessage, Sender, SenderData,
     SenderDataAad, WireFormat,
 };
+pub use group_context::{Extension, GroupContext, MLS10};
 pub use key_package::KeyPackage;
 pub use leaf_node::{
     Capabilities, LeafNode, LeafNodeSource, Lifetime, Node, ParentNode, RatchetTree,

@@ -13,7 +13,7 @@ use super::key_package::KeyPackage;
 use super::leaf_node::LeafNode;
 use super::{ProposalRef, ProtocolVersion, manual_codec, put, u16_registry};
 use crate::crypto::CipherSuite;
-use crate::group_context::Extension;
+use crate::messages::group_context::Extension;
 
 u16_registry! {
     /// `uint16 ProposalType;` (RFC 9420 §12.1, registry §17.4.)

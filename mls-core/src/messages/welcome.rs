@@ -12,7 +12,7 @@ use super::proposal::PreSharedKeyId;
 use super::{KeyPackageRef, Mac, put};
 use crate::codec::CodecError;
 use crate::crypto::CipherSuite;
-use crate::group_context::{Extension, GroupContext};
+use crate::messages::group_context::{Extension, GroupContext};
 
 /// ```text
 /// struct {

@@ -270,22 +270,7 @@ pub fn encode_ratchet_tree(tree: &impl TreeRead) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// Why a node array is not a ratchet tree.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TreeShapeError {
-    /// The array is empty or its last node is blank (RFC 9420 §12.4.3.3).
-    EmptyOrTrailingBlank,
-    /// A leaf position holds a parent node or vice versa (RFC 9420 §12.4.3.3).
-    WrongNodeType,
-    /// More nodes than a tree of 2^31 leaves, or than the configured
-    /// maximum number of leaves allows (`Limits::max_leaves`).
-    TooLarge,
-    /// The array ends in a parent node (RFC 9420 §12.4.3.3): no tree a
-    /// member can hold ends so, since every non-blank parent has a
-    /// non-blank leaf on both sides (§7.5, §12.1.3).
-    TrailingParent,
-}
+pub use crate::error::TreeShapeError;
 
 impl RatchetTree {
     /// A one-member tree (RFC 9420 §11: group creation).
@@ -651,7 +636,7 @@ impl RatchetTree {
         StagedTree::new(self)
     }
 
-    /// Merges a finished diff (see [`StagedTree::finish`]): O(changed nodes).
+    /// Merges a finished diff (see `StagedTree::finish`): O(changed nodes).
     pub fn apply(&mut self, diff: TreeDiff) {
         // Drop index entries of every node that is replaced or cut off.
         let old_n = self.leaves.len() as u32;

@@ -6,74 +6,17 @@
 
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
-use core::fmt;
 
 use super::{
     RatchetTree, TreeRead, parent_hash, resolution, tree_hash_input_leaf, tree_hash_input_parent,
 };
-use crate::crypto::labeled::sign_content;
+use crate::crypto::labeled::sign_content_bytes;
 use crate::crypto::{CipherSuiteProvider, Digest, VerifyItem};
 use crate::error::Error;
 use crate::messages::{LeafNode, LeafNodeSource};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 
-/// A rule of the tree a joiner found broken. Each names its section.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TreeValidationError {
-    /// RFC 9420 §12.4.3.3: the node array is not a ratchet tree.
-    Malformed(super::TreeShapeError),
-    /// RFC 9420 §12.4.3.1: the tree hash differs from GroupInfo's.
-    TreeHashMismatch,
-    /// RFC 9420 §7.9.2: a non-blank parent is not parent-hash valid with
-    /// respect to exactly one descendant.
-    ParentHashInvalid {
-        /// The parent node.
-        node: u32,
-    },
-    /// RFC 9420 §7.3: a leaf's signature does not verify.
-    LeafSignatureInvalid,
-    /// RFC 9420 §12.4.3.1: an unmerged leaf is blank, not a descendant, not
-    /// sorted, or missing from an intermediate node.
-    UnmergedLeavesInvalid {
-        /// The parent node.
-        node: u32,
-    },
-    /// RFC 9420 §7.3, §12.4.3.1: an encryption key appears twice.
-    DuplicateEncryptionKey,
-    /// RFC 9420 §7.3: a signature key appears twice.
-    DuplicateSignatureKey,
-    /// RFC 9420 §12.4.3.1 (RFC 9180 §7.1.1): a node's encryption key is
-    /// not a valid public key of the group's KEM.
-    InvalidEncryptionKey {
-        /// The node.
-        node: u32,
-    },
-    /// RFC 9420 §7.3: a leaf's credential type is not supported by every
-    /// member, or it does not support every credential type in use.
-    CredentialTypeUnsupported {
-        /// The leaf.
-        leaf: u32,
-    },
-    /// RFC 9420 §7.3: a leaf carries an extension its capabilities omit.
-    ExtensionNotInCapabilities {
-        /// The leaf.
-        leaf: u32,
-    },
-    /// RFC 9420 §7.3: a leaf's lifetime does not cover the current time.
-    LifetimeExpired {
-        /// The leaf.
-        leaf: u32,
-    },
-}
-
-impl fmt::Display for TreeValidationError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid ratchet tree: {self:?}")
-    }
-}
-
-impl core::error::Error for TreeValidationError {}
+pub use crate::error::TreeValidationError;
 
 /// What a joiner checks besides the tree itself.
 #[derive(Debug, Clone, Copy)]
@@ -304,7 +247,7 @@ impl RatchetTree {
                 _ => Some((opts.group_id, i.0)),
             };
             let content = leaf.tbs(group)?;
-            tbs.push((i.0 as usize, sign_content(b"LeafNodeTBS", &content)?));
+            tbs.push((i.0 as usize, sign_content_bytes(b"LeafNodeTBS", &content)?));
         }
         let items: Vec<VerifyItem<'_>> = tbs
             .iter()

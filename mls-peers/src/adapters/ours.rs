@@ -4,12 +4,10 @@ use std::collections::BTreeMap;
 
 use mls_core::codec::{Encode, VLBytes, decode};
 use mls_core::crypto::{CipherSuite, CipherSuiteProvider, SignaturePrivateKey};
-use mls_core::framing::{protect_public, sign_content};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, ProcessEnv,
     ProposalAction, ProposalPolicy, PskStore, Received,
 };
-use mls_core::group_context::{Extension, GroupContext};
 use mls_core::key_package::{
     KeyPackageParams, KeyPackagePrivate, generate_key_package, key_package_reference,
 };
@@ -18,6 +16,8 @@ use mls_core::messages::{
     FramedContent, GroupContextExtensions, GroupInfo, KeyPackage, MlsMessage, MlsMessageBody,
     Proposal, ProtocolVersion, RatchetTree, ReInit, Remove, Sender, WireFormat,
 };
+use mls_core::messages::{Extension, GroupContext};
+use mls_core::protect::{protect_public, sign_content};
 use mls_core::tree_math::LeafIndex;
 
 use crate::peer::{

@@ -2,8 +2,8 @@
 
 use mls_core::codec::{Encode, VLBytes};
 use mls_core::crypto::{CipherSuiteProvider, CryptoProvider, Secret};
-use mls_core::group_context::{GroupContext, MLS10};
 use mls_core::key_schedule::derive_epoch;
+use mls_core::messages::{GroupContext, MLS10};
 use serde_json::Value;
 
 use super::with_suite;

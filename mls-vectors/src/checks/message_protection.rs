@@ -6,13 +6,13 @@
 use mls_core::codec::{Encode, VLBytes, decode};
 use mls_core::crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey};
 use mls_core::error::{Error, ProtocolError};
-use mls_core::framing::{
-    FramingError, protect_private, protect_public, sign_content, unprotect_private,
-    unprotect_public, verify_signature,
-};
-use mls_core::group_context::{GroupContext, MLS10};
 use mls_core::messages::{
     Commit, Content, FramedContent, MlsMessage, MlsMessageBody, Proposal, Sender, WireFormat,
+};
+use mls_core::messages::{GroupContext, MLS10};
+use mls_core::protect::{
+    FramingError, protect_private, protect_public, sign_content, unprotect_private,
+    unprotect_public, verify_signature,
 };
 use mls_core::secret_tree::{RatchetConfig, SecretTree};
 use serde_json::Value;

@@ -7,8 +7,8 @@ use mls_core::codec::{Encode, VLBytes, decode};
 use mls_core::crypto::{
     CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret, SignaturePrivateKey,
 };
-use mls_core::group_context::{GroupContext, MLS10};
 use mls_core::messages::UpdatePath;
+use mls_core::messages::{GroupContext, MLS10};
 use mls_core::tree::{RatchetTree, TreeRead};
 use mls_core::tree_math::{LeafIndex, NodeIndex};
 use mls_core::treekem::{

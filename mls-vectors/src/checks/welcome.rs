@@ -6,7 +6,7 @@ use mls_core::codec::decode;
 use mls_core::crypto::{CipherSuiteProvider, CryptoProvider, HpkePrivateKey, Secret};
 use mls_core::key_package::validate_key_package;
 use mls_core::messages::{MlsMessage, MlsMessageBody};
-use mls_core::welcome::{
+use mls_core::seal_welcome::{
     NewMember, check_confirmation_tag, decrypt_group_info, decrypt_group_secrets, encrypt_welcome,
     verify_group_info_signature, welcome_secret,
 };

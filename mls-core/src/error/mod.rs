@@ -4,8 +4,21 @@
 
 use core::fmt;
 
+mod framing;
+mod group;
+mod key_package;
+mod tree;
+mod treekem;
+mod welcome;
+
 pub use crate::codec::CodecError;
 pub use crate::crypto::CryptoError;
+pub use framing::FramingError;
+pub use group::{GroupError, Limit};
+pub use key_package::KeyPackageError;
+pub use tree::{TreeShapeError, TreeValidationError};
+pub use treekem::TreeKemError;
+pub use welcome::WelcomeError;
 
 /// A peer or message broke a rule of RFC 9420. Each variant names its section.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,17 +41,17 @@ pub enum ProtocolError {
     /// RFC 9420 §5.1: the cipher suite is not served by the provider.
     UnsupportedCipherSuite,
     /// A ratchet tree rule (RFC 9420 §7, §12.4.3.1).
-    Tree(crate::tree::TreeValidationError),
+    Tree(TreeValidationError),
     /// A TreeKEM rule (RFC 9420 §7.4–§7.6).
-    TreeKem(crate::treekem::TreeKemError),
+    TreeKem(TreeKemError),
     /// A group-level rule (RFC 9420 §12).
-    Group(crate::group::GroupError),
+    Group(GroupError),
     /// A message framing rule (RFC 9420 §6).
-    Framing(crate::framing::FramingError),
+    Framing(FramingError),
     /// A KeyPackage rule (RFC 9420 §10, §10.1).
-    KeyPackage(crate::key_package::KeyPackageError),
+    KeyPackage(KeyPackageError),
     /// A Welcome / GroupInfo rule (RFC 9420 §12.4.3).
-    Welcome(crate::welcome::WelcomeError),
+    Welcome(WelcomeError),
 }
 
 impl fmt::Display for ProtocolError {
@@ -186,34 +199,34 @@ impl From<tls_codec::Error> for Error {
     }
 }
 
-impl From<crate::tree::TreeValidationError> for Error {
-    fn from(e: crate::tree::TreeValidationError) -> Self {
+impl From<TreeValidationError> for Error {
+    fn from(e: TreeValidationError) -> Self {
         Self::Protocol(ProtocolError::Tree(e))
     }
 }
-impl From<crate::treekem::TreeKemError> for Error {
-    fn from(e: crate::treekem::TreeKemError) -> Self {
+impl From<TreeKemError> for Error {
+    fn from(e: TreeKemError) -> Self {
         Self::Protocol(ProtocolError::TreeKem(e))
     }
 }
 
-impl From<crate::group::GroupError> for Error {
-    fn from(e: crate::group::GroupError) -> Self {
+impl From<GroupError> for Error {
+    fn from(e: GroupError) -> Self {
         Self::Protocol(ProtocolError::Group(e))
     }
 }
-impl From<crate::framing::FramingError> for Error {
-    fn from(e: crate::framing::FramingError) -> Self {
+impl From<FramingError> for Error {
+    fn from(e: FramingError) -> Self {
         Self::Protocol(ProtocolError::Framing(e))
     }
 }
-impl From<crate::key_package::KeyPackageError> for Error {
-    fn from(e: crate::key_package::KeyPackageError) -> Self {
+impl From<KeyPackageError> for Error {
+    fn from(e: KeyPackageError) -> Self {
         Self::Protocol(ProtocolError::KeyPackage(e))
     }
 }
-impl From<crate::welcome::WelcomeError> for Error {
-    fn from(e: crate::welcome::WelcomeError) -> Self {
+impl From<WelcomeError> for Error {
+    fn from(e: WelcomeError) -> Self {
         Self::Protocol(ProtocolError::Welcome(e))
     }
 }

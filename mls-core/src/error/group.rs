@@ -73,10 +73,10 @@ pub enum GroupError {
     InvalidPublicKey,
     /// RFC 9420 §8.4: a PSK is not available.
     PskNotFound,
-    /// The application's [`ProposalPolicy`](super::ProposalPolicy) refuses
+    /// The application's [`ProposalPolicy`](crate::group::ProposalPolicy) refuses
     /// proposals from this kind of sender.
     ProposalRefusedByPolicy,
-    /// Input beyond a configured bound ([`Limits`](super::Limits)): a
+    /// Input beyond a configured bound ([`Limits`](crate::group::Limits)): a
     /// message larger than `max_message_bytes`, a vector with more than
     /// `max_vector_entries` entries, a commit growing the tree past
     /// `max_leaves`, a proposal past `max_cached_proposals`; `limit` names
@@ -215,7 +215,7 @@ mod tests {
     }
 }
 
-/// A bound of [`Limits`](super::Limits) (or of the ratchet window) that an
+/// A bound of [`Limits`](crate::group::Limits) (or of the ratchet window) that an
 /// input went past.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
