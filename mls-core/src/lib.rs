@@ -47,11 +47,117 @@
 //!
 //! # The driver loop
 //!
+//! The core is sans-IO: the application moves the bytes. Alice creates a
+//! group and adds Bob with one commit; she sends the commit and merges it
+//! once the delivery service accepted it; Bob joins from the Welcome;
+//! they exchange a message; Bob commits an update that Alice processes and
+//! merges; both derive the same exporter secret.
+//!
 //! ```
-//! # use mls_core::group::*;
-//! # use mls_core::key_package::{KeyPackageParams, generate_key_package};
-//! # fn demo(provider: &dyn mls_core::crypto::CryptoProvider, rng: &mut dyn mls_core::crypto::Rng) -> Result<(), mls_core::error::Error> { Ok(()) }
+//! use mls_core::codec::{Encode, VLBytes, decode};
+//! use mls_core::crypto::{CipherSuite, CryptoProvider};
+//! use mls_core::group::{
+//!     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity,
+//!     NoPsks, ProcessEnv, Received,
+//! };
+//! use mls_core::key_package::{KeyPackageParams, generate_key_package};
+//! use mls_core::messages::{
+//!     Add, Capabilities, Credential, Lifetime, MlsMessage, MlsMessageBody, Proposal,
+//! };
+//!
+//! # fn main() -> Result<(), mls_core::Error> {
+//! let provider = mls_crypto_rustcrypto::provider();
+//! let mut rng = mls_crypto_rustcrypto::OsRng;
+//! const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+//! let cs = provider.cipher_suite(SUITE).ok_or(mls_core::error::CryptoError::Unsupported)?;
+//! let caps = Capabilities { cipher_suites: vec![SUITE], ..Capabilities::default() };
+//! let forever = Lifetime { not_before: 0, not_after: u64::MAX };
+//!
+//! // Alice creates the group.
+//! let (alice_key, alice_pub) = cs.signature().generate_key_pair(&mut rng)?;
+//! let mut alice = Group::create(
+//!     provider,
+//!     SUITE,
+//!     b"group".to_vec(),
+//!     MemberIdentity {
+//!         credential: Credential::Basic(VLBytes::new(b"alice".to_vec())),
+//!         signature_key: alice_key,
+//!         signature_public_key: alice_pub,
+//!         capabilities: caps.clone(),
+//!         extensions: vec![],
+//!         lifetime: forever.clone(),
+//!     },
+//!     vec![],
+//!     GroupConfig::default(),
+//!     &mut rng,
+//! )?;
+//!
+//! // Bob publishes a KeyPackage and keeps its private part.
+//! let (bob_key, _) = cs.signature().generate_key_pair(&mut rng)?;
+//! let (bob_kp, bob_private) = generate_key_package(
+//!     cs,
+//!     KeyPackageParams {
+//!         signer: &bob_key,
+//!         credential: Credential::Basic(VLBytes::new(b"bob".to_vec())),
+//!         capabilities: caps,
+//!         lifetime: forever,
+//!         leaf_extensions: vec![],
+//!         extensions: vec![],
+//!     },
+//!     &mut rng,
+//! )?;
+//!
+//! // Alice commits the Add; the commit stays pending until she merges it.
+//! let add = Proposal::Add(Add { key_package: bob_kp.clone() });
+//! let out = alice.commit(
+//!     provider,
+//!     CommitOptions { proposals: vec![add], ..CommitOptions::default() },
+//!     &mut CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials, now: None },
+//! )?;
+//! let welcome_bytes = out.welcome.map(|w| w.encode()).transpose()?.unwrap_or_default();
+//! alice.merge_pending()?; // the delivery service accepted the commit
+//!
+//! // Bob joins from the Welcome's bytes.
+//! let mut env = ProcessEnv { psks: &NoPsks, credentials: &AcceptAllCredentials, now: None };
+//! let MlsMessage { body: MlsMessageBody::Welcome(welcome), .. } = decode(&welcome_bytes)? else {
+//!     unreachable!("a Welcome")
+//! };
+//! let mut bob = Group::join(
+//!     provider,
+//!     &welcome,
+//!     &bob_kp,
+//!     &bob_private.init_key,
+//!     bob_private.encryption_key,
+//!     bob_key,
+//!     None,
+//!     &mut env,
+//!     GroupConfig::default(),
+//! )?;
+//!
+//! // Alice protects an application message; Bob processes its bytes.
+//! let msg = alice.protect(provider, b"hello", b"", &mut rng)?.encode()?;
+//! match bob.process_bytes(provider, &msg, &mut env)? {
+//!     Received::Application { data, .. } => assert_eq!(data, b"hello"),
+//!     _ => unreachable!("an application message"),
+//! }
+//!
+//! // Bob updates his keys; Alice stages his commit and merges it.
+//! let update = bob.commit(
+//!     provider,
+//!     CommitOptions { force_path: true, ..CommitOptions::default() },
+//!     &mut CommitEnv { rng: &mut rng, psks: &NoPsks, credentials: &AcceptAllCredentials, now: None },
+//! )?;
+//! bob.merge_pending()?;
+//! match alice.process_bytes(provider, &update.commit.encode()?, &mut env)? {
+//!     Received::Commit(staged) => alice.merge_staged(*staged)?,
+//!     _ => unreachable!("a commit"),
+//! }
+//! let (a, b) = (alice.export(provider, b"l", b"", 32)?, bob.export(provider, b"l", b"", 32)?);
+//! assert!(a.as_bytes() == b.as_bytes());
+//! # Ok(())
+//! # }
 //! ```
+
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(

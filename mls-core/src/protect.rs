@@ -538,7 +538,7 @@ mod tests {
         for (c, tag) in [
             (Content::Application(VLBytes::new(b"hello".to_vec())), false),
             (
-                Content::Proposal(Proposal::Remove(Remove { removed: 3 })),
+                Content::Proposal(Proposal::Remove(Remove { removed: crate::tree_math::LeafIndex(3) })),
                 false,
             ),
             (

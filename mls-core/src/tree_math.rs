@@ -6,8 +6,27 @@
 //! O(log n), allocation-free, and total: an index outside the tree yields
 //! `None` rather than a panic.
 
-/// A leaf index (the member's position among the leaves).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[allow(unused_imports)]
+use alloc::format;
+#[allow(unused_imports)]
+use alloc::vec::Vec;
+
+/// A leaf index (the member's position among the leaves). On the wire a
+/// `uint32` (RFC 9420 §12.1.3 `Remove`).
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    tls_codec::TlsSize,
+    tls_codec::TlsSerializeBytes,
+    tls_codec::TlsDeserializeBytes,
+)]
+#[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 pub struct LeafIndex(pub u32);
 
 /// A node index in the array representation.

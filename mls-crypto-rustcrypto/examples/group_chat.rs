@@ -235,7 +235,7 @@ fn main() -> Result<(), mls_core::Error> {
         provider,
         CommitOptions {
             proposals: vec![Proposal::Remove(Remove {
-                removed: carol_leaf.0,
+                removed: carol_leaf,
             })],
             ..CommitOptions::default()
         },

@@ -277,9 +277,7 @@ fn mixed_group(encrypt_handshake: bool) {
     let out = commit(
         &mut carol,
         CommitOptions {
-            proposals: vec![Proposal::Remove(Remove {
-                removed: dave_leaf.0,
-            })],
+            proposals: vec![Proposal::Remove(Remove { removed: dave_leaf })],
             ..CommitOptions::default()
         },
     );
@@ -474,7 +472,11 @@ impl<C: MlsConfig> M<C> {
             M::Ours(g) => {
                 let mut proposals: Vec<Proposal> = removes
                     .iter()
-                    .map(|r| Proposal::Remove(Remove { removed: *r }))
+                    .map(|r| {
+                        Proposal::Remove(Remove {
+                            removed: LeafIndex(*r),
+                        })
+                    })
                     .collect();
                 for kp in adds {
                     let MlsMessageBody::KeyPackage(key_package) = message(&kp).body else {

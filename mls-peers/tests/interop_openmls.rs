@@ -352,9 +352,7 @@ fn mixed_group(policy: WireFormatPolicy) {
     let o = commit(
         &mut carol,
         CommitOptions {
-            proposals: vec![Proposal::Remove(Remove {
-                removed: dave_leaf.0,
-            })],
+            proposals: vec![Proposal::Remove(Remove { removed: dave_leaf })],
             ..CommitOptions::default()
         },
     );
@@ -562,7 +560,11 @@ impl M {
             M::Ours(g) => {
                 let mut proposals: Vec<Proposal> = removes
                     .iter()
-                    .map(|r| Proposal::Remove(Remove { removed: *r }))
+                    .map(|r| {
+                        Proposal::Remove(Remove {
+                            removed: LeafIndex(*r),
+                        })
+                    })
                     .collect();
                 for kp in adds {
                     proposals.push(Proposal::Add(Add {

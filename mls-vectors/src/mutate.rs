@@ -1463,7 +1463,7 @@ pub fn scenario_cases(
     let out = commit(
         CommitOptions {
             proposals: vec![Proposal::Remove(Remove {
-                removed: third_leaf.0,
+                removed: third_leaf,
             })],
             ..CommitOptions::default()
         },

@@ -375,7 +375,7 @@ impl Scenario {
         self.commit(
             committer,
             CommitOptions {
-                proposals: vec![Proposal::Remove(Remove { removed: leaf.0 })],
+                proposals: vec![Proposal::Remove(Remove { removed: leaf })],
                 ..CommitOptions::default()
             },
             vec![],

@@ -137,7 +137,9 @@ fn receiver_verdict_with(ps: Vec<Proposal>) -> GroupError {
 }
 
 fn remove(i: u32) -> Proposal {
-    Proposal::Remove(Remove { removed: i })
+    Proposal::Remove(Remove {
+        removed: mls_core::group::LeafIndex(i),
+    })
 }
 
 #[test]

@@ -120,7 +120,7 @@ fn rfc9420_12_1_8_external_sender_removes_a_member() {
         epoch: g0.epoch(),
         sender: Sender::External(0),
         authenticated_data: VLBytes::new(vec![]),
-        content: Content::Proposal(Proposal::Remove(Remove { removed: victim.0 })),
+        content: Content::Proposal(Proposal::Remove(Remove { removed: victim })),
     };
     let ac = sign_content(cs, &ds_sk, WireFormat::PUBLIC_MESSAGE, content, None).unwrap();
     let pm = protect_public(cs, &ac, None, None).unwrap();

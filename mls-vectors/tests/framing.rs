@@ -118,7 +118,9 @@ impl Group {
 }
 
 fn remove() -> Content {
-    Content::Proposal(Proposal::Remove(Remove { removed: 0 }))
+    Content::Proposal(Proposal::Remove(Remove {
+        removed: mls_core::group::LeafIndex(0),
+    }))
 }
 
 fn commit() -> Content {

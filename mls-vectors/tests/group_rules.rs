@@ -54,7 +54,13 @@ fn rfc9420_12_2_rejects_commit_removing_the_committer() {
         let mut s = three(7);
         let g = group(&mut s, 0);
         let me = g.own_leaf().0;
-        let e = try_commit(g, vec![Proposal::Remove(Remove { removed: me })]).unwrap_err();
+        let e = try_commit(
+            g,
+            vec![Proposal::Remove(Remove {
+                removed: mls_core::group::LeafIndex(me),
+            })],
+        )
+        .unwrap_err();
         assert_eq!(group_error(e), GroupError::CommitterRemoved);
     });
 }
@@ -67,8 +73,12 @@ fn rfc9420_12_2_rejects_two_removes_of_one_leaf() {
         let e = try_commit(
             group(&mut s, 0),
             vec![
-                Proposal::Remove(Remove { removed: victim }),
-                Proposal::Remove(Remove { removed: victim }),
+                Proposal::Remove(Remove {
+                    removed: mls_core::group::LeafIndex(victim),
+                }),
+                Proposal::Remove(Remove {
+                    removed: mls_core::group::LeafIndex(victim),
+                }),
             ],
         )
         .unwrap_err();
@@ -82,7 +92,9 @@ fn rfc9420_12_1_3_rejects_remove_of_blank_leaf() {
         let mut s = three(7);
         let e = try_commit(
             group(&mut s, 0),
-            vec![Proposal::Remove(Remove { removed: 99 })],
+            vec![Proposal::Remove(Remove {
+                removed: mls_core::group::LeafIndex(99),
+            })],
         )
         .unwrap_err();
         assert_eq!(group_error(e), GroupError::RemoveOfBlankLeaf);
@@ -113,7 +125,12 @@ fn rfc9420_12_2_rejects_reinit_with_other_proposals() {
         let victim = 1;
         let e = try_commit(
             g,
-            vec![reinit, Proposal::Remove(Remove { removed: victim })],
+            vec![
+                reinit,
+                Proposal::Remove(Remove {
+                    removed: mls_core::group::LeafIndex(victim),
+                }),
+            ],
         )
         .unwrap_err();
         assert_eq!(group_error(e), GroupError::ReInitNotAlone);

@@ -320,7 +320,9 @@ fn rfc9420_12_4_a_cached_add_with_a_bad_key_is_left_out() {
     let out = commit(
         group(&mut s, 2),
         CommitOptions {
-            proposals: vec![Proposal::Remove(mls_core::messages::Remove { removed: 1 })],
+            proposals: vec![Proposal::Remove(mls_core::messages::Remove {
+                removed: mls_core::group::LeafIndex(1),
+            })],
             ..CommitOptions::default()
         },
         &mut TestRng::new(22),
@@ -429,7 +431,9 @@ fn new_member_adds_are_not_committed_by_default() {
     let rm = group(&mut s, 2)
         .propose(
             provider(),
-            Proposal::Remove(mls_core::messages::Remove { removed: 1 }),
+            Proposal::Remove(mls_core::messages::Remove {
+                removed: mls_core::group::LeafIndex(1),
+            }),
             &mut TestRng::new(34),
         )
         .unwrap();

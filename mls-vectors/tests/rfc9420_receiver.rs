@@ -456,7 +456,7 @@ fn rfc9420_6_1_rejects_a_member_sender_at_a_blank_leaf() {
                 sender: Sender::Member(leaf),
                 authenticated_data: VLBytes::new(vec![]),
                 content: Content::Proposal(Proposal::Remove(mls_core::messages::Remove {
-                    removed: 2,
+                    removed: mls_core::group::LeafIndex(2),
                 })),
             };
             let msg = forge_public(
@@ -525,7 +525,9 @@ fn rfc9420_6_1_rejects_an_unknown_external_sender() {
             .signature()
             .generate_key_pair(&mut TestRng::new(6))
             .unwrap();
-        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 }));
+        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove {
+            removed: mls_core::group::LeafIndex(2),
+        }));
         let msg = external_message(c, &mut s, 0, &sk, remove.clone());
         assert_eq!(
             group_error(c.rejected(&mut s, 1, &msg)),
@@ -591,7 +593,9 @@ fn rfc9420_12_1_8_rejects_external_proposal_types_the_rfc_does_not_allow() {
             &mut s,
             0,
             &sk,
-            Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 })),
+            Content::Proposal(Proposal::Remove(mls_core::messages::Remove {
+                removed: mls_core::group::LeafIndex(2),
+            })),
         );
         let _ = c
             .process_with(group(&mut s, 1), &ok, &AcceptAllCredentials)
@@ -610,7 +614,9 @@ fn rfc9420_6_1_rejects_a_new_member_proposal_that_is_not_an_add() {
             epoch: g.epoch(),
             sender: Sender::NewMemberProposal,
             authenticated_data: VLBytes::new(vec![]),
-            content: Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 })),
+            content: Content::Proposal(Proposal::Remove(mls_core::messages::Remove {
+                removed: mls_core::group::LeafIndex(2),
+            })),
         };
         let msg = forge_public(c.cs(), &sk, fc, None, None, None);
         assert_eq!(
@@ -754,7 +760,7 @@ fn rfc9420_12_2_rejects_an_external_commit_with_other_proposals() {
         let (kp, _, _) = c.key_package(23, b"other", |_| {});
         let rm = |i| {
             ProposalOrRef::Proposal(Box::new(Proposal::Remove(mls_core::messages::Remove {
-                removed: i,
+                removed: mls_core::group::LeafIndex(i),
             })))
         };
         let cases: Vec<Vec<ProposalOrRef>> = vec![
@@ -2148,7 +2154,9 @@ fn rfc9420_6_3_1_rejects_a_private_message_with_a_bad_signature() {
             .signature()
             .generate_key_pair(&mut TestRng::new(125))
             .unwrap();
-        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 }));
+        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove {
+            removed: mls_core::group::LeafIndex(2),
+        }));
         let msg = forge_private(c, &mut s, 0, &other, remove.clone());
         assert_eq!(
             c.rejected(&mut s, 1, &msg),
@@ -2168,7 +2176,9 @@ fn rfc9420_6_3_2_rejects_a_private_message_from_a_blank_leaf() {
     each(|c| {
         let mut s = c.three(126);
         let sk = group(&mut s, 0).signer_for_testing().duplicate();
-        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 }));
+        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove {
+            removed: mls_core::group::LeafIndex(2),
+        }));
         // Leaf 3 is inside the tree (four leaves) but blank.
         let msg = forge_private(c, &mut s, 3, &sk, remove);
         assert_eq!(
@@ -2639,7 +2649,9 @@ impl CredentialValidator for NoExternalProposals {
 fn rfc9420_12_1_8_rejects_a_commit_of_an_unauthorized_external_proposal() {
     each(|c| {
         let (mut s, sk) = with_external_sender(c, 153);
-        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove { removed: 2 }));
+        let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove {
+            removed: mls_core::group::LeafIndex(2),
+        }));
         let msg = external_message(c, &mut s, 0, &sk, remove);
         for i in 0..2 {
             let _ = c

@@ -127,7 +127,7 @@ fn rfc9420_15_3_restored_member_reads_late_message_of_past_epoch() {
     commit(
         &mut s,
         c,
-        vec![Proposal::Remove(Remove { removed: leaf_a.0 })],
+        vec![Proposal::Remove(Remove { removed: leaf_a })],
         false,
         &mut rng,
     );
@@ -428,7 +428,7 @@ fn snapshot_v2_truncated_or_corrupted_fails_without_panicking() {
     commit(
         &mut s,
         2,
-        vec![Proposal::Remove(Remove { removed: leaf3.0 })],
+        vec![Proposal::Remove(Remove { removed: leaf3 })],
         false,
         &mut rng,
     );

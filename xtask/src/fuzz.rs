@@ -121,7 +121,7 @@ impl Seeds {
                 match &p.content.content {
                     Content::Commit(c) => self.commit(c),
                     Content::Proposal(p) => self.proposal(p),
-                    Content::Application(_) => {}
+                    _ => {}
                 }
             }
             MlsMessageBody::PrivateMessage(_) => {
@@ -132,6 +132,7 @@ impl Seeds {
             MlsMessageBody::KeyPackage(kp) => self.proposal(&Proposal::Add(Add {
                 key_package: kp.clone(),
             })),
+            _ => {}
         }
     }
 

@@ -1,31 +1,26 @@
 //! GroupInfo publication and joining by external commit (RFC 9420 §12.4.3,
 //! §12.4.3.2, §8.3).
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::codec::VLBytes;
 
-use super::commit::CommitEnv;
-use super::join::MemberIdentity;
+use super::commit::{CommitEnv, ProcessEnv};
+use super::epoch::{EpochView, Transition, path_context};
+use super::join::{MemberIdentity, verified_tree};
 use super::proposals::{ApplyEnv, Resolved};
 use super::{Group, GroupConfig, GroupError, suite, vl};
 use crate::codec::{Encode, decode};
 use crate::crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey};
 use crate::error::Error;
-use crate::key_schedule::derive_epoch;
 use crate::messages::group_context::{Extension, GroupContext};
 use crate::messages::{
     Commit, Content, ExtensionType, ExternalInit, ExternalPub, FramedContent, GroupInfo, LeafNode,
     LeafNodeSource, MlsMessage, MlsMessageBody, Node, Proposal, ProposalOrRef, PublicMessage,
     Remove, Sender, WireFormat,
 };
-use crate::secret_tree::SecretTree;
-use crate::transcript::{
-    confirmation_tag, confirmed_transcript_hash, confirmed_transcript_input,
-    interim_transcript_hash,
-};
-use crate::tree::{TreeRead, ValidationOptions};
+use crate::transcript::interim_transcript_hash;
 use crate::tree_math::LeafIndex;
 use crate::treekem::{PathParams, TreeKemPrivate, create_update_path};
 
@@ -114,78 +109,23 @@ impl Group {
     ) -> Result<(Self, MlsMessage), Error> {
         let ctx = &group_info.group_context;
         let cs = suite(provider, ctx.cipher_suite)?;
-        let tree =
-            super::join::import_tree(cs, ratchet_tree, &group_info.extensions, &config.limits)?;
-        let signer = tree
-            .leaf(LeafIndex(group_info.signer))
-            .ok_or(crate::seal_welcome::WelcomeError::GroupInfoSignatureInvalid)?;
-        crate::seal_welcome::verify_group_info_signature(
-            cs,
-            group_info,
-            signer.signature_key.as_slice(),
-        )?;
-        tree.validate(
-            cs,
-            &ValidationOptions {
-                group_id: ctx.group_id.as_slice(),
-                tree_hash: Some(ctx.tree_hash.as_slice()),
-                now: env.now,
-            },
-        )?;
-        super::proposals::validate_joined_group(
-            &tree,
-            &ctx.extensions,
-            &group_info.extensions,
-            env.credentials,
-        )?;
-        let ext_pub = find_extension(&group_info.extensions, ExtensionType::EXTERNAL_PUB)
-            .ok_or(GroupError::MissingExternalPub)?;
-        let external_pub: ExternalPub = decode(ext_pub.extension_data.as_slice())?;
-        super::proposals::check_hpke_key(cs, external_pub.external_pub.as_slice())?;
-        let nh = cs.kdf().nh();
-        let (kem_output, init) = cs.hpke().setup_sender_and_export(
-            external_pub.external_pub.as_slice(),
-            b"",
-            b"MLS 1.0 external init secret",
-            nh,
-            env.rng,
-        )?;
-        let init_secret = Secret::from_slice(init.as_bytes())?;
+        let process_env = ProcessEnv {
+            psks: env.psks,
+            credentials: env.credentials,
+            now: env.now,
+        };
+        let mut tree = verified_tree(cs, group_info, ratchet_tree, &config.limits, &process_env)?;
+        let (kem_output, init_secret) = external_init(cs, group_info, env.rng)?;
         let interim_before = interim_transcript_hash(
             cs,
             ctx.confirmed_transcript_hash.as_slice(),
             group_info.confirmation_tag.as_slice(),
         )?;
-
-        // A provisional member state in the GroupInfo's epoch: it has the
-        // public state only, enough to validate and apply the proposals.
-        let provisional = Group {
-            context: ctx.clone(),
-            tree,
-            interim_transcript_hash: interim_before.to_vec(),
-            confirmation_tag: group_info.confirmation_tag.as_slice().to_vec(),
-            private: TreeKemPrivate {
-                own_leaf: LeafIndex(u32::MAX),
-                leaf_key: crate::crypto::HpkePrivateKey::new(Vec::new()),
-                path_keys: BTreeMap::new(),
-            },
-            signer: identity.signature_key.duplicate(),
-            secrets: crate::key_schedule::EpochSecrets::from_epoch_secret(cs, &Secret::zero(nh)?)?,
-            secret_tree: SecretTree::new(Secret::zero(nh)?, 0, config.ratchet),
-            proposals: Default::default(),
-            resumption_psks: VecDeque::new(),
-            config,
-            pending: None,
-            pending_updates: Vec::new(),
-            past_epochs: VecDeque::new(),
-            reinit: None,
-            active: false,
-        };
         let mut proposals = alloc::vec![Proposal::ExternalInit(ExternalInit {
             kem_output: VLBytes::new(kem_output)
         })];
         if let Some(old) = resync {
-            proposals.push(Proposal::Remove(Remove { removed: old.0 }));
+            proposals.push(Proposal::Remove(Remove { removed: old }));
         }
         let resolved: Vec<Resolved> = proposals
             .iter()
@@ -194,104 +134,52 @@ impl Group {
                 sender: Sender::NewMemberCommit,
             })
             .collect();
-        let mut staged = provisional.tree.stage();
+        // The GroupInfo's epoch, as the members see it.
+        let view = EpochView {
+            context: ctx,
+            tree: &tree,
+            limits: &config.limits,
+        };
+        let mut staged = tree.stage();
         let apply_env = ApplyEnv {
             psks: env.psks,
             credentials: env.credentials,
             initial_resumption: false,
             now: env.now,
         };
-        let applied = provisional.apply_proposals(cs, &mut staged, None, &resolved, &apply_env)?;
+        let applied = view.apply_proposals(cs, &mut staged, None, &resolved, &apply_env)?;
         let me = staged.first_free_leaf();
-        let new_epoch = ctx.epoch.checked_add(1).ok_or(GroupError::WrongEpoch)?;
-        let extensions = ctx.extensions.clone();
-        let template = LeafNode {
-            encryption_key: VLBytes::new(Vec::new()),
-            signature_key: vl(&identity.signature_public_key),
-            credential: identity.credential,
-            capabilities: identity.capabilities,
-            leaf_node_source: LeafNodeSource::Update,
-            extensions: identity.extensions,
-            signature: VLBytes::new(Vec::new()),
-        };
-        let cth = ctx.confirmed_transcript_hash.as_slice().to_vec();
-        let gc = |th: &[u8]| -> Result<Vec<u8>, Error> {
-            Ok(provisional
-                .provisional_context(new_epoch, th, &cth, &extensions)
-                .encode()?)
-        };
-        let created = create_update_path(
-            cs,
-            &mut staged,
-            PathParams {
-                sender: me,
-                leaf_template: template,
-                signer: &identity.signature_key,
-                group_id: ctx.group_id.as_slice(),
-                exclude: &[],
-                group_context: &gc,
-            },
-            env.rng,
-        )?;
-        // Fail here, with the error the members would give, if they would
-        // reject our leaf (RFC 9420 §7.3, §12.4.2; §12.2 for a resync).
-        let leaf = &created.update_path.leaf_node;
-        super::proposals::validate_leaf(
-            &provisional,
-            cs,
-            leaf,
-            Some(me),
-            &extensions,
-            env.credentials,
-        )?;
-        if let Some((_, old)) = applied.removed.first() {
-            super::proposals::check_successor(env.credentials, old, leaf)?;
-        }
+        let created = external_path(cs, &view, &mut staged, me, &identity, &applied, env)?;
         let tree_hash = staged.tree_hash(cs)?;
         let diff = staged.finish(cs)?;
 
-        let content = FramedContent {
-            group_id: ctx.group_id.clone(),
-            epoch: ctx.epoch,
-            sender: Sender::NewMemberCommit,
-            authenticated_data: VLBytes::new(Vec::new()),
-            content: Content::Commit(Commit {
-                proposals: proposals
-                    .into_iter()
-                    .map(|p| ProposalOrRef::Proposal(alloc::boxed::Box::new(p)))
-                    .collect(),
-                path: Some(created.update_path),
-            }),
+        let commit = Commit {
+            proposals: proposals
+                .into_iter()
+                .map(|p| ProposalOrRef::Proposal(alloc::boxed::Box::new(p)))
+                .collect(),
+            path: Some(created.update_path),
         };
-        let mut ac = crate::protect::sign_content(
+        let mut ac = sign_external_commit(cs, ctx, commit, &identity.signature_key)?;
+        let psk = super::commit::resolve_psk_secret(cs, &applied.psks, env.psks, |g, e| {
+            env.psks.resumption_psk(g, e)
+        })?;
+        let next = Transition {
+            base: ctx,
+            interim: interim_before.as_slice(),
+            tree_hash: tree_hash.as_slice(),
+            extensions: &ctx.extensions,
+        }
+        .run(
             cs,
-            &identity.signature_key,
-            WireFormat::PUBLIC_MESSAGE,
-            content,
-            Some(ctx),
-        )?;
-        let confirmed = confirmed_transcript_hash(
-            cs,
-            interim_before.as_slice(),
-            &confirmed_transcript_input(&ac)?,
-        );
-        let context = provisional.provisional_context(
-            new_epoch,
-            tree_hash.as_slice(),
-            confirmed.as_slice(),
-            &extensions,
-        );
-        let psk = provisional.psk_secret_for(cs, &applied.psks, env.psks)?;
-        let mut d = derive_epoch(
-            cs,
+            &ac,
             &init_secret,
             created.commit_secret.as_bytes(),
             &psk,
-            &context.encode()?,
         )?;
-        let tag = confirmation_tag(cs, &d.epoch.confirmation_key, confirmed.as_slice())?;
+        let tag = next.confirmation_tag(cs)?;
         ac.auth.confirmation_tag = Some(vl(tag.as_slice()));
-        let interim = interim_transcript_hash(cs, confirmed.as_slice(), tag.as_slice())?.to_vec();
+        let interim = next.interim(cs, tag.as_slice())?;
         let message = MlsMessage {
             body: MlsMessageBody::PublicMessage(PublicMessage {
                 content: ac.content,
@@ -299,8 +187,6 @@ impl Group {
                 membership_tag: None,
             }),
         };
-
-        let Group { mut tree, .. } = provisional;
         tree.apply(diff);
         let mut private = TreeKemPrivate {
             own_leaf: me,
@@ -308,31 +194,102 @@ impl Group {
             path_keys: BTreeMap::new(),
         };
         private.apply(created.private);
-        let secret_tree = SecretTree::new(
-            d.epoch.take_encryption_secret(),
-            tree.n_leaves(),
-            config.ratchet,
-        );
-        let group = Group {
-            context,
+        let group = Group::assemble(super::NewState {
+            context: next.context,
             tree,
             interim_transcript_hash: interim,
             confirmation_tag: tag.to_vec(),
             private,
             signer: identity.signature_key,
-            secrets: d.epoch,
-            secret_tree,
-            proposals: Default::default(),
-            resumption_psks: VecDeque::new(),
+            secrets: next.derived.epoch,
             config,
-            pending: None,
-            pending_updates: Vec::new(),
-            past_epochs: VecDeque::new(),
-            reinit: None,
-            active: true,
-        };
+        });
         Ok((group, message))
     }
+}
+
+/// The external commit as FramedContent of the GroupInfo's epoch, signed
+/// by the joiner (RFC 9420 §6.1, §12.4.3.2), always a PublicMessage.
+fn sign_external_commit(
+    cs: &dyn CipherSuiteProvider,
+    ctx: &GroupContext,
+    commit: Commit,
+    signer: &SignaturePrivateKey,
+) -> Result<crate::messages::AuthenticatedContent, Error> {
+    let content = FramedContent {
+        group_id: ctx.group_id.clone(),
+        epoch: ctx.epoch,
+        sender: Sender::NewMemberCommit,
+        authenticated_data: VLBytes::new(Vec::new()),
+        content: Content::Commit(commit),
+    };
+    crate::protect::sign_content(cs, signer, WireFormat::PUBLIC_MESSAGE, content, Some(ctx))
+}
+
+/// External init (RFC 9420 §8.3): the kem_output for the ExternalInit
+/// proposal and the init secret, from the GroupInfo's `external_pub`
+/// (a valid key of the suite's KEM).
+fn external_init(
+    cs: &dyn CipherSuiteProvider,
+    group_info: &GroupInfo,
+    rng: &mut dyn crate::crypto::Rng,
+) -> Result<(Vec<u8>, Secret), Error> {
+    let ext_pub = find_extension(&group_info.extensions, ExtensionType::EXTERNAL_PUB)
+        .ok_or(GroupError::MissingExternalPub)?;
+    let external_pub: ExternalPub = decode(ext_pub.extension_data.as_slice())?;
+    super::proposals::check_hpke_key(cs, external_pub.external_pub.as_slice())?;
+    let (kem_output, init) = cs.hpke().setup_sender_and_export(
+        external_pub.external_pub.as_slice(),
+        b"",
+        b"MLS 1.0 external init secret",
+        cs.kdf().nh(),
+        rng,
+    )?;
+    Ok((kem_output, Secret::from_slice(init.as_bytes())?))
+}
+
+/// The joiner's UpdatePath from its new leaf `me`, checked as the members
+/// will check it, so that a join they would reject fails here with their
+/// error (RFC 9420 §7.3, §12.4.2; §12.2 for a resync's successor).
+fn external_path(
+    cs: &dyn CipherSuiteProvider,
+    view: &EpochView<'_>,
+    staged: &mut crate::tree::StagedTree<'_>,
+    me: LeafIndex,
+    identity: &MemberIdentity,
+    applied: &super::proposals::Applied,
+    env: &mut CommitEnv<'_>,
+) -> Result<crate::treekem::CreatedPath, Error> {
+    let ctx = view.context;
+    let template = LeafNode {
+        encryption_key: VLBytes::new(Vec::new()),
+        signature_key: vl(&identity.signature_public_key),
+        credential: identity.credential.clone(),
+        capabilities: identity.capabilities.clone(),
+        leaf_node_source: LeafNodeSource::Update,
+        extensions: identity.extensions.clone(),
+        signature: VLBytes::new(Vec::new()),
+    };
+    let gc = |th: &[u8]| path_context(ctx, th, &ctx.extensions);
+    let created = create_update_path(
+        cs,
+        staged,
+        PathParams {
+            sender: me,
+            leaf_template: template,
+            signer: &identity.signature_key,
+            group_id: ctx.group_id.as_slice(),
+            exclude: &[],
+            group_context: &gc,
+        },
+        env.rng,
+    )?;
+    let leaf = &created.update_path.leaf_node;
+    super::proposals::validate_leaf(view, cs, leaf, Some(me), &ctx.extensions, env.credentials)?;
+    if let Some((_, old)) = applied.removed.first() {
+        super::proposals::check_successor(env.credentials, old, leaf)?;
+    }
+    Ok(created)
 }
 
 impl Group {
@@ -350,7 +307,7 @@ impl Group {
     /// §6.3). Test builds only (feature `test-utils`).
     #[cfg(feature = "test-utils")]
     #[doc(hidden)]
-    pub fn secret_tree_for_testing(&self) -> (&SecretTree, &Secret) {
+    pub fn secret_tree_for_testing(&self) -> (&crate::secret_tree::SecretTree, &Secret) {
         (&self.secret_tree, &self.secrets.sender_data_secret)
     }
 }

@@ -1,7 +1,7 @@
 //! Creating a group (RFC 9420 §11) and joining one from a Welcome
 //! (§12.4.3.1).
 
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::codec::VLBytes;
@@ -16,10 +16,9 @@ use crate::error::Error;
 use crate::key_schedule::EpochSecrets;
 use crate::messages::group_context::{Extension, GroupContext, MLS10};
 use crate::messages::{
-    Capabilities, Credential, ExtensionType, KeyPackage, LeafNode, LeafNodeSource, Lifetime, Node,
-    Welcome,
+    Capabilities, Credential, ExtensionType, GroupInfo, KeyPackage, LeafNode, LeafNodeSource,
+    Lifetime, Node, Welcome,
 };
-use crate::secret_tree::SecretTree;
 use crate::transcript::{confirmation_tag, interim_transcript_hash};
 use crate::tree::{RatchetTree, TreeRead, ValidationOptions};
 use crate::tree_math::{self, LeafIndex};
@@ -91,11 +90,10 @@ impl Group {
         };
         let mut epoch_secret = Secret::zero(cs.kdf().nh())?;
         rng.fill(epoch_secret.as_mut_bytes())?;
-        let mut secrets = EpochSecrets::from_epoch_secret(cs, &epoch_secret)?;
+        let secrets = EpochSecrets::from_epoch_secret(cs, &epoch_secret)?;
         let tag = confirmation_tag(cs, &secrets.confirmation_key, b"")?;
         let interim = interim_transcript_hash(cs, b"", tag.as_slice())?.to_vec();
-        let secret_tree = SecretTree::new(secrets.take_encryption_secret(), 1, config.ratchet);
-        Ok(Self {
+        Ok(Self::assemble(super::NewState {
             context,
             tree,
             interim_transcript_hash: interim,
@@ -107,16 +105,8 @@ impl Group {
             },
             signer: identity.signature_key,
             secrets,
-            secret_tree,
-            proposals: Default::default(),
-            resumption_psks: VecDeque::new(),
             config,
-            pending: None,
-            pending_updates: Vec::new(),
-            past_epochs: VecDeque::new(),
-            reinit: None,
-            active: true,
-        })
+        }))
     }
 
     /// Joins a group from a Welcome (RFC 9420 §12.4.3.1). `ratchet_tree` is
@@ -155,79 +145,8 @@ impl Group {
         if gi.group_context.version != MLS10 {
             return Err(crate::seal_welcome::WelcomeError::VersionMismatch.into());
         }
-        // RFC 9420 §12.4.3.1, §11.2, §11.3: a reinit or branch PSK means a
-        // new group at epoch 1, and must be the only such PSK; a reinit
-        // must match the old group's ReInit, a branch keep the old group's
-        // version and cipher suite.
-        let mut n_resumption = 0usize;
-        for id in &joiner.psks {
-            if let crate::messages::Psk::Resumption(r) = &id.psk {
-                use crate::messages::ResumptionPskUsage as U;
-                if r.usage == U::Application {
-                    continue;
-                }
-                n_resumption += 1;
-                if n_resumption > 1 {
-                    return Err(GroupError::MultipleResumptionPsks.into());
-                }
-                if gi.group_context.epoch != 1 {
-                    return Err(GroupError::ResumptionJoinMismatch.into());
-                }
-                if r.usage == U::Branch {
-                    let ctx = &gi.group_context;
-                    let ok = env
-                        .psks
-                        .context_of(r.psk_group_id.as_slice())
-                        .is_some_and(|old| {
-                            old.version == ctx.version && old.cipher_suite == ctx.cipher_suite
-                        });
-                    if !ok {
-                        return Err(GroupError::ResumptionJoinMismatch.into());
-                    }
-                }
-                if r.usage == U::Reinit {
-                    let ctx = &gi.group_context;
-                    let ok = env
-                        .psks
-                        .reinit_of(r.psk_group_id.as_slice())
-                        .is_some_and(|ri| {
-                            ri.group_id == ctx.group_id
-                                && ri.version.0 == ctx.version
-                                && ri.cipher_suite == ctx.cipher_suite
-                                && ri.extensions == ctx.extensions
-                        });
-                    if !ok {
-                        return Err(GroupError::ResumptionJoinMismatch.into());
-                    }
-                }
-            }
-        }
-
-        let tree = import_tree(cs, ratchet_tree, &gi.extensions, &config.limits)?;
-
-        // GroupInfo signature by the signer's leaf (RFC 9420 §12.4.3.1),
-        // checked by the function the vectors exercise; a blank or missing
-        // signer leaf is the same failure.
-        let signer = tree
-            .leaf(LeafIndex(gi.signer))
-            .ok_or(crate::seal_welcome::WelcomeError::GroupInfoSignatureInvalid)?;
-        crate::seal_welcome::verify_group_info_signature(cs, &gi, signer.signature_key.as_slice())?;
-
-        tree.validate(
-            cs,
-            &ValidationOptions {
-                group_id: gi.group_context.group_id.as_slice(),
-                tree_hash: Some(gi.group_context.tree_hash.as_slice()),
-                now: env.now,
-            },
-        )?;
-        super::proposals::validate_joined_group(
-            &tree,
-            &gi.group_context.extensions,
-            &gi.extensions,
-            env.credentials,
-        )?;
-
+        check_resumption_psks(&gi.group_context, &joiner.psks, env)?;
+        let tree = verified_tree(cs, &gi, ratchet_tree, &config.limits, env)?;
         let own_leaf = tree
             .members()
             .find(|(_, l)| **l == key_package.leaf_node)
@@ -238,32 +157,11 @@ impl Group {
         {
             return Err(GroupError::OwnLeafNotFound.into());
         }
-
-        // Path secret: the common ancestor with the signer and up to the root.
-        let mut path_keys = BTreeMap::new();
-        if let Some(ps) = &joiner.path_secret {
-            let n = tree.n_leaves();
-            let lca = tree_math::common_ancestor(own_leaf.node(), LeafIndex(gi.signer).node());
-            let mut secret = ps.duplicate();
-            let mut node = Some(lca);
-            let mut first = true;
-            while let Some(x) = node {
-                if !tree.is_blank(x) || first {
-                    if !first {
-                        secret = next_path_secret(cs, &secret)?;
-                    }
-                    let (sk, pk) = node_key_pair(cs, &secret)?;
-                    if tree.encryption_key(x) != Some(pk.as_slice()) {
-                        return Err(GroupError::PathSecretMismatch.into());
-                    }
-                    path_keys.insert(x, sk);
-                    first = false;
-                }
-                node = tree_math::parent(x, n);
-            }
-        }
-
-        let mut out = crate::seal_welcome::check_confirmation_tag(
+        let path_keys = match &joiner.path_secret {
+            Some(ps) => joiner_path_keys(cs, &tree, own_leaf, LeafIndex(gi.signer), ps)?,
+            None => BTreeMap::new(),
+        };
+        let out = crate::seal_welcome::check_confirmation_tag(
             cs,
             &joiner.joiner_secret,
             &psk_secret,
@@ -275,12 +173,7 @@ impl Group {
             gi.confirmation_tag.as_slice(),
         )?
         .to_vec();
-        let secret_tree = SecretTree::new(
-            out.epoch.take_encryption_secret(),
-            tree.n_leaves(),
-            config.ratchet,
-        );
-        Ok(Self {
+        Ok(Self::assemble(super::NewState {
             context: gi.group_context,
             tree,
             interim_transcript_hash: interim,
@@ -292,17 +185,123 @@ impl Group {
             },
             signer: signature_key,
             secrets: out.epoch,
-            secret_tree,
-            proposals: Default::default(),
-            resumption_psks: VecDeque::new(),
             config,
-            pending: None,
-            pending_updates: Vec::new(),
-            past_epochs: VecDeque::new(),
-            reinit: None,
-            active: true,
-        })
+        }))
     }
+}
+
+/// RFC 9420 §12.4.3.1, §11.2, §11.3: a reinit or branch PSK means a new
+/// group at epoch 1, and must be the only such PSK; a reinit must match the
+/// old group's ReInit, a branch keep the old group's version and suite.
+fn check_resumption_psks(
+    ctx: &GroupContext,
+    psks: &[crate::messages::PreSharedKeyId],
+    env: &ProcessEnv<'_>,
+) -> Result<(), Error> {
+    use crate::messages::ResumptionPskUsage as U;
+    let mut n_resumption = 0usize;
+    for id in psks {
+        let crate::messages::Psk::Resumption(r) = &id.psk else {
+            continue;
+        };
+        if r.usage == U::Application {
+            continue;
+        }
+        n_resumption += 1;
+        if n_resumption > 1 {
+            return Err(GroupError::MultipleResumptionPsks.into());
+        }
+        let ok = ctx.epoch == 1
+            && match r.usage {
+                U::Branch => env
+                    .psks
+                    .context_of(r.psk_group_id.as_slice())
+                    .is_some_and(|old| {
+                        old.version == ctx.version && old.cipher_suite == ctx.cipher_suite
+                    }),
+                U::Reinit => env
+                    .psks
+                    .reinit_of(r.psk_group_id.as_slice())
+                    .is_some_and(|ri| {
+                        ri.group_id == ctx.group_id
+                            && ri.version.0 == ctx.version
+                            && ri.cipher_suite == ctx.cipher_suite
+                            && ri.extensions == ctx.extensions
+                    }),
+                _ => true,
+            };
+        if !ok {
+            return Err(GroupError::ResumptionJoinMismatch.into());
+        }
+    }
+    Ok(())
+}
+
+/// The tree a joiner takes from a GroupInfo (RFC 9420 §12.4.3.1,
+/// §12.4.3.2): imported within the limits, the GroupInfo signed by its
+/// signer's leaf (checked by the function the vectors exercise; a blank or
+/// missing signer leaf is the same failure), the tree valid and matching
+/// the GroupInfo's tree hash, and the group-level checks of a joiner.
+pub(crate) fn verified_tree(
+    cs: &dyn crate::crypto::CipherSuiteProvider,
+    gi: &GroupInfo,
+    ratchet_tree: Option<Vec<Option<Node>>>,
+    limits: &super::Limits,
+    env: &ProcessEnv<'_>,
+) -> Result<RatchetTree, Error> {
+    let tree = import_tree(cs, ratchet_tree, &gi.extensions, limits)?;
+    let signer = tree
+        .leaf(LeafIndex(gi.signer))
+        .ok_or(crate::seal_welcome::WelcomeError::GroupInfoSignatureInvalid)?;
+    crate::seal_welcome::verify_group_info_signature(cs, gi, signer.signature_key.as_slice())?;
+    tree.validate(
+        cs,
+        &ValidationOptions {
+            group_id: gi.group_context.group_id.as_slice(),
+            tree_hash: Some(gi.group_context.tree_hash.as_slice()),
+            now: env.now,
+        },
+    )?;
+    super::proposals::validate_joined_group(
+        &tree,
+        &gi.group_context.extensions,
+        &gi.extensions,
+        env.credentials,
+    )?;
+    Ok(tree)
+}
+
+/// The private keys a Welcome's path secret gives (RFC 9420 §12.4.3.1):
+/// from the common ancestor of our leaf and the signer's up to the root,
+/// each matching the tree's public key.
+fn joiner_path_keys(
+    cs: &dyn crate::crypto::CipherSuiteProvider,
+    tree: &RatchetTree,
+    own_leaf: LeafIndex,
+    signer: LeafIndex,
+    path_secret: &Secret,
+) -> Result<BTreeMap<crate::tree_math::NodeIndex, HpkePrivateKey>, Error> {
+    let mut path_keys = BTreeMap::new();
+    let n = tree.n_leaves();
+    let lca = tree_math::common_ancestor(own_leaf.node(), signer.node());
+    let mut secret = path_secret.duplicate();
+    let mut node = Some(lca);
+    let mut first = true;
+    while let Some(x) = node {
+        if !tree.is_blank(x) || first {
+            if !first {
+                secret = next_path_secret(cs, &secret)?;
+            }
+            let (sk, pk) = node_key_pair(cs, &secret)?;
+            if tree.encryption_key(x) != Some(pk.as_slice()) {
+                return Err(GroupError::PathSecretMismatch.into());
+            }
+            path_keys.insert(x, sk);
+            first = false;
+        }
+        node = tree_math::parent(x, n);
+    }
+    Ok(path_keys)
 }
 
 impl Group {
@@ -339,7 +338,7 @@ impl Group {
             confirmed_transcript_hash: VLBytes::new(alloc::vec![0u8; cs.kdf().nh()]),
             extensions: Vec::new(),
         };
-        let mut secrets = EpochSecrets::from_epoch_secret(cs, &Secret::from_slice(epoch_secret)?)?;
+        let secrets = EpochSecrets::from_epoch_secret(cs, &Secret::from_slice(epoch_secret)?)?;
         let tag = confirmation_tag(
             cs,
             &secrets.confirmation_key,
@@ -351,12 +350,7 @@ impl Group {
             tag.as_slice(),
         )?
         .to_vec();
-        let secret_tree = SecretTree::new(
-            secrets.take_encryption_secret(),
-            tree.n_leaves(),
-            config.ratchet,
-        );
-        Ok(Self {
+        Ok(Self::assemble(super::NewState {
             context,
             tree,
             interim_transcript_hash: interim,
@@ -364,16 +358,8 @@ impl Group {
             private,
             signer,
             secrets,
-            secret_tree,
-            proposals: Default::default(),
-            resumption_psks: VecDeque::new(),
             config,
-            pending: None,
-            pending_updates: Vec::new(),
-            past_epochs: VecDeque::new(),
-            reinit: None,
-            active: true,
-        })
+        }))
     }
 }
 

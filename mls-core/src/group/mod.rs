@@ -16,6 +16,10 @@
 //! [`Group::discard_pending`].
 
 mod commit;
+mod create_commit;
+mod epoch;
+mod merge;
+mod stage_commit;
 
 mod external;
 mod join;
@@ -397,6 +401,51 @@ pub struct Group {
     pub(crate) reinit: Option<crate::messages::ReInit>,
 }
 
+/// What a member state starts an epoch with: the rest of a [`Group`]
+/// (caches, pending state, history) starts empty.
+pub(crate) struct NewState {
+    pub context: GroupContext,
+    pub tree: RatchetTree,
+    pub interim_transcript_hash: Vec<u8>,
+    pub confirmation_tag: Vec<u8>,
+    pub private: TreeKemPrivate,
+    pub signer: SignaturePrivateKey,
+    pub secrets: EpochSecrets,
+    pub config: GroupConfig,
+}
+
+impl Group {
+    /// The one constructor of a member state (creating, joining by
+    /// Welcome or external commit, and test set-ups): the encryption
+    /// secret goes into the secret tree and nowhere else (RFC 9420 §9.2).
+    pub(crate) fn assemble(s: NewState) -> Self {
+        let mut secrets = s.secrets;
+        let secret_tree = SecretTree::new(
+            secrets.take_encryption_secret(),
+            s.tree.n_leaves(),
+            s.config.ratchet,
+        );
+        Self {
+            context: s.context,
+            tree: s.tree,
+            interim_transcript_hash: s.interim_transcript_hash,
+            confirmation_tag: s.confirmation_tag,
+            private: s.private,
+            signer: s.signer,
+            secrets,
+            secret_tree,
+            proposals: Default::default(),
+            resumption_psks: VecDeque::new(),
+            config: s.config,
+            pending: None,
+            pending_updates: Vec::new(),
+            past_epochs: VecDeque::new(),
+            reinit: None,
+            active: true,
+        }
+    }
+}
+
 /// Content whose signature (and, for PublicMessage, membership tag) has
 /// been verified: decoding yields `AuthenticatedContent`, only
 /// [`Group::verify_content`] yields this, and only this reaches the group
@@ -446,6 +495,15 @@ pub(crate) fn suite(
 }
 
 impl Group {
+    /// The current epoch as the proposal rules see it.
+    pub(crate) fn view(&self) -> epoch::EpochView<'_> {
+        epoch::EpochView {
+            context: &self.context,
+            tree: &self.tree,
+            limits: &self.config.limits,
+        }
+    }
+
     /// The current GroupContext.
     pub fn context(&self) -> &GroupContext {
         &self.context
@@ -871,7 +929,7 @@ impl Group {
     /// Makes our pending commit the current state.
     pub fn merge_pending(&mut self) -> Result<(), Error> {
         let staged = self.pending.take().ok_or(UsageError::NoPendingCommit)?;
-        commit::merge(self, *staged);
+        merge::merge(self, *staged);
         Ok(())
     }
 
@@ -885,7 +943,7 @@ impl Group {
         if !staged.is_based_on(self) {
             return Err(UsageError::StaleStagedCommit.into());
         }
-        commit::merge(self, staged);
+        merge::merge(self, staged);
         Ok(())
     }
 

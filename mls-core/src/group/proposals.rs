@@ -3,7 +3,8 @@
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 
-use super::{CredentialValidator, Group, GroupError, PskStore};
+use super::epoch::EpochView;
+use super::{CredentialValidator, GroupError, PskStore};
 use crate::codec::{Encode, decode};
 use crate::crypto::CipherSuiteProvider;
 use crate::crypto::labeled::verify_with_label;
@@ -264,7 +265,7 @@ pub(crate) fn check_hpke_key(cs: &dyn CipherSuiteProvider, key: &[u8]) -> Result
 }
 
 pub(crate) fn validate_leaf(
-    group: &Group,
+    view: &EpochView<'_>,
     cs: &dyn CipherSuiteProvider,
     leaf: &LeafNode,
     index: Option<LeafIndex>,
@@ -278,7 +279,7 @@ pub(crate) fn validate_leaf(
     check_hpke_key(cs, leaf.encryption_key.as_slice())?;
     let group_ctx = match (&leaf.leaf_node_source, index) {
         (LeafNodeSource::KeyPackage(_), _) => None,
-        (_, Some(i)) => Some((group.context.group_id.as_slice(), i.0)),
+        (_, Some(i)) => Some((view.context.group_id.as_slice(), i.0)),
         (_, None) => return Err(GroupError::InvalidLeafNode.into()),
     };
     let tbs = leaf.tbs(group_ctx)?;
@@ -290,13 +291,13 @@ pub(crate) fn validate_leaf(
         leaf.signature.as_slice(),
     )
     .map_err(|_| GroupError::LeafNodeSignatureInvalid)?;
-    leaf_fits_group(group, leaf, index, extensions, credentials)
+    leaf_fits_group(view, leaf, index, extensions, credentials)
 }
 
 /// The checks of RFC 9420 §7.2, §7.3 and §13.4 that relate a leaf to this
 /// group (the signature and key checks done by the caller).
 fn leaf_fits_group(
-    group: &Group,
+    view: &EpochView<'_>,
     leaf: &LeafNode,
     index: Option<LeafIndex>,
     extensions: &[Extension],
@@ -311,7 +312,7 @@ fn leaf_fits_group(
     // other member, and the leaf supports every type the others use
     // (O(log n) through the tree's credential-type index).
     let ct = leaf.credential.credential_type();
-    if !caps.credentials.contains(&ct) || !group.tree.credential_compatible(leaf, index) {
+    if !caps.credentials.contains(&ct) || !view.tree.credential_compatible(leaf, index) {
         return Err(GroupError::CredentialTypeUnsupported.into());
     }
     // RFC 9420 §7.3, §11.1: the required capabilities are listed;
@@ -428,7 +429,7 @@ fn key_package_rule(e: Error) -> Error {
 /// group-dependent leaf checks. `now`, when known, must be in the leaf's
 /// lifetime (§7.3).
 pub(crate) fn validate_key_package(
-    group: &Group,
+    view: &EpochView<'_>,
     cs: &dyn CipherSuiteProvider,
     kp: &KeyPackage,
     extensions: &[Extension],
@@ -441,7 +442,7 @@ pub(crate) fn validate_key_package(
         return Err(GroupError::CredentialRejected.into());
     }
     crate::key_package::validate_key_package(cs, kp, now).map_err(key_package_rule)?;
-    leaf_fits_group(group, leaf, None, extensions, credentials)
+    leaf_fits_group(view, leaf, None, extensions, credentials)
 }
 
 /// Environment a proposal list is validated in.
@@ -456,7 +457,7 @@ pub(crate) struct ApplyEnv<'a> {
     pub now: Option<u64>,
 }
 
-impl Group {
+impl EpochView<'_> {
     /// Validates a proposal list (RFC 9420 §12.2) and applies it to a staged
     /// tree (§12.3). `committer` is `Some(leaf)` for a regular commit, `None`
     /// for an external one.
@@ -468,14 +469,61 @@ impl Group {
         list: &[Resolved],
         env: &ApplyEnv<'_>,
     ) -> Result<Applied, Error> {
+        let mut out = self.check_list(cs, committer, list, env)?;
+        let extensions: Vec<Extension> = out
+            .extensions
+            .clone()
+            .unwrap_or_else(|| self.context.extensions.clone());
+        if let Some(exts) = &out.extensions {
+            self.check_new_extensions(exts, list, env)?;
+        }
+        let mut touched: BTreeSet<u32> = BTreeSet::new();
+        let changes = LeafChanges {
+            cs,
+            committer,
+            extensions: &extensions,
+            env,
+        };
+        self.apply_updates(staged, list, &changes, &mut touched, &mut out)?;
+        self.apply_removes(staged, list, committer, &mut touched, &mut out)?;
+        self.apply_adds(staged, list, &changes, &mut out)?;
+        // The tree stays within `Limits::max_leaves`.
+        if staged.n_leaves() > self.limits.max_leaves {
+            return Err(GroupError::LimitExceeded {
+                limit: super::Limit::MaxLeaves,
+            }
+            .into());
+        }
+        self.check_custom_proposals(list, &out)?;
+        // PSKs must be available (RFC 9420 §12.4.2).
+        for id in &out.psks {
+            if let Psk::External(psk_id) = &id.psk {
+                if env.psks.external_psk(psk_id.as_slice()).is_none() {
+                    return Err(GroupError::PskNotFound.into());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The rules on the list as a whole and on each proposal alone (RFC
+    /// 9420 §12.1, §12.2): authorization of external proposals, the
+    /// GroupContextExtensions, ReInit, ExternalInit and PSK rules, and
+    /// which proposals an external commit may carry. Collects what does not
+    /// touch the tree.
+    fn check_list(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        committer: Option<LeafIndex>,
+        list: &[Resolved],
+        env: &ApplyEnv<'_>,
+    ) -> Result<Applied, Error> {
         let mut out = Applied {
             path_required: list.is_empty(),
             ..Applied::default()
         };
-        let mut touched: BTreeSet<u32> = BTreeSet::new();
         let mut psk_ids: BTreeSet<Vec<u8>> = BTreeSet::new();
         let (mut n_gce, mut n_reinit, mut n_ext_init, mut n_remove) = (0, 0, 0, 0);
-
         for r in list {
             // RFC 9420 §12.1.8: unauthorized external proposals are invalid.
             if matches!(r.sender, Sender::External(_) | Sender::NewMemberProposal)
@@ -508,24 +556,7 @@ impl Group {
                     out.external_init = Some(ei.kem_output.as_slice().to_vec());
                 }
                 Proposal::PreSharedKey(psk) => {
-                    let id = psk.psk.encode()?;
-                    if psk_ids.contains(&id) {
-                        return Err(GroupError::DuplicatePsk.into());
-                    }
-                    // RFC 9420 §12.1.4: the nonce is KDF.Nh bytes long.
-                    if psk.psk.psk_nonce.as_slice().len() != cs.kdf().nh() {
-                        return Err(GroupError::InvalidPskNonce.into());
-                    }
-                    // RFC 9420 §12.1.4: reinit/branch resumption PSKs only in
-                    // the initial commit of the new group.
-                    if let Psk::Resumption(r) = &psk.psk.psk {
-                        if r.usage != crate::messages::ResumptionPskUsage::Application
-                            && !env.initial_resumption
-                        {
-                            return Err(GroupError::ResumptionPskUsageNotAllowed.into());
-                        }
-                    }
-                    psk_ids.insert(id);
+                    check_psk_proposal(cs, &psk.psk, &mut psk_ids, env)?;
                     out.psks.push(psk.psk.clone());
                 }
                 Proposal::Remove(_) => n_remove += 1,
@@ -539,182 +570,191 @@ impl Group {
             return Err(GroupError::ReInitNotAlone.into());
         }
         match committer {
-            Some(_) if n_ext_init > 0 => return Err(GroupError::ExternalInitMisplaced.into()),
-            None => {
-                if n_ext_init != 1 {
-                    return Err(GroupError::ExternalInitMisplaced.into());
-                }
-                if n_remove > 1
-                    || list.iter().any(|r| {
-                        !matches!(
-                            r.proposal,
-                            Proposal::ExternalInit(_)
-                                | Proposal::Remove(_)
-                                | Proposal::PreSharedKey(_)
-                        )
-                    })
-                {
-                    return Err(GroupError::ExternalCommitProposalNotAllowed.into());
-                }
+            Some(_) if n_ext_init > 0 => Err(GroupError::ExternalInitMisplaced.into()),
+            None if n_ext_init != 1 => Err(GroupError::ExternalInitMisplaced.into()),
+            // RFC 9420 §12.4.3.2: an external commit carries one
+            // ExternalInit, at most one Remove, and PSKs.
+            None if n_remove > 1
+                || list.iter().any(|r| {
+                    !matches!(
+                        r.proposal,
+                        Proposal::ExternalInit(_) | Proposal::Remove(_) | Proposal::PreSharedKey(_)
+                    )
+                }) =>
+            {
+                Err(GroupError::ExternalCommitProposalNotAllowed.into())
             }
-            _ => {}
+            _ => Ok(out),
         }
-        let extensions: Vec<Extension> = out
-            .extensions
-            .clone()
-            .unwrap_or_else(|| self.context.extensions.clone());
+    }
 
-        // GCE: every member must support the new extensions (RFC 9420 §12.1.7).
-        if let Some(exts) = &out.extensions {
-            // RFC 9420 §5.3.1: credentials of an added or changed
-            // external_senders extension are validated with the AS.
-            let old = find_ext(&self.context.extensions, ExtensionType::EXTERNAL_SENDERS);
-            let new = find_ext(exts, ExtensionType::EXTERNAL_SENDERS);
-            if new.is_some() && new != old {
-                validate_external_senders(exts, env.credentials)?;
-            }
-            let req = required_capabilities(exts)?;
-            let removed: BTreeSet<u32> = list
-                .iter()
-                .filter_map(|r| match &r.proposal {
-                    Proposal::Remove(rm) => Some(rm.removed),
-                    _ => None,
-                })
-                .collect();
-            for (i, leaf) in self.tree.members() {
-                if !removed.contains(&i.0) && !leaf_supports(leaf, req.as_ref(), exts) {
-                    return Err(GroupError::UnsupportedExtension.into());
-                }
+    /// A GroupContextExtensions proposal's new extensions (RFC 9420
+    /// §12.1.7): the credentials of a new or changed `external_senders`
+    /// are validated with the AS (§5.3.1), and every member who stays
+    /// supports the required capabilities and every extension.
+    fn check_new_extensions(
+        &self,
+        exts: &[Extension],
+        list: &[Resolved],
+        env: &ApplyEnv<'_>,
+    ) -> Result<(), Error> {
+        let old = find_ext(&self.context.extensions, ExtensionType::EXTERNAL_SENDERS);
+        let new = find_ext(exts, ExtensionType::EXTERNAL_SENDERS);
+        if new.is_some() && new != old {
+            validate_external_senders(exts, env.credentials)?;
+        }
+        let req = required_capabilities(exts)?;
+        let removed: BTreeSet<u32> = list
+            .iter()
+            .filter_map(|r| match &r.proposal {
+                Proposal::Remove(rm) => Some(rm.removed.0),
+                _ => None,
+            })
+            .collect();
+        for (i, leaf) in self.tree.members() {
+            if !removed.contains(&i.0) && !leaf_supports(leaf, req.as_ref(), exts) {
+                return Err(GroupError::UnsupportedExtension.into());
             }
         }
+        Ok(())
+    }
 
-        // Updates (RFC 9420 §12.1.2).
+    /// Updates (RFC 9420 §12.1.2): each from a member other than the
+    /// committer, at most one change per leaf, a valid successor leaf with
+    /// fresh, unique keys.
+    fn apply_updates(
+        &self,
+        staged: &mut StagedTree<'_>,
+        list: &[Resolved],
+        c: &LeafChanges<'_>,
+        touched: &mut BTreeSet<u32>,
+        out: &mut Applied,
+    ) -> Result<(), Error> {
         for r in list {
-            if let Proposal::Update(u) = &r.proposal {
-                let Sender::Member(i) = r.sender else {
-                    return Err(GroupError::SenderNotAllowed.into());
-                };
-                let i = LeafIndex(i);
-                if Some(i) == committer {
-                    return Err(GroupError::CommitterUpdate.into());
-                }
-                if !touched.insert(i.0) {
-                    return Err(GroupError::DuplicateLeafChange.into());
-                }
-                let old = self.tree.leaf(i).ok_or(GroupError::UnknownSender)?;
-                if !matches!(u.leaf_node.leaf_node_source, LeafNodeSource::Update) {
-                    return Err(GroupError::LeafNodeSourceMismatch.into());
-                }
-                if old.encryption_key.as_slice() == u.leaf_node.encryption_key.as_slice() {
-                    return Err(GroupError::EncryptionKeyNotFresh.into());
-                }
-                validate_leaf(
-                    self,
-                    cs,
-                    &u.leaf_node,
-                    Some(i),
-                    &extensions,
-                    env.credentials,
-                )?;
-                check_successor(env.credentials, old, &u.leaf_node)?;
-                // RFC 9420 §7.3: keys unique among the members.
-                if staged.encryption_key_in_use(u.leaf_node.encryption_key.as_slice())
-                    || staged
-                        .find_signature_key(u.leaf_node.signature_key.as_slice())
-                        .is_some_and(|j| j != i)
-                {
-                    return Err(GroupError::DuplicatePublicKey.into());
-                }
-                staged.set_leaf(i, Some(u.leaf_node.clone()));
-                staged.blank_direct_path(i);
-                out.updated.push(i);
+            let Proposal::Update(u) = &r.proposal else {
+                continue;
+            };
+            let Sender::Member(i) = r.sender else {
+                return Err(GroupError::SenderNotAllowed.into());
+            };
+            let i = LeafIndex(i);
+            if Some(i) == c.committer {
+                return Err(GroupError::CommitterUpdate.into());
             }
+            if !touched.insert(i.0) {
+                return Err(GroupError::DuplicateLeafChange.into());
+            }
+            let old = self.tree.leaf(i).ok_or(GroupError::UnknownSender)?;
+            if !matches!(u.leaf_node.leaf_node_source, LeafNodeSource::Update) {
+                return Err(GroupError::LeafNodeSourceMismatch.into());
+            }
+            if old.encryption_key.as_slice() == u.leaf_node.encryption_key.as_slice() {
+                return Err(GroupError::EncryptionKeyNotFresh.into());
+            }
+            validate_leaf(
+                self,
+                c.cs,
+                &u.leaf_node,
+                Some(i),
+                c.extensions,
+                c.env.credentials,
+            )?;
+            check_successor(c.env.credentials, old, &u.leaf_node)?;
+            // RFC 9420 §7.3: keys unique among the members.
+            if staged.encryption_key_in_use(u.leaf_node.encryption_key.as_slice())
+                || staged
+                    .find_signature_key(u.leaf_node.signature_key.as_slice())
+                    .is_some_and(|j| j != i)
+            {
+                return Err(GroupError::DuplicatePublicKey.into());
+            }
+            staged.set_leaf(i, Some(u.leaf_node.clone()));
+            staged.blank_direct_path(i);
+            out.updated.push(i);
         }
-        // Removes (RFC 9420 §12.1.3).
+        Ok(())
+    }
+
+    /// Removes (RFC 9420 §12.1.3): of a non-blank leaf other than the
+    /// committer's, at most one change per leaf; the tree is truncated.
+    fn apply_removes(
+        &self,
+        staged: &mut StagedTree<'_>,
+        list: &[Resolved],
+        committer: Option<LeafIndex>,
+        touched: &mut BTreeSet<u32>,
+        out: &mut Applied,
+    ) -> Result<(), Error> {
         for r in list {
-            if let Proposal::Remove(rm) = &r.proposal {
-                let i = LeafIndex(rm.removed);
-                if Some(i) == committer {
-                    return Err(GroupError::CommitterRemoved.into());
-                }
-                if !touched.insert(i.0) {
-                    return Err(GroupError::DuplicateLeafChange.into());
-                }
-                let old = self
-                    .tree
-                    .leaf(i)
-                    .ok_or(GroupError::RemoveOfBlankLeaf)?
-                    .clone();
-                staged.remove_leaf(i);
-                out.removed.push((i, old));
+            let Proposal::Remove(rm) = &r.proposal else {
+                continue;
+            };
+            let i = rm.removed;
+            if Some(i) == committer {
+                return Err(GroupError::CommitterRemoved.into());
             }
+            if !touched.insert(i.0) {
+                return Err(GroupError::DuplicateLeafChange.into());
+            }
+            let old = self
+                .tree
+                .leaf(i)
+                .ok_or(GroupError::RemoveOfBlankLeaf)?
+                .clone();
+            staged.remove_leaf(i);
+            out.removed.push((i, old));
         }
         if !out.removed.is_empty() {
             staged.truncate();
         }
-        // Adds (RFC 9420 §12.1.1), in order.
+        Ok(())
+    }
+
+    /// Adds (RFC 9420 §12.1.1), in order: a valid KeyPackage for this
+    /// group, of a client not already a member (§12.2), with keys unique
+    /// in the tree (§7.3).
+    fn apply_adds(
+        &self,
+        staged: &mut StagedTree<'_>,
+        list: &[Resolved],
+        c: &LeafChanges<'_>,
+        out: &mut Applied,
+    ) -> Result<(), Error> {
         let mut added_keys: BTreeSet<&[u8]> = BTreeSet::new();
         let mut client_ids: Option<BTreeSet<Vec<u8>>> = None;
         for r in list {
-            if let Proposal::Add(a) = &r.proposal {
-                validate_key_package(
-                    self,
-                    cs,
-                    &a.key_package,
-                    &extensions,
-                    env.credentials,
-                    env.now,
-                )?;
-                let sig = a.key_package.leaf_node.signature_key.as_slice();
-                if added_keys.contains(sig) {
-                    return Err(GroupError::DuplicateAdd.into());
-                }
-                // An Add of a current member is invalid unless that member
-                // is removed by this commit (RFC 9420 §12.2): the same
-                // signature key, or the same client by the application's
-                // judgement (`CredentialValidator::client_id`).
-                let clash = staged.find_signature_key(sig).is_some();
-                // The application's client IDs of the members (those
-                // staying, and those added before this one): collected on
-                // the first Add with an ID, so O(n) once per commit and
-                // only for applications that use client IDs.
-                let same_client = match env
-                    .credentials
-                    .client_id(&a.key_package.leaf_node.credential)
-                {
-                    None => false,
-                    Some(id) => {
-                        let ids = client_ids.get_or_insert_with(|| {
-                            (0..staged.n_leaves())
-                                .filter_map(|j| staged.leaf(LeafIndex(j)))
-                                .filter_map(|l| env.credentials.client_id(&l.credential))
-                                .collect()
-                        });
-                        !ids.insert(id)
-                    }
-                };
-                if clash || same_client {
-                    return Err(GroupError::DuplicateAdd.into());
-                }
-                // RFC 9420 §7.3: the encryption key is unique in the tree.
-                let enc = a.key_package.leaf_node.encryption_key.as_slice();
-                if staged.encryption_key_in_use(enc) {
-                    return Err(GroupError::DuplicatePublicKey.into());
-                }
-                added_keys.insert(sig);
-                let i = staged.add_leaf(a.key_package.leaf_node.clone());
-                out.added.push((i, a.key_package.clone()));
+            let Proposal::Add(a) = &r.proposal else {
+                continue;
+            };
+            let kp = &a.key_package;
+            validate_key_package(self, c.cs, kp, c.extensions, c.env.credentials, c.env.now)?;
+            let sig = kp.leaf_node.signature_key.as_slice();
+            if added_keys.contains(sig) {
+                return Err(GroupError::DuplicateAdd.into());
             }
-        }
-        // The tree stays within `Limits::max_leaves`.
-        if staged.n_leaves() > self.config.limits.max_leaves {
-            return Err(GroupError::LimitExceeded {
-                limit: super::Limit::MaxLeaves,
+            // An Add of a current member is invalid unless that member is
+            // removed by this commit (RFC 9420 §12.2): the same signature
+            // key, or the same client by the application's judgement
+            // (`CredentialValidator::client_id`).
+            let clash = staged.find_signature_key(sig).is_some();
+            if clash || same_client(staged, &mut client_ids, kp, c.env.credentials) {
+                return Err(GroupError::DuplicateAdd.into());
             }
-            .into());
+            // RFC 9420 §7.3: the encryption key is unique in the tree.
+            if staged.encryption_key_in_use(kp.leaf_node.encryption_key.as_slice()) {
+                return Err(GroupError::DuplicatePublicKey.into());
+            }
+            added_keys.insert(sig);
+            let i = staged.add_leaf(kp.leaf_node.clone());
+            out.added.push((i, kp.clone()));
         }
-        // Custom proposals must be supported by every member who stays:
-        // each distinct type once, O(n · types · log) in all.
+        Ok(())
+    }
+
+    /// Custom proposals must be supported by every member who stays: each
+    /// distinct type once, O(n · types · log) in all; a GREASE type is
+    /// never supported (RFC 9420 §13.5).
+    fn check_custom_proposals(&self, list: &[Resolved], out: &Applied) -> Result<(), Error> {
         let custom: BTreeSet<ProposalType> = list
             .iter()
             .filter_map(|r| match &r.proposal {
@@ -722,32 +762,79 @@ impl Group {
                 _ => None,
             })
             .collect();
-        if !custom.is_empty() {
-            // RFC 9420 §13.5: a GREASE type is never supported.
-            if custom.iter().any(|t| t.is_grease()) && self.tree.members().next().is_some() {
+        if custom.is_empty() {
+            return Ok(());
+        }
+        if custom.iter().any(|t| t.is_grease()) && self.tree.members().next().is_some() {
+            return Err(GroupError::UnsupportedProposalType.into());
+        }
+        let leaving: BTreeSet<LeafIndex> = out.removed.iter().map(|(j, _)| *j).collect();
+        for (i, leaf) in self.tree.members() {
+            if leaving.contains(&i) {
+                continue;
+            }
+            let listed = Listed::new(&leaf.capabilities.proposals);
+            if !custom.iter().all(|t| listed.contains(t)) {
                 return Err(GroupError::UnsupportedProposalType.into());
             }
-            let leaving: BTreeSet<LeafIndex> = out.removed.iter().map(|(j, _)| *j).collect();
-            for (i, leaf) in self.tree.members() {
-                if leaving.contains(&i) {
-                    continue;
-                }
-                let listed = Listed::new(&leaf.capabilities.proposals);
-                if !custom.iter().all(|t| listed.contains(t)) {
-                    return Err(GroupError::UnsupportedProposalType.into());
-                }
-            }
         }
-        // PSKs must be available (RFC 9420 §12.4.2).
-        for id in &out.psks {
-            if let Psk::External(psk_id) = &id.psk {
-                if env.psks.external_psk(psk_id.as_slice()).is_none() {
-                    return Err(GroupError::PskNotFound.into());
-                }
-            }
-        }
-        Ok(out)
+        Ok(())
     }
+}
+
+/// What validating a changed or added leaf needs.
+struct LeafChanges<'a> {
+    cs: &'a dyn CipherSuiteProvider,
+    committer: Option<LeafIndex>,
+    extensions: &'a [Extension],
+    env: &'a ApplyEnv<'a>,
+}
+
+/// A PreSharedKey proposal alone (RFC 9420 §12.1.4): not a duplicate, a
+/// nonce of KDF.Nh bytes, and a reinit or branch resumption PSK only in
+/// the initial commit of the new group.
+fn check_psk_proposal(
+    cs: &dyn CipherSuiteProvider,
+    psk: &PreSharedKeyId,
+    seen: &mut BTreeSet<Vec<u8>>,
+    env: &ApplyEnv<'_>,
+) -> Result<(), Error> {
+    let id = psk.encode()?;
+    if seen.contains(&id) {
+        return Err(GroupError::DuplicatePsk.into());
+    }
+    if psk.psk_nonce.as_slice().len() != cs.kdf().nh() {
+        return Err(GroupError::InvalidPskNonce.into());
+    }
+    if let Psk::Resumption(r) = &psk.psk {
+        if r.usage != crate::messages::ResumptionPskUsage::Application && !env.initial_resumption {
+            return Err(GroupError::ResumptionPskUsageNotAllowed.into());
+        }
+    }
+    seen.insert(id);
+    Ok(())
+}
+
+/// True when `kp`'s client (by `CredentialValidator::client_id`) is
+/// already in the staged tree or added before it. The members' IDs are
+/// collected on the first Add with an ID: O(n) once per commit, and only
+/// for applications that use client IDs.
+fn same_client(
+    staged: &StagedTree<'_>,
+    ids: &mut Option<BTreeSet<Vec<u8>>>,
+    kp: &KeyPackage,
+    credentials: &dyn CredentialValidator,
+) -> bool {
+    let Some(id) = credentials.client_id(&kp.leaf_node.credential) else {
+        return false;
+    };
+    let ids = ids.get_or_insert_with(|| {
+        (0..staged.n_leaves())
+            .filter_map(|j| staged.leaf(LeafIndex(j)))
+            .filter_map(|l| credentials.client_id(&l.credential))
+            .collect()
+    });
+    !ids.insert(id)
 }
 
 /// `Limits::max_vector_entries` over received content (RFC 9420 §2.1.2

@@ -156,7 +156,7 @@ impl Group {
         if self.tree.leaf(leaf).is_none() {
             return Err(UsageError::NoSuchMember.into());
         }
-        self.propose(provider, Proposal::Remove(Remove { removed: leaf.0 }), rng)
+        self.propose(provider, Proposal::Remove(Remove { removed: leaf }), rng)
     }
 
     /// Proposes a PreSharedKey with an external PSK ID (RFC 9420 §12.1.4);

@@ -143,6 +143,23 @@ impl Group {
         // Public parts first, in ordinary buffers; then one zeroizing buffer
         // sized up front so that it never reallocates (a reallocation would
         // leave an unzeroized copy of the secrets behind).
+        let p = self.snapshot_public(version)?;
+        let mut out = SecretVec::new(Vec::with_capacity(self.snapshot_bound(&p)));
+        let o = out.vec_mut();
+        let capacity = o.capacity();
+        o.extend_from_slice(&p.public);
+        self.write_private_state(o, version, &p.cached)?;
+        if version != VERSION_1 {
+            self.write_version_2(o, version, &p)?;
+        }
+        debug_assert_eq!(o.capacity(), capacity, "snapshot buffer reallocated");
+        Ok(out)
+    }
+
+    /// The public parts of a snapshot: the header, context, tree and
+    /// transcript; the cached proposals; the past epochs' public halves
+    /// and the ReInit (version 2).
+    fn snapshot_public(&self, version: u16) -> Result<SnapshotPublic, Error> {
         let mut public = Vec::new();
         public.extend_from_slice(MAGIC);
         public.extend_from_slice(&version.to_be_bytes());
@@ -184,9 +201,21 @@ impl Group {
             }
             None => reinit.push(0),
         }
+        Ok(SnapshotPublic {
+            public,
+            cached,
+            past: past_public,
+            reinit,
+        })
+    }
+
+    /// An upper bound of a snapshot's length: every variable-length part
+    /// by its actual length; the fixed-size fields (leaf index, counts,
+    /// config, flags: 43 bytes) within 64.
+    fn snapshot_bound(&self, p: &SnapshotPublic) -> usize {
         // Every variable-length part by its actual length; the fixed-size
         // fields (leaf index, counts, config, flags: 43 bytes) within 64.
-        let bound = public.len()
+        p.public.len()
             + opaque_len(self.private.leaf_key.as_bytes().len())
             + self
                 .private
@@ -200,7 +229,7 @@ impl Group {
                 .map(|s| opaque_len(s.len()))
                 .sum::<usize>()
             + self.secret_tree.state_len_bound()
-            + cached.len()
+            + p.cached.len()
             + self
                 .resumption_psks
                 .iter()
@@ -214,22 +243,29 @@ impl Group {
             + self
                 .past_epochs
                 .iter()
-                .zip(&past_public)
-                .map(|(p, (context, changed))| {
+                .zip(&p.past)
+                .map(|(e, (context, changed))| {
                     context.len()
-                        + opaque_len(p.sender_data_secret.len())
-                        + p.secret_tree.state_len_bound()
+                        + opaque_len(e.sender_data_secret.len())
+                        + e.secret_tree.state_len_bound()
                         + changed.len()
                 })
                 .sum::<usize>()
-            + reinit.len()
+            + p.reinit.len()
             // Versions 1-2: the zero encryption_secret.
             + opaque_len(self.secrets.init_secret.len())
-            + 64;
-        let mut out = SecretVec::new(Vec::with_capacity(bound));
-        let o = out.vec_mut();
-        let capacity = o.capacity();
-        o.extend_from_slice(&public);
+            + 64
+    }
+
+    /// Our private TreeKEM state, signature key, epoch secrets, secret
+    /// tree, cached proposals, resumption PSKs, config and flag (version 1
+    /// layout).
+    fn write_private_state(
+        &self,
+        o: &mut Vec<u8>,
+        version: u16,
+        cached: &[u8],
+    ) -> Result<(), Error> {
         o.extend_from_slice(&self.private.own_leaf.0.to_be_bytes());
         write_opaque(self.private.leaf_key.as_bytes(), o)?;
         o.extend_from_slice(&(self.private.path_keys.len() as u32).to_be_bytes());
@@ -245,7 +281,7 @@ impl Group {
             write_opaque(s.as_bytes(), o)?;
         }
         self.secret_tree.write_state(o)?;
-        o.extend_from_slice(&cached);
+        o.extend_from_slice(cached);
         o.extend_from_slice(&(self.resumption_psks.len() as u32).to_be_bytes());
         for (e, s) in &self.resumption_psks {
             o.extend_from_slice(&e.to_be_bytes());
@@ -262,23 +298,31 @@ impl Group {
         );
         o.extend_from_slice(&saturating_u32(c.max_past_epochs).to_be_bytes());
         o.push(u8::from(self.active));
-        if version == VERSION_1 {
-            return Ok(out);
-        }
-        // Version 2.
+        Ok(())
+    }
+
+    /// Version 2: pending Update keys, past epochs, the ReInit; version 3:
+    /// the proposal policy and limits.
+    fn write_version_2(
+        &self,
+        o: &mut Vec<u8>,
+        version: u16,
+        p: &SnapshotPublic,
+    ) -> Result<(), Error> {
         o.extend_from_slice(&(self.pending_updates.len() as u32).to_be_bytes());
         for (pk, sk) in &self.pending_updates {
             write_opaque(pk, o)?;
             write_opaque(sk.as_bytes(), o)?;
         }
         o.extend_from_slice(&(self.past_epochs.len() as u32).to_be_bytes());
-        for (p, (context, changed)) in self.past_epochs.iter().zip(&past_public) {
+        for (e, (context, changed)) in self.past_epochs.iter().zip(&p.past) {
             o.extend_from_slice(context);
-            write_opaque(p.sender_data_secret.as_bytes(), o)?;
-            p.secret_tree.write_state(o)?;
+            write_opaque(e.sender_data_secret.as_bytes(), o)?;
+            e.secret_tree.write_state(o)?;
             o.extend_from_slice(changed);
         }
-        o.extend_from_slice(&reinit);
+        o.extend_from_slice(&p.reinit);
+        let c = &self.config;
         if version == VERSION {
             o.extend_from_slice(&c.proposal_policy.encode());
             let l = &c.limits;
@@ -287,8 +331,7 @@ impl Group {
             o.extend_from_slice(&l.max_vector_entries.to_be_bytes());
             o.extend_from_slice(&l.max_cached_proposals.to_be_bytes());
         }
-        debug_assert_eq!(o.capacity(), capacity, "snapshot buffer reallocated");
-        Ok(out)
+        Ok(())
     }
 
     /// Restores a group from [`Group::to_bytes`] (version 2, or version 1
@@ -323,71 +366,15 @@ impl Group {
             path_keys.insert(x, HpkePrivateKey::from_slice(r.opaque()?));
         }
         let signer = SignaturePrivateKey::from_slice(r.opaque()?);
-        // Epoch secrets are Nh bytes long (RFC 9420 §8).
-        let nh = cs.kdf().nh();
-        let secret = |r: &mut Reader<'_>| -> Result<Secret, Error> {
-            let b = r.opaque()?;
-            if b.len() != nh {
-                return Err(invalid());
-            }
-            Ok(Secret::from_slice(b)?)
-        };
-        // Versions 1 and 2 also stored encryption_secret, second; it is
-        // read and dropped (the stored secret tree already holds what is
-        // left of it).
-        let count = if version == VERSION { 8 } else { 9 };
-        let mut s: Vec<Secret> = Vec::with_capacity(9);
-        for i in 0..count {
-            let v = secret(&mut r)?;
-            if !(count == 9 && i == 1) {
-                s.push(v);
-            }
-        }
-        let mut it = s.into_iter();
-        let mut next = || it.next().ok_or_else(bad);
-        let secrets = EpochSecrets {
-            sender_data_secret: next()?,
-            encryption_secret: Secret::empty(),
-            exporter_secret: next()?,
-            external_secret: next()?,
-            confirmation_key: next()?,
-            membership_key: next()?,
-            resumption_psk: next()?,
-            epoch_authenticator: next()?,
-            init_secret: next()?,
-        };
+        let secrets = read_epoch_secrets(&mut r, cs.kdf().nh(), version)?;
         let secret_tree = SecretTree::read_state(&mut r)?;
-        let mut proposals = super::proposals::ProposalCache::default();
-        for _ in 0..r.count(1)? {
-            let reference = r.opaque()?.to_vec();
-            let proposal: Proposal = r.value()?;
-            let sender: Sender = r.value()?;
-            // A reference cached twice is not a state we write.
-            if !proposals.push(CachedProposal {
-                reference,
-                proposal,
-                sender,
-            }) {
-                return Err(bad());
-            }
-        }
+        let proposals = read_cached_proposals(&mut r)?;
         let mut resumption_psks = VecDeque::new();
         for _ in 0..r.count(9)? {
             let e = r.u64()?;
-            resumption_psks.push_back((e, secret(&mut r)?));
+            resumption_psks.push_back((e, read_secret(&mut r, cs.kdf().nh())?));
         }
-        let mut config = GroupConfig {
-            ratchet: RatchetConfig {
-                max_forward_distance: r.u32()?,
-                out_of_order_tolerance: r.u32()?,
-            },
-            max_resumption_psks: r.u32()? as usize,
-            encrypt_handshake: r.u8()? != 0,
-            ratchet_tree_in_welcome: r.u8()? != 0,
-            padding_block: r.u32()? as usize,
-            max_past_epochs: r.u32()? as usize,
-            ..GroupConfig::default()
-        };
+        let mut config = read_config(&mut r)?;
         let active = r.u8()? != 0;
         let (pending_updates, past_epochs, reinit) = if version == VERSION_1 {
             (Vec::new(), VecDeque::new(), None)
@@ -447,6 +434,77 @@ impl Group {
             active,
         })
     }
+}
+
+/// One epoch secret: Nh bytes long (RFC 9420 §8).
+fn read_secret(r: &mut Reader<'_>, nh: usize) -> Result<Secret, Error> {
+    let b = r.opaque()?;
+    if b.len() != nh {
+        return Err(invalid());
+    }
+    Ok(Secret::from_slice(b)?)
+}
+
+/// The epoch secrets. Versions 1 and 2 also stored encryption_secret,
+/// second; it is read and dropped (the stored secret tree already holds
+/// what is left of it).
+fn read_epoch_secrets(r: &mut Reader<'_>, nh: usize, version: u16) -> Result<EpochSecrets, Error> {
+    let count = if version == VERSION { 8 } else { 9 };
+    let mut s: Vec<Secret> = Vec::with_capacity(9);
+    for i in 0..count {
+        let v = read_secret(r, nh)?;
+        if !(count == 9 && i == 1) {
+            s.push(v);
+        }
+    }
+    let mut it = s.into_iter();
+    let mut next = || it.next().ok_or_else(invalid);
+    Ok(EpochSecrets {
+        sender_data_secret: next()?,
+        encryption_secret: Secret::empty(),
+        exporter_secret: next()?,
+        external_secret: next()?,
+        confirmation_key: next()?,
+        membership_key: next()?,
+        resumption_psk: next()?,
+        epoch_authenticator: next()?,
+        init_secret: next()?,
+    })
+}
+
+/// The cached proposals; a reference cached twice is not a state we
+/// write.
+fn read_cached_proposals(r: &mut Reader<'_>) -> Result<super::proposals::ProposalCache, Error> {
+    let mut proposals = super::proposals::ProposalCache::default();
+    for _ in 0..r.count(1)? {
+        let reference = r.opaque()?.to_vec();
+        let proposal: Proposal = r.value()?;
+        let sender: Sender = r.value()?;
+        if !proposals.push(CachedProposal {
+            reference,
+            proposal,
+            sender,
+        }) {
+            return Err(invalid());
+        }
+    }
+    Ok(proposals)
+}
+
+/// The version-1 part of the config (the rest keeps its defaults).
+fn read_config(r: &mut Reader<'_>) -> Result<GroupConfig, Error> {
+    Ok(GroupConfig {
+        ratchet: RatchetConfig {
+            max_forward_distance: r.u32()?,
+            out_of_order_tolerance: r.u32()?,
+        },
+        max_resumption_psks: r.u32()? as usize,
+        encrypt_handshake: r.u8()? != 0,
+        ratchet_tree_in_welcome: r.u8()? != 0,
+        padding_block: r.u32()? as usize,
+        max_past_epochs: r.u32()? as usize,
+        ..GroupConfig::default()
+    })
 }
 
 /// A count for the snapshot: values past u32::MAX mean "unbounded" and
@@ -523,4 +581,13 @@ fn read_v2_state(
         None
     };
     Ok((pending_updates, past_epochs, reinit))
+}
+
+/// The public parts of a snapshot, encoded before the secret buffer is
+/// sized.
+struct SnapshotPublic {
+    public: Vec<u8>,
+    cached: Vec<u8>,
+    past: Vec<(Vec<u8>, Vec<u8>)>,
+    reinit: Vec<u8>,
 }

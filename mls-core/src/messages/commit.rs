@@ -93,7 +93,7 @@ mod tests {
                     key_package: sample_key_package(),
                 }))),
                 ProposalOrRef::Proposal(alloc::boxed::Box::new(Proposal::Remove(Remove {
-                    removed: 1,
+                    removed: crate::tree_math::LeafIndex(1),
                 }))),
                 ProposalOrRef::Reference(VLBytes::new(alloc::vec![1; 32])),
             ],

@@ -56,6 +56,7 @@ pub struct Certificate {
 /// a validation question (§5.3.1, §7.3), not a decoding one; GREASE values
 /// (which §13.5 forbids here) are therefore not special-cased either.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Credential {
     /// `basic`: an application-defined identity.
     Basic(VLBytes),

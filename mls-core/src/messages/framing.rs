@@ -107,6 +107,7 @@ pub enum SenderType {
 )]
 #[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 #[repr(u8)]
+#[non_exhaustive]
 pub enum Sender {
     /// `member(1)`: the sender's leaf index.
     #[tls_codec(discriminant = 1)]
@@ -152,6 +153,7 @@ impl Sender {
 #[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 #[repr(u8)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Content {
     /// `application(1)`.
     #[tls_codec(discriminant = 1)]
@@ -648,6 +650,7 @@ pub struct SenderDataAad {
 #[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 #[repr(u16)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum MlsMessageBody {
     /// `mls_public_message`.
     #[tls_codec(discriminant = 1)]
@@ -825,7 +828,9 @@ mod tests {
         for (c, commit) in [
             (Content::Application(VLBytes::new(b"hi".to_vec())), false),
             (
-                Content::Proposal(Proposal::Remove(Remove { removed: 2 })),
+                Content::Proposal(Proposal::Remove(Remove {
+                    removed: crate::tree_math::LeafIndex(2),
+                })),
                 false,
             ),
             (commit_content(), true),

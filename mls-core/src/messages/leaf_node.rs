@@ -41,6 +41,20 @@ pub struct Capabilities {
     pub credentials: Vec<CredentialType>,
 }
 
+impl Default for Capabilities {
+    /// MLS 1.0 and basic credentials; no cipher suite (list the group's),
+    /// no non-default extension or proposal type.
+    fn default() -> Self {
+        Self {
+            versions: alloc::vec![ProtocolVersion::MLS10],
+            cipher_suites: Vec::new(),
+            extensions: Vec::new(),
+            proposals: Vec::new(),
+            credentials: alloc::vec![CredentialType::BASIC],
+        }
+    }
+}
+
 /// ```text
 /// struct {
 ///     uint64 not_before;

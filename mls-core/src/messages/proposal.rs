@@ -79,7 +79,7 @@ pub struct Update {
 #[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 pub struct Remove {
     /// Leaf index of the member to remove.
-    pub removed: u32,
+    pub removed: crate::tree_math::LeafIndex,
 }
 
 /// ```text
@@ -307,6 +307,7 @@ pub struct CustomProposal {
 /// types decode as [`Proposal::Custom`] (see [`CustomProposal`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum Proposal {
     /// `add`.
     Add(Add),
@@ -454,7 +455,9 @@ mod tests {
     #[test]
     fn rfc9420_12_1_simple_proposals_roundtrip() {
         for p in [
-            Proposal::Remove(Remove { removed: 5 }),
+            Proposal::Remove(Remove {
+                removed: crate::tree_math::LeafIndex(5),
+            }),
             Proposal::PreSharedKey(PreSharedKey {
                 psk: psk_id(Psk::External(VLBytes::new(b"id".to_vec()))),
             }),
@@ -497,7 +500,7 @@ mod tests {
     #[test]
     fn rfc9420_12_1_remove_encoding() {
         let bytes = roundtrip(&Proposal::Remove(Remove {
-            removed: 0x0102_0304,
+            removed: crate::tree_math::LeafIndex(0x0102_0304),
         }));
         assert_eq!(bytes, [0, 3, 1, 2, 3, 4]);
     }
@@ -540,7 +543,7 @@ mod tests {
     proptest! {
         #[test]
         fn remove_roundtrip(i in any::<u32>()) {
-            roundtrip(&Proposal::Remove(Remove { removed: i }));
+            roundtrip(&Proposal::Remove(Remove { removed: crate::tree_math::LeafIndex(i) }));
         }
 
         #[test]

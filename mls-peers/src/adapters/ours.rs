@@ -283,7 +283,9 @@ impl OursPeer {
                 key_package: key_package_of(kp)?,
             }),
             Prop::Update => return Err("an Update cannot be committed by value".into()),
-            Prop::Remove(leaf) => Proposal::Remove(Remove { removed: *leaf }),
+            Prop::Remove(leaf) => Proposal::Remove(Remove {
+                removed: LeafIndex(*leaf),
+            }),
             Prop::ExternalPsk(id) => {
                 let mut nonce = vec![0u8; cs.kdf().nh()];
                 mls_core::crypto::Rng::fill(&mut OsRng, &mut nonce).map_err(err("rng"))?;
@@ -587,7 +589,9 @@ impl Peer for OursPeer {
             Prop::Add(kp) => Proposal::Add(Add {
                 key_package: key_package_of(kp)?,
             }),
-            Prop::Remove(leaf) => Proposal::Remove(Remove { removed: *leaf }),
+            Prop::Remove(leaf) => Proposal::Remove(Remove {
+                removed: LeafIndex(*leaf),
+            }),
             other => return Err(format!("external {} not scripted", other.kind())),
         };
         let signer = self

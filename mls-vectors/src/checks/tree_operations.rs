@@ -36,7 +36,7 @@ fn run(cs: &dyn CipherSuiteProvider, entry: &Value) -> Result<(), String> {
             staged.blank_direct_path(sender);
         }
         Proposal::Remove(remove) => {
-            staged.remove_leaf(LeafIndex(remove.removed));
+            staged.remove_leaf(remove.removed);
             staged.truncate();
         }
         other => return Err(format!("unexpected proposal {other:?}")),
