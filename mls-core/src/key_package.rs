@@ -14,7 +14,6 @@ use crate::codec::Encode;
 use crate::crypto::labeled::{key_package_ref, sign_with_label, verify_with_label};
 use crate::crypto::{
     CipherSuite, CipherSuiteProvider, CryptoError, CryptoProvider, Digest, HpkePrivateKey, Rng,
-    SignaturePrivateKey,
 };
 use crate::error::Error;
 use crate::messages::group_context::Extension;
@@ -28,10 +27,9 @@ const KEY_PACKAGE_TBS: &[u8] = b"KeyPackageTBS";
 pub use crate::error::KeyPackageError;
 
 /// What [`generate_key_package`] needs besides the suite and randomness.
-#[derive(Debug)]
 pub struct KeyPackageParams<'a> {
     /// The client's signature private key; its public key goes into the leaf.
-    pub signer: &'a SignaturePrivateKey,
+    pub signer: &'a dyn crate::crypto::Signer,
     /// The client's credential.
     pub credential: Credential,
     /// What the client supports. Must list the suite, `mls10`, the
@@ -43,6 +41,16 @@ pub struct KeyPackageParams<'a> {
     pub leaf_extensions: Vec<Extension>,
     /// KeyPackage extensions.
     pub extensions: Vec<Extension>,
+}
+
+impl core::fmt::Debug for KeyPackageParams<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyPackageParams")
+            .field("credential", &self.credential)
+            .field("capabilities", &self.capabilities)
+            .field("lifetime", &self.lifetime)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The private half of a generated KeyPackage. Both keys zeroize on drop.
@@ -105,7 +113,7 @@ pub fn generate_key_package(
     rng: &mut dyn Rng,
 ) -> Result<(KeyPackage, KeyPackagePrivate), Error> {
     let suite = cs.cipher_suite();
-    let signature_key = cs.signature().public_key(params.signer)?;
+    let signature_key = params.signer.public_key(cs)?;
     let (init_priv, init_pub) = cs.hpke().generate_key_pair(rng)?;
     let (mut enc_priv, mut enc_pub) = cs.hpke().generate_key_pair(rng)?;
     // §10.1: the keys MUST differ. A collision means a broken RNG; retry a

@@ -81,7 +81,7 @@
 //!     b"group".to_vec(),
 //!     MemberIdentity {
 //!         credential: Credential::Basic(VLBytes::new(b"alice".to_vec())),
-//!         signature_key: alice_key,
+//!         signature_key: alice_key.into(),
 //!         signature_public_key: alice_pub,
 //!         capabilities: caps.clone(),
 //!         extensions: vec![],
@@ -126,8 +126,7 @@
 //!     provider,
 //!     &welcome,
 //!     &bob_kp,
-//!     &bob_private.init_key,
-//!     bob_private.encryption_key,
+//!     bob_private,
 //!     bob_key,
 //!     None,
 //!     &mut env,
@@ -160,6 +159,7 @@
 
 #![no_std]
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -26,7 +26,7 @@ use zeroize::Zeroizing;
 
 use crate::codec::{CodecError, Encode, decode};
 use crate::crypto::labeled::{sign_with_label, verify_with_label};
-use crate::crypto::{CipherSuiteProvider, CryptoError, Rng, Secret, SignaturePrivateKey};
+use crate::crypto::{CipherSuiteProvider, CryptoError, Rng, Secret};
 use crate::error::{Error, ProtocolError};
 use crate::messages::group_context::GroupContext;
 use crate::messages::framing::{
@@ -99,7 +99,7 @@ fn check_confirmation_tag_presence(ac: &AuthenticatedContent) -> Result<(), Erro
 /// `auth.confirmation_tag` before protecting it.
 pub fn sign_content(
     cs: &dyn CipherSuiteProvider,
-    signer: &SignaturePrivateKey,
+    signer: &dyn crate::crypto::Signer,
     wire_format: WireFormat,
     content: FramedContent,
     context: Option<&GroupContext>,

@@ -20,7 +20,7 @@ use crate::crypto::labeled::{
     decrypt_with_label, derive_secret, encrypt_with_label, encrypt_with_label_many,
     sign_with_label, verify_with_label,
 };
-use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey};
+use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret};
 use crate::error::Error;
 use crate::key_package::key_package_reference;
 use crate::key_schedule::{JoinerOutput, from_joiner_secret, welcome_key_nonce};
@@ -38,7 +38,7 @@ pub use crate::error::WelcomeError;
 /// `SignWithLabel(signer, "GroupInfoTBS", GroupInfoTBS)` (RFC 9420 §12.4.3).
 pub fn sign_group_info(
     cs: &dyn CipherSuiteProvider,
-    signer: &SignaturePrivateKey,
+    signer: &dyn crate::crypto::Signer,
     group_info: &mut GroupInfo,
 ) -> Result<(), Error> {
     let sig = sign_with_label(cs, signer, GROUP_INFO_TBS, &group_info.tbs()?)?;

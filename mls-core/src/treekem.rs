@@ -14,7 +14,7 @@ use crate::codec::VLBytes;
 use crate::crypto::labeled::{
     decrypt_with_label, derive_secret, encrypt_with_label, sign_with_label, verify_with_label,
 };
-use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey};
+use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret};
 use crate::error::Error;
 use crate::messages::{
     HpkeCiphertext, LeafNode, LeafNodeSource, ParentNode, UpdatePath, UpdatePathNode,
@@ -157,7 +157,7 @@ pub struct PathParams<'a> {
     /// `leaf_node_source` and `signature` is taken as given.
     pub leaf_template: LeafNode,
     /// The committer's signature key.
-    pub signer: &'a SignaturePrivateKey,
+    pub signer: &'a dyn crate::crypto::Signer,
     /// The group ID (LeafNodeTBS context).
     pub group_id: &'a [u8],
     /// New members added by this commit: excluded from the resolutions (§12.4.2).

@@ -133,7 +133,7 @@ fn main() -> Result<(), mls_core::Error> {
         b"book club".to_vec(),
         MemberIdentity {
             credential: Credential::Basic(VLBytes::new(b"alice".to_vec())),
-            signature_key: alice_sk,
+            signature_key: alice_sk.into(),
             signature_public_key: alice_pk,
             capabilities: capabilities(),
             extensions: vec![],
@@ -186,8 +186,7 @@ fn main() -> Result<(), mls_core::Error> {
             provider,
             &welcome,
             &c.key_package,
-            &c.private.init_key,
-            c.private.encryption_key,
+            c.private,
             c.signer,
             None,
             &mut env,

@@ -80,7 +80,7 @@ pub fn identity(name: &str) -> MemberIdentity {
     let (sk, pk) = cs().signature().generate_key_pair(&mut OsRng).unwrap();
     MemberIdentity {
         credential: Credential::Basic(VLBytes::new(name.as_bytes().to_vec())),
-        signature_key: sk,
+        signature_key: sk.into(),
         signature_public_key: pk,
         capabilities: capabilities(),
         extensions: vec![],
@@ -148,8 +148,7 @@ impl Joiner {
             provider(),
             &welcome,
             &self.key_package,
-            &self.private.init_key,
-            self.private.encryption_key,
+            self.private,
             self.signer,
             None,
             &mut ProcessEnv {

@@ -64,7 +64,7 @@ fn creator(
         b"bench".to_vec(),
         MemberIdentity {
             credential: Credential::Basic(VLBytes::new(b"creator".to_vec())),
-            signature_key: signer.duplicate(),
+            signature_key: signer.duplicate().into(),
             signature_public_key: pk.to_vec(),
             capabilities: capabilities(cs),
             extensions: vec![],

@@ -44,7 +44,7 @@ fn build(provider: &'static dyn CryptoProvider, n: usize) -> Built {
         b"bench".to_vec(),
         MemberIdentity {
             credential: Credential::Basic(VLBytes::new(b"creator".to_vec())),
-            signature_key: sk,
+            signature_key: sk.into(),
             signature_public_key: pk,
             capabilities: capabilities(cs),
             extensions: vec![],
@@ -119,8 +119,10 @@ fn join(b: &Built, provider: &'static dyn CryptoProvider) -> Group {
         provider,
         &b.welcome,
         kp,
-        &private.init_key,
-        private.encryption_key.duplicate(),
+        mls_core::key_package::KeyPackagePrivate {
+            init_key: private.init_key.duplicate(),
+            encryption_key: private.encryption_key.duplicate(),
+        },
         sk.duplicate(),
         None,
         &mut env,

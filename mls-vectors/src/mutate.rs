@@ -813,7 +813,7 @@ fn external_identity(cs: &dyn CipherSuiteProvider) -> Result<MemberIdentity, Str
         .map_err(|e| e.to_string())?;
     Ok(MemberIdentity {
         credential: Credential::Basic(VLBytes::new(b"mutate-external".to_vec())),
-        signature_key: sk,
+        signature_key: sk.into(),
         signature_public_key: pk,
         capabilities: capabilities(cs),
         extensions: vec![],
@@ -886,8 +886,10 @@ impl Receiver<'_> {
                     provider,
                     w,
                     key_package,
-                    init_key,
-                    encryption_key.duplicate(),
+                    mls_core::key_package::KeyPackagePrivate {
+                        init_key: init_key.duplicate(),
+                        encryption_key: encryption_key.duplicate(),
+                    },
                     signature_key.duplicate(),
                     tree.clone(),
                     &mut env,
@@ -1305,8 +1307,10 @@ fn entry_cases_each(
         provider,
         w,
         &key_package,
-        &init_key,
-        encryption_key,
+        mls_core::key_package::KeyPackagePrivate {
+            init_key: init_key.duplicate(),
+            encryption_key,
+        },
         signature_key,
         tree,
         &mut env,

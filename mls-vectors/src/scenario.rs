@@ -114,7 +114,7 @@ impl Scenario {
         let cs = s.cs();
         let identity = MemberIdentity {
             credential: Credential::Basic(VLBytes::new(b"member-0".to_vec())),
-            signature_key: sk,
+            signature_key: sk.into(),
             signature_public_key: pk,
             capabilities: capabilities(cs),
             extensions: vec![],
@@ -269,18 +269,8 @@ impl Scenario {
                     credentials: &creds,
                     now: None,
                 };
-                let g = Group::join(
-                    provider,
-                    &w,
-                    &kp,
-                    &private.init_key,
-                    private.encryption_key,
-                    sk,
-                    None,
-                    &mut env,
-                    self.config,
-                )
-                .unwrap_or_else(|e| panic!("join of {idx}: {e}"));
+                let g = Group::join(provider, &w, &kp, private, sk, None, &mut env, self.config)
+                    .unwrap_or_else(|e| panic!("join of {idx}: {e}"));
                 self.members[idx].group = Some(g);
             }
         }
@@ -587,7 +577,7 @@ impl Scenario {
         let cs = self.cs();
         let identity = MemberIdentity {
             credential: Credential::Basic(VLBytes::new(format!("member-{name}").into_bytes())),
-            signature_key: sk,
+            signature_key: sk.into(),
             signature_public_key: pk,
             capabilities: capabilities(cs),
             extensions: vec![],

@@ -153,7 +153,7 @@ pub fn identity_in(
     let (sk, pk) = cs.signature().generate_key_pair(rng).unwrap();
     let id = MemberIdentity {
         credential: Credential::Basic(VLBytes::new(name.to_vec())),
-        signature_key: sk.duplicate(),
+        signature_key: sk.duplicate().into(),
         signature_public_key: pk,
         capabilities: capabilities(cs),
         extensions: vec![],

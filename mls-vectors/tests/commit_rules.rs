@@ -7,7 +7,7 @@
 
 use mls_core::codec::VLBytes;
 use mls_core::crypto::labeled::sign_with_label;
-use mls_core::crypto::{CipherSuite, CipherSuiteProvider, SignaturePrivateKey};
+use mls_core::crypto::{CipherSuite, CipherSuiteProvider};
 use mls_core::error::{Error, ProtocolError};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, CredentialValidator, Forge, Group, GroupError,
@@ -88,7 +88,7 @@ fn rejected(s: &mut Scenario, i: usize, msg: &MlsMessage) -> Error {
 /// Re-signs a commit-source leaf for `leaf_index` in `group_id`.
 fn resign_leaf(
     cs: &dyn CipherSuiteProvider,
-    signer: &SignaturePrivateKey,
+    signer: &dyn mls_core::crypto::Signer,
     leaf: &mut LeafNode,
     group: Option<(&[u8], u32)>,
 ) {

@@ -47,7 +47,7 @@ fn pair(bob_custom: bool) -> (Group, Group) {
         b"custom".to_vec(),
         MemberIdentity {
             credential: Credential::Basic(VLBytes::new(b"alice".to_vec())),
-            signature_key: sk,
+            signature_key: sk.into(),
             signature_public_key: pk,
             capabilities: caps(true),
             extensions: vec![],
@@ -105,8 +105,7 @@ fn pair(bob_custom: bool) -> (Group, Group) {
         provider(),
         &w,
         &kp,
-        &private.init_key,
-        private.encryption_key,
+        private,
         bsk,
         None,
         &mut env,

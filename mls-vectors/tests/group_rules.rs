@@ -333,8 +333,7 @@ fn rfc9420_12_4_3_1_rejects_a_welcome_for_another_key_package() {
             provider(),
             &w,
             &other,
-            &private.init_key,
-            private.encryption_key,
+            private,
             sk,
             None,
             &mut env,
@@ -381,7 +380,7 @@ fn update_commit_error(edit: impl FnOnce(&mut mls_core::messages::LeafNode)) -> 
     leaf.signature = VLBytes::new(
         mls_core::crypto::labeled::sign_with_label(
             cs,
-            g.signer_for_testing(),
+            g.signer_for_testing().unwrap(),
             b"LeafNodeTBS",
             &tbs,
         )

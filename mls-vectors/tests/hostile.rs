@@ -655,18 +655,8 @@ fn welcome_with_a_tree_past_max_leaves_is_refused() {
         credentials: &mls_core::group::AcceptAllCredentials,
         now: None,
     };
-    let e = mls_core::group::Group::join(
-        provider(),
-        &w,
-        &kp,
-        &private.init_key,
-        private.encryption_key,
-        sk,
-        None,
-        &mut env,
-        config,
-    )
-    .unwrap_err();
+    let e = mls_core::group::Group::join(provider(), &w, &kp, private, sk, None, &mut env, config)
+        .unwrap_err();
     assert_eq!(
         e,
         Error::Protocol(ProtocolError::Group(GroupError::LimitExceeded {

@@ -46,8 +46,7 @@ fn join(
         provider(),
         w,
         kp,
-        &private.init_key,
-        private.encryption_key,
+        private,
         sk,
         None,
         &mut env,
@@ -240,7 +239,7 @@ fn rfc9420_11_2_reinitialize_a_group() {
         let (sk, pk) = cs3.signature().generate_key_pair(&mut rng).unwrap();
         MemberIdentity {
             credential: Credential::Basic(VLBytes::new(b"m0".to_vec())),
-            signature_key: sk,
+            signature_key: sk.into(),
             signature_public_key: pk,
             capabilities: capabilities(cs3),
             extensions: vec![],

@@ -198,7 +198,7 @@ impl Ctx {
             .unwrap();
         let id = MemberIdentity {
             credential: Credential::Basic(VLBytes::new(name.to_vec())),
-            signature_key: sk.duplicate(),
+            signature_key: sk.duplicate().into(),
             signature_public_key: pk,
             capabilities: capabilities(cs),
             extensions: vec![],
@@ -275,7 +275,7 @@ fn treekem_error(e: Error) -> TreeKemError {
 /// Re-signs `leaf` (for `group`'s leaf `index` unless a KeyPackage leaf).
 fn resign_leaf(
     cs: &dyn CipherSuiteProvider,
-    signer: &SignaturePrivateKey,
+    signer: &dyn mls_core::crypto::Signer,
     leaf: &mut LeafNode,
     group: Option<(&[u8], u32)>,
 ) {
@@ -287,7 +287,7 @@ fn resign_leaf(
 /// / content rule applied), tagged with `membership_key` when given.
 fn forge_public(
     cs: &dyn CipherSuiteProvider,
-    signer: &SignaturePrivateKey,
+    signer: &dyn mls_core::crypto::Signer,
     content: FramedContent,
     context: Option<&GroupContext>,
     membership_key: Option<&Secret>,
@@ -330,7 +330,7 @@ fn member_message(c: Ctx, s: &mut Scenario, i: usize, content: Content) -> MlsMe
     };
     forge_public(
         c.cs(),
-        g.signer_for_testing(),
+        g.signer_for_testing().unwrap(),
         fc,
         Some(g.context()),
         Some(g.membership_key_for_testing()),
@@ -461,7 +461,7 @@ fn rfc9420_6_1_rejects_a_member_sender_at_a_blank_leaf() {
             };
             let msg = forge_public(
                 c.cs(),
-                g.signer_for_testing(),
+                g.signer_for_testing().unwrap(),
                 fc,
                 Some(g.context()),
                 Some(g.membership_key_for_testing()),
@@ -918,7 +918,12 @@ fn rfc9420_5_3_1_rejects_an_update_whose_credential_is_no_successor() {
         leaf.credential = Credential::Basic(VLBytes::new(b"impostor".to_vec()));
         leaf.leaf_node_source = mls_core::messages::LeafNodeSource::Update;
         let gid = g2.group_id().to_vec();
-        resign_leaf(c.cs(), g2.signer_for_testing(), &mut leaf, Some((&gid, 2)));
+        resign_leaf(
+            c.cs(),
+            g2.signer_for_testing().unwrap(),
+            &mut leaf,
+            Some((&gid, 2)),
+        );
         let msg = member_message(
             c,
             &mut s,
@@ -956,7 +961,7 @@ fn rfc9420_7_3_rejects_an_update_reusing_another_members_signature_key() {
         leaf.signature_key = VLBytes::new(leaf_key(&mut s, 1));
         leaf.leaf_node_source = mls_core::messages::LeafNodeSource::Update;
         let gid = group(&mut s, 2).group_id().to_vec();
-        let sk1 = group(&mut s, 1).signer_for_testing().duplicate();
+        let sk1 = group(&mut s, 1).signer_for_testing().unwrap().duplicate();
         resign_leaf(c.cs(), &sk1, &mut leaf, Some((&gid, 2)));
         let msg = member_message(
             c,
@@ -983,7 +988,7 @@ fn rfc9420_7_3_rejects_a_commit_leaf_reusing_another_members_signature_key() {
     each(|c| {
         let mut s = c.three(39);
         let pk2 = leaf_key(&mut s, 2);
-        let sk2 = group(&mut s, 2).signer_for_testing().duplicate();
+        let sk2 = group(&mut s, 2).signer_for_testing().unwrap().duplicate();
         let msg = c.forged(&mut s, 0, vec![], true, move |f| {
             if let Forge::Commit {
                 commit,
@@ -1104,8 +1109,7 @@ fn three_with(c: Ctx, seed: u64, caps: impl Fn(&mut mls_core::messages::Capabili
             c.provider,
             &welcome,
             &kp,
-            &private.init_key,
-            private.encryption_key,
+            private,
             sk,
             None,
             &mut env,
@@ -1550,8 +1554,10 @@ impl Welcomed {
             c.provider,
             welcome,
             &self.kp,
-            &self.private.init_key,
-            self.private.encryption_key.duplicate(),
+            mls_core::key_package::KeyPackagePrivate {
+                init_key: self.private.init_key.duplicate(),
+                encryption_key: self.private.encryption_key.duplicate(),
+            },
             self.joiner_sk.duplicate(),
             tree,
             &mut env,
@@ -2058,8 +2064,10 @@ fn rfc9420_7_3_joiner_rejects_an_expired_tree_leaf_when_the_time_is_known() {
             c.provider,
             &forged,
             &w.kp,
-            &w.private.init_key,
-            w.private.encryption_key.duplicate(),
+            mls_core::key_package::KeyPackagePrivate {
+                init_key: w.private.init_key.duplicate(),
+                encryption_key: w.private.encryption_key.duplicate(),
+            },
             w.joiner_sk.duplicate(),
             None,
             &mut env,
@@ -2118,7 +2126,7 @@ fn forge_private(
     c: Ctx,
     s: &mut Scenario,
     sender: u32,
-    signer: &SignaturePrivateKey,
+    signer: &dyn mls_core::crypto::Signer,
     content: Content,
 ) -> MlsMessage {
     let g = group(s, 0);
@@ -2163,7 +2171,7 @@ fn rfc9420_6_3_1_rejects_a_private_message_with_a_bad_signature() {
             Error::Protocol(ProtocolError::Framing(FramingError::SignatureInvalid))
         );
         // The same message signed by member 0 is accepted.
-        let sk = group(&mut s, 0).signer_for_testing().duplicate();
+        let sk = group(&mut s, 0).signer_for_testing().unwrap().duplicate();
         let msg = forge_private(c, &mut s, 0, &sk, remove);
         let _ = c
             .process_with(group(&mut s, 1), &msg, &AcceptAllCredentials)
@@ -2175,7 +2183,7 @@ fn rfc9420_6_3_1_rejects_a_private_message_with_a_bad_signature() {
 fn rfc9420_6_3_2_rejects_a_private_message_from_a_blank_leaf() {
     each(|c| {
         let mut s = c.three(126);
-        let sk = group(&mut s, 0).signer_for_testing().duplicate();
+        let sk = group(&mut s, 0).signer_for_testing().unwrap().duplicate();
         let remove = Content::Proposal(Proposal::Remove(mls_core::messages::Remove {
             removed: mls_core::group::LeafIndex(2),
         }));
@@ -2305,8 +2313,10 @@ impl Branched {
             c.provider,
             welcome,
             &self.kp,
-            &self.private.init_key,
-            self.private.encryption_key.duplicate(),
+            mls_core::key_package::KeyPackagePrivate {
+                init_key: self.private.init_key.duplicate(),
+                encryption_key: self.private.encryption_key.duplicate(),
+            },
             self.sk.duplicate(),
             None,
             &mut env,
@@ -2372,8 +2382,10 @@ fn forged_branch_welcome_is_accepted_unchanged() {
             c.provider,
             &w,
             &b.kp,
-            &b.private.init_key,
-            b.private.encryption_key.duplicate(),
+            mls_core::key_package::KeyPackagePrivate {
+                init_key: b.private.init_key.duplicate(),
+                encryption_key: b.private.encryption_key.duplicate(),
+            },
             b.sk.duplicate(),
             None,
             &mut env,

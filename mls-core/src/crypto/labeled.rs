@@ -6,7 +6,6 @@ use alloc::vec::Vec;
 
 use super::{
     CipherSuiteProvider, CryptoError, Digest, HpkeCiphertext, HpkePrivateKey, Rng, Secret,
-    SignaturePrivateKey,
 };
 use crate::codec::{length_header_len, write_opaque};
 
@@ -130,12 +129,11 @@ fn labeled_content(label: &[u8], content: &[u8]) -> Result<Vec<u8>, CryptoError>
 /// SignWithLabel(key, label, content) (RFC 9420 §5.1.2).
 pub fn sign_with_label(
     cs: &dyn CipherSuiteProvider,
-    private_key: &SignaturePrivateKey,
+    signer: &dyn super::Signer,
     label: &[u8],
     content: &[u8],
 ) -> Result<Vec<u8>, CryptoError> {
-    cs.signature()
-        .sign(private_key, &labeled_content(label, content)?)
+    signer.sign(cs, &labeled_content(label, content)?)
 }
 
 /// VerifyWithLabel(key, label, content, signature) (RFC 9420 §5.1.2).

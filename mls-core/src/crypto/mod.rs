@@ -374,6 +374,28 @@ pub trait Signature: Send + Sync {
     }
 }
 
+/// A signing key the protocol signs with (RFC 9420 §5.1.2), possibly one
+/// the library never sees: a key in an HSM, a platform keystore or a
+/// remote signer implements this; [`SignaturePrivateKey`] is the
+/// in-memory implementation.
+pub trait Signer: Send + Sync {
+    /// Signs `message` (the encoded `SignContent`) with the suite's
+    /// signature scheme, in its wire form (RFC 9420 §5.1.2: DER for ECDSA,
+    /// R || S for EdDSA).
+    fn sign(&self, cs: &dyn CipherSuiteProvider, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
+    /// The encoded public key, as it goes into a leaf node.
+    fn public_key(&self, cs: &dyn CipherSuiteProvider) -> Result<Vec<u8>, CryptoError>;
+}
+
+impl Signer for SignaturePrivateKey {
+    fn sign(&self, cs: &dyn CipherSuiteProvider, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        cs.signature().sign(self, message)
+    }
+    fn public_key(&self, cs: &dyn CipherSuiteProvider) -> Result<Vec<u8>, CryptoError> {
+        cs.signature().public_key(self)
+    }
+}
+
 /// All primitives of one cipher suite. Handed out by a [`CryptoProvider`];
 /// the protocol code holds it as `&dyn CipherSuiteProvider`.
 pub trait CipherSuiteProvider: Send + Sync {

@@ -102,6 +102,9 @@ pub enum UsageError {
     /// The staged commit was staged on another group or epoch than the
     /// group's current one (a competing commit was merged first).
     StaleStagedCommit,
+    /// The snapshot holds no signing key (the member signs with an
+    /// external signer): restore it with `Group::from_bytes_with_signer`.
+    SignerRequired,
 }
 
 impl core::error::Error for ProtocolError {
@@ -131,6 +134,9 @@ impl fmt::Display for UsageError {
             Self::InvalidSnapshot => f.write_str("invalid group snapshot"),
             Self::NotAGroupMessage => f.write_str("not a PublicMessage or PrivateMessage"),
             Self::NoReInit => f.write_str("no ReInit was committed in this group"),
+            Self::SignerRequired => {
+                f.write_str("the snapshot holds no signing key: restore it with a signer")
+            }
             Self::StaleStagedCommit => {
                 f.write_str("the staged commit is not for the group's current epoch")
             }

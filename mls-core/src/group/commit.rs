@@ -245,7 +245,7 @@ pub enum Forge<'a> {
         /// The group's cipher suite.
         cs: &'a dyn CipherSuiteProvider,
         /// The committer's signature key.
-        signer: &'a crate::crypto::SignaturePrivateKey,
+        signer: &'a dyn crate::crypto::Signer,
         /// The group ID.
         group_id: &'a [u8],
         /// The committer's leaf.

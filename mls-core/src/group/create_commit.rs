@@ -42,12 +42,12 @@ impl Group {
         self.commit_inner(provider, options, env, false, None)
     }
 
-    /// The member's signature key, so that a negative test can sign forged
-    /// leaves and messages. Test builds only (feature `test-utils`).
+    /// The member's in-memory signature key, so that a negative test can
+    /// sign forged leaves and messages. Test builds only (feature `test-utils`).
     #[cfg(feature = "test-utils")]
     #[doc(hidden)]
-    pub fn signer_for_testing(&self) -> &crate::crypto::SignaturePrivateKey {
-        &self.signer
+    pub fn signer_for_testing(&self) -> Option<&crate::crypto::SignaturePrivateKey> {
+        self.signer.key()
     }
 
     /// [`Group::commit`] with a hook that may alter the Commit before it is

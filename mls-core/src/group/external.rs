@@ -12,7 +12,7 @@ use super::join::{MemberIdentity, verified_tree};
 use super::proposals::{ApplyEnv, Resolved};
 use super::{Group, GroupConfig, GroupError, suite, vl};
 use crate::codec::{Encode, decode};
-use crate::crypto::{CipherSuiteProvider, CryptoProvider, Secret, SignaturePrivateKey};
+use crate::crypto::{CipherSuiteProvider, CryptoProvider, Secret};
 use crate::error::Error;
 use crate::messages::group_context::{Extension, GroupContext};
 use crate::messages::{
@@ -28,7 +28,7 @@ use crate::treekem::{PathParams, TreeKemPrivate, create_update_path};
 /// `external_pub` extension and, if given, the `ratchet_tree` extension.
 pub(crate) fn build_group_info(
     cs: &dyn CipherSuiteProvider,
-    signer: &SignaturePrivateKey,
+    signer: &dyn crate::crypto::Signer,
     signer_leaf: LeafIndex,
     context: GroupContext,
     confirmation_tag: &[u8],
@@ -214,7 +214,7 @@ fn sign_external_commit(
     cs: &dyn CipherSuiteProvider,
     ctx: &GroupContext,
     commit: Commit,
-    signer: &SignaturePrivateKey,
+    signer: &dyn crate::crypto::Signer,
 ) -> Result<crate::messages::AuthenticatedContent, Error> {
     let content = FramedContent {
         group_id: ctx.group_id.clone(),

@@ -13,6 +13,7 @@ use crate::crypto::{
     CipherSuite, CryptoProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey,
 };
 use crate::error::Error;
+use crate::key_package::KeyPackagePrivate;
 use crate::key_schedule::EpochSecrets;
 use crate::messages::group_context::{Extension, GroupContext, MLS10};
 use crate::messages::{
@@ -29,8 +30,9 @@ use crate::treekem::{TreeKemPrivate, next_path_secret, node_key_pair};
 pub struct MemberIdentity {
     /// The credential.
     pub credential: Credential,
-    /// The signature private key.
-    pub signature_key: SignaturePrivateKey,
+    /// The signing key: a [`SignaturePrivateKey`] (`.into()`) or an
+    /// external [`Signer`](crate::crypto::Signer).
+    pub signature_key: super::MemberSigner,
     /// The matching public key.
     pub signature_public_key: Vec<u8>,
     /// The capabilities to advertise.
@@ -116,9 +118,8 @@ impl Group {
         provider: &dyn CryptoProvider,
         welcome: &Welcome,
         key_package: &KeyPackage,
-        init_key: &HpkePrivateKey,
-        encryption_key: HpkePrivateKey,
-        signature_key: SignaturePrivateKey,
+        private: KeyPackagePrivate,
+        signer: impl Into<super::MemberSigner>,
         ratchet_tree: Option<Vec<Option<Node>>>,
         env: &mut ProcessEnv<'_>,
         config: GroupConfig,
@@ -128,9 +129,12 @@ impl Group {
         }
         let cs = suite(provider, welcome.cipher_suite)?;
         let info = cs.info();
-        let init_key = &init_key.duplicate().normalized(info);
-        let encryption_key = encryption_key.normalized(info);
-        let signature_key = signature_key.normalized(info);
+        let init_key = &private.init_key.normalized(info);
+        let encryption_key = private.encryption_key.normalized(info);
+        let signer = match signer.into() {
+            super::MemberSigner::InMemory(k) => super::MemberSigner::InMemory(k.normalized(info)),
+            external => external,
+        };
         let joiner =
             crate::seal_welcome::decrypt_group_secrets(cs, welcome, key_package, init_key)?;
         // A joiner holds no resumption PSKs of its own: only external PSKs
@@ -183,7 +187,7 @@ impl Group {
                 leaf_key: encryption_key,
                 path_keys,
             },
-            signer: signature_key,
+            signer,
             secrets: out.epoch,
             config,
         }))
@@ -356,7 +360,7 @@ impl Group {
             interim_transcript_hash: interim,
             confirmation_tag: tag.to_vec(),
             private,
-            signer,
+            signer: signer.into(),
             secrets,
             config,
         }))

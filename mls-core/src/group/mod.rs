@@ -385,7 +385,7 @@ pub struct Group {
     pub(crate) interim_transcript_hash: Vec<u8>,
     pub(crate) confirmation_tag: Vec<u8>,
     pub(crate) private: TreeKemPrivate,
-    pub(crate) signer: SignaturePrivateKey,
+    pub(crate) signer: MemberSigner,
     pub(crate) secrets: EpochSecrets,
     pub(crate) secret_tree: SecretTree,
     pub(crate) proposals: proposals::ProposalCache,
@@ -401,6 +401,64 @@ pub struct Group {
     pub(crate) reinit: Option<crate::messages::ReInit>,
 }
 
+/// The member's signing key (RFC 9420 §5.1.2): in memory, where snapshots
+/// store it, or a [`Signer`](crate::crypto::Signer) the library never
+/// sees, such as a key in an HSM or a platform keystore; a snapshot then
+/// stores no key, and [`Group::from_bytes_with_signer`] restores it.
+pub enum MemberSigner {
+    /// A private key held by the library.
+    InMemory(SignaturePrivateKey),
+    /// A signer outside the library.
+    External(alloc::sync::Arc<dyn crate::crypto::Signer>),
+}
+
+impl MemberSigner {
+    /// The in-memory key, if the key is held here.
+    pub(crate) fn key(&self) -> Option<&SignaturePrivateKey> {
+        match self {
+            Self::InMemory(k) => Some(k),
+            Self::External(_) => None,
+        }
+    }
+}
+
+impl crate::crypto::Signer for MemberSigner {
+    fn sign(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        message: &[u8],
+    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+        match self {
+            Self::InMemory(k) => k.sign(cs, message),
+            Self::External(s) => s.sign(cs, message),
+        }
+    }
+    fn public_key(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+    ) -> Result<Vec<u8>, crate::crypto::CryptoError> {
+        match self {
+            Self::InMemory(k) => crate::crypto::Signer::public_key(k, cs),
+            Self::External(s) => s.public_key(cs),
+        }
+    }
+}
+
+impl From<SignaturePrivateKey> for MemberSigner {
+    fn from(k: SignaturePrivateKey) -> Self {
+        Self::InMemory(k)
+    }
+}
+
+impl core::fmt::Debug for MemberSigner {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::InMemory(_) => "MemberSigner::InMemory(..)",
+            Self::External(_) => "MemberSigner::External(..)",
+        })
+    }
+}
+
 /// What a member state starts an epoch with: the rest of a [`Group`]
 /// (caches, pending state, history) starts empty.
 pub(crate) struct NewState {
@@ -409,7 +467,7 @@ pub(crate) struct NewState {
     pub interim_transcript_hash: Vec<u8>,
     pub confirmation_tag: Vec<u8>,
     pub private: TreeKemPrivate,
-    pub signer: SignaturePrivateKey,
+    pub signer: MemberSigner,
     pub secrets: EpochSecrets,
     pub config: GroupConfig,
 }

@@ -55,7 +55,7 @@
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 
-use super::{CachedProposal, Group, GroupConfig, PastEpoch, suite};
+use super::{CachedProposal, Group, GroupConfig, MemberSigner, PastEpoch, suite};
 use crate::codec::{Encode, Reader, length_header_len, write_opaque};
 use crate::crypto::{CryptoProvider, HpkePrivateKey, Secret, SecretVec, SignaturePrivateKey};
 use crate::error::{Error, UsageError};
@@ -223,7 +223,7 @@ impl Group {
                 .values()
                 .map(|k| 4 + opaque_len(k.as_bytes().len()))
                 .sum::<usize>()
-            + opaque_len(self.signer.as_bytes().len())
+            + opaque_len(self.signer.key().map_or(0, |k| k.as_bytes().len()))
             + secrets_of(&self.secrets)
                 .iter()
                 .map(|s| opaque_len(s.len()))
@@ -273,7 +273,7 @@ impl Group {
             o.extend_from_slice(&x.0.to_be_bytes());
             write_opaque(k.as_bytes(), o)?;
         }
-        write_opaque(self.signer.as_bytes(), o)?;
+        write_opaque(self.signer.key().map_or(&[][..], |k| k.as_bytes()), o)?;
         for (i, s) in secrets_of(&self.secrets).into_iter().enumerate() {
             if i == 1 && version != VERSION {
                 write_opaque(&[0; crate::crypto::MAX_HASH_LEN][..s.len()], o)?;
@@ -337,8 +337,29 @@ impl Group {
     /// Restores a group from [`Group::to_bytes`] (version 2, or version 1
     /// without pending updates, past epochs and ReInit). Recomputes the
     /// tree-hash cache (O(n)) and checks it against the stored GroupContext.
-    /// Malformed or truncated input is an error, never a panic.
+    /// Malformed or truncated input is an error, never a panic. A snapshot
+    /// of a member with an external signer holds no key: restore it with
+    /// [`Group::from_bytes_with_signer`].
     pub fn from_bytes(provider: &dyn CryptoProvider, bytes: &[u8]) -> Result<Self, Error> {
+        Self::restore(provider, bytes, None)
+    }
+
+    /// [`Group::from_bytes`] for a member that signs with an external
+    /// [`Signer`](crate::crypto::Signer) (the snapshot holds no key). A
+    /// snapshot that holds a key keeps signing with it.
+    pub fn from_bytes_with_signer(
+        provider: &dyn CryptoProvider,
+        bytes: &[u8],
+        signer: alloc::sync::Arc<dyn crate::crypto::Signer>,
+    ) -> Result<Self, Error> {
+        Self::restore(provider, bytes, Some(signer))
+    }
+
+    fn restore(
+        provider: &dyn CryptoProvider,
+        bytes: &[u8],
+        external: Option<alloc::sync::Arc<dyn crate::crypto::Signer>>,
+    ) -> Result<Self, Error> {
         let bad = invalid;
         let mut r = Reader::new(bytes);
         if r.take(4)? != MAGIC {
@@ -365,7 +386,12 @@ impl Group {
             let x = NodeIndex(r.u32()?);
             path_keys.insert(x, HpkePrivateKey::from_slice(r.opaque()?));
         }
-        let signer = SignaturePrivateKey::from_slice(r.opaque()?);
+        // An empty key: the member signs with an external signer.
+        let signer = match (r.opaque()?, external) {
+            ([], Some(s)) => MemberSigner::External(s),
+            ([], None) => return Err(UsageError::SignerRequired.into()),
+            (key, _) => MemberSigner::InMemory(SignaturePrivateKey::from_slice(key)),
+        };
         let secrets = read_epoch_secrets(&mut r, cs.kdf().nh(), version)?;
         let secret_tree = SecretTree::read_state(&mut r)?;
         let proposals = read_cached_proposals(&mut r)?;

@@ -182,7 +182,7 @@ impl OursPeer {
             .map_err(err("signature key"))?;
         Ok(MemberIdentity {
             credential: Credential::Basic(VLBytes::new(self.name.as_bytes().to_vec())),
-            signature_key: sk,
+            signature_key: sk.into(),
             signature_public_key: pk,
             capabilities: Self::capabilities(suite),
             extensions: vec![],
@@ -254,8 +254,7 @@ impl OursPeer {
             provider(),
             &welcome,
             &p.key_package,
-            &p.private.init_key,
-            p.private.encryption_key,
+            p.private,
             p.signer,
             tree,
             &mut ProcessEnv {

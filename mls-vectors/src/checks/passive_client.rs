@@ -75,8 +75,10 @@ fn run(
         provider,
         &welcome,
         &kp,
-        &init_priv,
-        enc_priv,
+        mls_core::key_package::KeyPackagePrivate {
+            init_key: init_priv.duplicate(),
+            encryption_key: enc_priv,
+        },
         sig_priv,
         tree,
         &mut env,
