@@ -9,9 +9,7 @@ use crate::codec::VLBytes;
 use super::commit::ProcessEnv;
 use super::{Group, GroupConfig, GroupError, suite};
 use crate::crypto::labeled::sign_with_label;
-use crate::crypto::{
-    CipherSuite, CryptoProvider, HpkePrivateKey, Rng, Secret, SignaturePrivateKey,
-};
+use crate::crypto::{CipherSuite, CryptoProvider, HpkePrivateKey, Rng, Secret};
 use crate::error::Error;
 use crate::key_package::KeyPackagePrivate;
 use crate::key_schedule::EpochSecrets;
@@ -325,7 +323,7 @@ impl Group {
         epoch: u64,
         epoch_secret: &[u8],
         private: TreeKemPrivate,
-        signer: SignaturePrivateKey,
+        signer: crate::crypto::SignaturePrivateKey,
         config: GroupConfig,
     ) -> Result<Self, Error> {
         let cs = suite(provider, cipher_suite)?;
