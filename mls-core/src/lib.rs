@@ -175,6 +175,7 @@ pub mod error;
 pub mod group;
 pub mod key_package;
 pub mod messages;
+pub mod storage;
 
 // The layers below the group: public with `hazmat` (unstable, check-
 // skipping), private otherwise. Without `hazmat`, what only the vectors

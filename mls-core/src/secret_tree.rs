@@ -17,7 +17,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::crypto::labeled::{derive_tree_secret, expand_with_label};
-use crate::crypto::{CipherSuiteProvider, Secret};
+use crate::crypto::{CipherSuiteProvider, Secret, SecretVec};
 use crate::error::{Error, ProtocolError};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 
@@ -197,6 +197,20 @@ pub struct SecretTreeUpdate {
     consumed_nodes: Vec<NodeIndex>,
     new_nodes: Vec<(NodeIndex, Secret)>,
     ratchets: LeafRatchets,
+}
+
+impl SecretTreeUpdate {
+    /// The leaf whose ratchets change.
+    pub(crate) fn leaf(&self) -> u32 {
+        self.leaf.0
+    }
+    /// The node secrets consumed or created.
+    pub(crate) fn touched_nodes(&self) -> impl Iterator<Item = u32> + '_ {
+        self.consumed_nodes
+            .iter()
+            .map(|x| x.0)
+            .chain(self.new_nodes.iter().map(|(x, _)| x.0))
+    }
 }
 
 /// The secret tree of one epoch (RFC 9420 §9).
@@ -397,17 +411,68 @@ impl SecretTree {
         out.extend_from_slice(&(self.ratchets.len() as u32).to_be_bytes());
         for (l, r) in &self.ratchets {
             out.extend_from_slice(&l.0.to_be_bytes());
-            for h in [&r.handshake, &r.application] {
-                out.extend_from_slice(&h.next_generation.to_be_bytes());
-                write_opaque(h.next_secret.as_bytes(), out)?;
-                out.extend_from_slice(&(h.skipped.len() as u32).to_be_bytes());
-                for (g, k) in &h.skipped {
-                    out.extend_from_slice(&g.to_be_bytes());
-                    write_opaque(k.key.as_bytes(), out)?;
-                    write_opaque(k.nonce.as_bytes(), out)?;
-                }
-            }
+            write_leaf_ratchets(r, out)?;
         }
+        Ok(())
+    }
+
+    /// The state without its nodes and ratchets: the size, the config and
+    /// two zero counts (what [`SecretTree::read_state`] reads as an empty
+    /// tree). Incremental storage keeps nodes and ratchets as records of
+    /// their own.
+    pub(crate) fn write_header(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.n_leaves.to_be_bytes());
+        out.extend_from_slice(&self.config.max_forward_distance.to_be_bytes());
+        out.extend_from_slice(&self.config.out_of_order_tolerance.to_be_bytes());
+        out.extend_from_slice(&0u32.to_be_bytes());
+        out.extend_from_slice(&0u32.to_be_bytes());
+    }
+
+    /// The unconsumed node secrets, by node index.
+    pub(crate) fn node_records(&self) -> impl Iterator<Item = (u32, &Secret)> + '_ {
+        self.nodes.iter().map(|(x, s)| (x.0, s))
+    }
+
+    /// The node secret at `x`, if not consumed.
+    pub(crate) fn node_record(&self, x: u32) -> Option<&Secret> {
+        self.nodes.get(&NodeIndex(x))
+    }
+
+    /// The leaves whose ratchets were started.
+    pub(crate) fn ratchet_leaves(&self) -> impl Iterator<Item = u32> + '_ {
+        self.ratchets.keys().map(|l| l.0)
+    }
+
+    /// The ratchets of `leaf`, encoded as a record, if started.
+    pub(crate) fn ratchet_record(&self, leaf: u32) -> Result<Option<SecretVec>, Error> {
+        let Some(r) = self.ratchets.get(&LeafIndex(leaf)) else {
+            return Ok(None);
+        };
+        let mut out = SecretVec::new(Vec::with_capacity(ratchets_len_bound(r)));
+        write_leaf_ratchets(r, out.vec_mut())?;
+        Ok(Some(out))
+    }
+
+    /// Puts a node record read back from storage into the tree.
+    pub(crate) fn restore_node(&mut self, x: u32, secret: &[u8]) -> Result<(), Error> {
+        if x >= tree_math::node_width(self.n_leaves) {
+            return Err(crate::codec::CodecError::InvalidValue.into());
+        }
+        self.nodes.insert(NodeIndex(x), Secret::from_slice(secret)?);
+        Ok(())
+    }
+
+    /// Puts a ratchet record read back from storage into the tree.
+    pub(crate) fn restore_ratchets(&mut self, leaf: u32, record: &[u8]) -> Result<(), Error> {
+        if leaf >= self.n_leaves {
+            return Err(crate::codec::CodecError::InvalidValue.into());
+        }
+        let mut r = crate::codec::Reader::new(record);
+        let ratchets = read_leaf_ratchets(&mut r)?;
+        if !r.is_empty() {
+            return Err(crate::codec::CodecError::InvalidValue.into());
+        }
+        self.ratchets.insert(LeafIndex(leaf), ratchets);
         Ok(())
     }
 
@@ -438,38 +503,7 @@ impl SecretTree {
             if leaf >= n_leaves {
                 return Err(crate::codec::CodecError::InvalidValue.into());
             }
-            let read_ratchet = |r: &mut crate::codec::Reader<'_>| -> Result<HashRatchet, Error> {
-                let next_generation = r.u32()?;
-                let next_secret = Secret::from_slice(r.opaque()?)?;
-                let mut skipped = BTreeMap::new();
-                for _ in 0..r.count(6)? {
-                    let generation = r.u32()?;
-                    let key = Secret::from_slice(r.opaque()?)?;
-                    let nonce = Secret::from_slice(r.opaque()?)?;
-                    skipped.insert(
-                        generation,
-                        RatchetKey {
-                            generation,
-                            key,
-                            nonce,
-                        },
-                    );
-                }
-                Ok(HashRatchet {
-                    next_secret,
-                    next_generation,
-                    skipped,
-                })
-            };
-            let handshake = read_ratchet(r)?;
-            let application = read_ratchet(r)?;
-            ratchets.insert(
-                LeafIndex(leaf),
-                LeafRatchets {
-                    handshake,
-                    application,
-                },
-            );
+            ratchets.insert(LeafIndex(leaf), read_leaf_ratchets(r)?);
         }
         Ok(Self {
             n_leaves,
@@ -479,6 +513,63 @@ impl SecretTree {
             version: 0,
         })
     }
+}
+
+/// One leaf's two ratchets: for each, the next generation and secret and
+/// the skipped keys kept for out-of-order messages.
+fn write_leaf_ratchets(r: &LeafRatchets, out: &mut Vec<u8>) -> Result<(), Error> {
+    use crate::codec::write_opaque;
+    for h in [&r.handshake, &r.application] {
+        out.extend_from_slice(&h.next_generation.to_be_bytes());
+        write_opaque(h.next_secret.as_bytes(), out)?;
+        out.extend_from_slice(&(h.skipped.len() as u32).to_be_bytes());
+        for (g, k) in &h.skipped {
+            out.extend_from_slice(&g.to_be_bytes());
+            write_opaque(k.key.as_bytes(), out)?;
+            write_opaque(k.nonce.as_bytes(), out)?;
+        }
+    }
+    Ok(())
+}
+
+/// An upper bound of [`write_leaf_ratchets`]' output.
+fn ratchets_len_bound(r: &LeafRatchets) -> usize {
+    const S: usize = 2 + 64;
+    let skipped = r.handshake.skipped.len() + r.application.skipped.len();
+    2 * (8 + S) + skipped * (4 + 2 * S)
+}
+
+/// Reads what [`write_leaf_ratchets`] wrote.
+fn read_leaf_ratchets(r: &mut crate::codec::Reader<'_>) -> Result<LeafRatchets, Error> {
+    let read_ratchet = |r: &mut crate::codec::Reader<'_>| -> Result<HashRatchet, Error> {
+        let next_generation = r.u32()?;
+        let next_secret = Secret::from_slice(r.opaque()?)?;
+        let mut skipped = BTreeMap::new();
+        for _ in 0..r.count(6)? {
+            let generation = r.u32()?;
+            let key = Secret::from_slice(r.opaque()?)?;
+            let nonce = Secret::from_slice(r.opaque()?)?;
+            skipped.insert(
+                generation,
+                RatchetKey {
+                    generation,
+                    key,
+                    nonce,
+                },
+            );
+        }
+        Ok(HashRatchet {
+            next_secret,
+            next_generation,
+            skipped,
+        })
+    };
+    let handshake = read_ratchet(r)?;
+    let application = read_ratchet(r)?;
+    Ok(LeafRatchets {
+        handshake,
+        application,
+    })
 }
 
 /// sender_data_key and sender_data_nonce (RFC 9420 §6.3.2): derived from the

@@ -156,7 +156,7 @@ impl Group {
         // The key that framed the commit is consumed only now, after the
         // last step that can fail: a failed commit changes nothing.
         if let Some(u) = tree_update {
-            self.secret_tree.apply(u)?;
+            self.apply_secret_update(u)?;
         }
         let head = CommitHead {
             committer: Sender::Member(me.0),

@@ -9,6 +9,7 @@ use crate::tree::TreeRead;
 
 /// Applies a staged commit (RFC 9420 §12.4.2, last steps; §7.5 deletion).
 pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
+    group.dirty.epoch();
     if staged.self_removed {
         group.active = false;
         group.proposals.clear();
@@ -43,6 +44,8 @@ pub(crate) fn merge(group: &mut Group, staged: StagedCommit) {
             });
             group.past_epochs.truncate(group.config.max_past_epochs);
         }
+        let old_width = crate::tree_math::node_width(group.tree.n_leaves());
+        group.dirty.merge(&diff, old_width);
         group.tree.apply(diff);
     }
     let old_epoch = group.context.epoch;

@@ -19,6 +19,7 @@ mod commit;
 mod create_commit;
 mod epoch;
 mod merge;
+mod persist;
 mod stage_commit;
 
 mod external;
@@ -43,6 +44,7 @@ pub use commit::Forge;
 pub use commit::{CommitEnv, ProcessEnv};
 pub use commit::{CommitOptions, CommitOutput, StagedCommit};
 pub use join::MemberIdentity;
+pub use persist::{GroupChanges, GroupRecords};
 pub(crate) use proposals::Listed;
 pub use proposals::{CachedProposal, ProposalSummary};
 
@@ -399,6 +401,8 @@ pub struct Group {
     pub(crate) past_epochs: VecDeque<PastEpoch>,
     /// The ReInit this group was closed with (RFC 9420 §11.2).
     pub(crate) reinit: Option<crate::messages::ReInit>,
+    /// What changed since the state was last saved (incremental storage).
+    pub(crate) dirty: alloc::boxed::Box<persist::Dirty>,
 }
 
 /// The member's signing key (RFC 9420 §5.1.2): in memory, where snapshots
@@ -500,6 +504,7 @@ impl Group {
             past_epochs: VecDeque::new(),
             reinit: None,
             active: true,
+            dirty: alloc::boxed::Box::new(persist::Dirty::all()),
         }
     }
 }
@@ -843,6 +848,7 @@ impl Group {
         let authenticated_data = u.content.content.authenticated_data.as_slice().to_vec();
         if let Some(p) = self.past_epochs.get_mut(pos) {
             p.secret_tree.apply(u.update)?;
+            self.dirty.epoch();
         }
         Ok(Received::Application {
             sender: LeafIndex(i),
@@ -895,7 +901,7 @@ impl Group {
             padding,
             rng,
         )?;
-        self.secret_tree.apply(p.update)?;
+        self.apply_secret_update(p.update)?;
         Ok(crate::messages::MlsMessage {
             body: crate::messages::MlsMessageBody::PrivateMessage(p.message),
         })
@@ -919,7 +925,7 @@ impl Group {
                 let data = data.as_slice().to_vec();
                 let ad = ac.content.authenticated_data.as_slice().to_vec();
                 if let Some(u) = tree_update {
-                    self.secret_tree.apply(u)?;
+                    self.apply_secret_update(u)?;
                 }
                 Ok(Received::Application {
                     sender: LeafIndex(i),
@@ -947,8 +953,9 @@ impl Group {
                     .into());
                 }
                 if let Some(u) = tree_update {
-                    self.secret_tree.apply(u)?;
+                    self.apply_secret_update(u)?;
                 }
+                self.dirty.epoch();
                 let _ = self.proposals.push(CachedProposal {
                     reference: reference.to_vec(),
                     proposal: p.clone(),
@@ -972,7 +979,7 @@ impl Group {
                 // application merges it (RFC 9420 §9.2). The staged commit
                 // holds no copy of the ratchets.
                 if let Some(u) = tree_update {
-                    self.secret_tree.apply(u)?;
+                    self.apply_secret_update(u)?;
                 }
                 Ok(Received::Commit(alloc::boxed::Box::new(staged)))
             }

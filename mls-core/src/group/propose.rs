@@ -126,8 +126,9 @@ impl Group {
         };
         let reference = proposal_ref(cs, &ac.encode()?)?;
         if let Some(u) = update {
-            self.secret_tree.apply(u)?;
+            self.apply_secret_update(u)?;
         }
+        self.dirty.epoch();
         let _ = self.proposals.push(CachedProposal {
             reference: reference.to_vec(),
             proposal,
@@ -224,6 +225,7 @@ impl Group {
         let tbs = leaf.tbs(Some((self.context.group_id.as_slice(), me.0)))?;
         leaf.signature = VLBytes::new(sign_with_label(cs, &self.signer, b"LeafNodeTBS", &tbs)?);
         let msg = self.propose(provider, Proposal::Update(Update { leaf_node: leaf }), rng)?;
+        self.dirty.epoch();
         self.pending_updates.push((pk, sk));
         Ok(msg)
     }

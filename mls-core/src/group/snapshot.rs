@@ -68,6 +68,10 @@ use crate::tree_math::{LeafIndex, NodeIndex};
 use crate::treekem::TreeKemPrivate;
 
 const MAGIC: &[u8; 4] = b"MLSG";
+/// The epoch record of incremental storage: a snapshot without the tree's
+/// nodes and the secret tree's nodes and ratchets, which are records of
+/// their own ([`super::persist`]).
+const EPOCH_MAGIC: &[u8; 4] = b"MLSE";
 /// The version [`Group::to_bytes`] writes.
 const VERSION: u16 = 3;
 /// Version 2: as 3, plus the epoch's `encryption_secret`.
@@ -112,7 +116,7 @@ impl Group {
     /// The whole member state, versioned. It contains private keys and
     /// secrets: the result zeroizes on drop; store it encrypted.
     pub fn to_bytes(&self) -> Result<SecretVec, Error> {
-        self.write_snapshot(VERSION)
+        self.write_snapshot(VERSION, false)
     }
 
     /// The state in an older snapshot version (1 or 2), to test that
@@ -125,7 +129,7 @@ impl Group {
         if !matches!(version, VERSION_1 | VERSION_2) {
             return Err(UsageError::InvalidSnapshot.into());
         }
-        self.write_snapshot(version)
+        self.write_snapshot(version, false)
     }
 
     /// The epoch's `encryption_secret` as the group holds it: empty, since
@@ -136,19 +140,26 @@ impl Group {
         self.secrets.encryption_secret.as_bytes()
     }
 
-    fn write_snapshot(&self, version: u16) -> Result<SecretVec, Error> {
+    /// The epoch record of incremental storage (see [`super::persist`]).
+    pub(crate) fn epoch_record(&self) -> Result<SecretVec, Error> {
+        self.write_snapshot(VERSION, true)
+    }
+
+    /// The snapshot in `version`; with `records`, the epoch record: the
+    /// tree and the secret tree's nodes and ratchets left out.
+    fn write_snapshot(&self, version: u16, records: bool) -> Result<SecretVec, Error> {
         if self.pending.is_some() {
             return Err(UsageError::CommitPending.into());
         }
         // Public parts first, in ordinary buffers; then one zeroizing buffer
         // sized up front so that it never reallocates (a reallocation would
         // leave an unzeroized copy of the secrets behind).
-        let p = self.snapshot_public(version)?;
+        let p = self.snapshot_public(version, records)?;
         let mut out = SecretVec::new(Vec::with_capacity(self.snapshot_bound(&p)));
         let o = out.vec_mut();
         let capacity = o.capacity();
         o.extend_from_slice(&p.public);
-        self.write_private_state(o, version, &p.cached)?;
+        self.write_private_state(o, version, &p.cached, records)?;
         if version != VERSION_1 {
             self.write_version_2(o, version, &p)?;
         }
@@ -159,12 +170,16 @@ impl Group {
     /// The public parts of a snapshot: the header, context, tree and
     /// transcript; the cached proposals; the past epochs' public halves
     /// and the ReInit (version 2).
-    fn snapshot_public(&self, version: u16) -> Result<SnapshotPublic, Error> {
+    fn snapshot_public(&self, version: u16, records: bool) -> Result<SnapshotPublic, Error> {
         let mut public = Vec::new();
-        public.extend_from_slice(MAGIC);
+        public.extend_from_slice(if records { EPOCH_MAGIC } else { MAGIC });
         public.extend_from_slice(&version.to_be_bytes());
         self.context.encode_into(&mut public)?;
-        public.extend_from_slice(&crate::tree::encode_ratchet_tree(&self.tree)?);
+        if records {
+            public.push(0); // an empty node vector: the nodes are records
+        } else {
+            public.extend_from_slice(&crate::tree::encode_ratchet_tree(&self.tree)?);
+        }
         write_opaque(&self.interim_transcript_hash, &mut public)?;
         write_opaque(&self.confirmation_tag, &mut public)?;
         let mut cached = Vec::new();
@@ -265,6 +280,7 @@ impl Group {
         o: &mut Vec<u8>,
         version: u16,
         cached: &[u8],
+        records: bool,
     ) -> Result<(), Error> {
         o.extend_from_slice(&self.private.own_leaf.0.to_be_bytes());
         write_opaque(self.private.leaf_key.as_bytes(), o)?;
@@ -280,7 +296,11 @@ impl Group {
             }
             write_opaque(s.as_bytes(), o)?;
         }
-        self.secret_tree.write_state(o)?;
+        if records {
+            self.secret_tree.write_header(o);
+        } else {
+            self.secret_tree.write_state(o)?;
+        }
         o.extend_from_slice(cached);
         o.extend_from_slice(&(self.resumption_psks.len() as u32).to_be_bytes());
         for (e, s) in &self.resumption_psks {
@@ -341,7 +361,7 @@ impl Group {
     /// of a member with an external signer holds no key: restore it with
     /// [`Group::from_bytes_with_signer`].
     pub fn from_bytes(provider: &dyn CryptoProvider, bytes: &[u8]) -> Result<Self, Error> {
-        Self::restore(provider, bytes, None)
+        Self::restore(provider, bytes, None, None)
     }
 
     /// [`Group::from_bytes`] for a member that signs with an external
@@ -352,17 +372,26 @@ impl Group {
         bytes: &[u8],
         signer: alloc::sync::Arc<dyn crate::crypto::Signer>,
     ) -> Result<Self, Error> {
-        Self::restore(provider, bytes, Some(signer))
+        Self::restore(provider, bytes, Some(signer), None)
     }
 
-    fn restore(
+    /// Restores a snapshot, or with `records` an epoch record and the
+    /// records beside it.
+    pub(crate) fn restore(
         provider: &dyn CryptoProvider,
         bytes: &[u8],
         external: Option<alloc::sync::Arc<dyn crate::crypto::Signer>>,
+        records: Option<&super::persist::GroupRecords>,
     ) -> Result<Self, Error> {
         let bad = invalid;
         let mut r = Reader::new(bytes);
-        if r.take(4)? != MAGIC {
+        if r.take(4)?
+            != if records.is_some() {
+                EPOCH_MAGIC
+            } else {
+                MAGIC
+            }
+        {
             return Err(bad());
         }
         let v = r.take(2)?;
@@ -373,7 +402,12 @@ impl Group {
         let context: GroupContext = r.value()?;
         let cs = suite(provider, context.cipher_suite)?;
         // Decoded straight into the tree (a blank costs one pointer).
-        let tree = RatchetTree::from_wire(cs, r.vector()?, 1 << 31).map_err(|_| bad())?;
+        let nodes = r.vector()?;
+        let tree = match records {
+            None => RatchetTree::from_wire(cs, nodes, 1 << 31).map_err(|_| bad())?,
+            Some(_) if nodes != [0] => return Err(bad()), // an empty vector
+            Some(rec) => rec.tree(cs)?,
+        };
         if tree.tree_hash().map(|h| h.as_slice()) != Some(context.tree_hash.as_slice()) {
             return Err(bad());
         }
@@ -393,7 +427,10 @@ impl Group {
             (key, _) => MemberSigner::InMemory(SignaturePrivateKey::from_slice(key)),
         };
         let secrets = read_epoch_secrets(&mut r, cs.kdf().nh(), version)?;
-        let secret_tree = SecretTree::read_state(&mut r)?;
+        let mut secret_tree = SecretTree::read_state(&mut r)?;
+        if let Some(rec) = records {
+            rec.fill_secret_tree(&mut secret_tree)?;
+        }
         let proposals = read_cached_proposals(&mut r)?;
         let mut resumption_psks = VecDeque::new();
         for _ in 0..r.count(9)? {
@@ -408,33 +445,24 @@ impl Group {
             read_v2_state(&mut r, &context, &config)?
         };
         if version == VERSION {
-            let p = r.take(3)?;
-            config.proposal_policy =
-                super::ProposalPolicy::decode([p[0], p[1], p[2]]).ok_or_else(invalid)?;
-            config.limits = super::Limits {
-                max_leaves: r.u32()?,
-                max_message_bytes: r.u32()? as usize,
-                max_vector_entries: r.u32()?,
-                max_cached_proposals: r.u32()?,
-            };
+            read_policy_and_limits(&mut r, &mut config)?;
         }
         if !r.is_empty() {
             return Err(bad());
         }
-        if crate::tree::TreeRead::leaf(&tree, own_leaf).is_none() && active {
-            return Err(bad());
-        }
-        // Our parent keys sit on parent nodes inside the tree; the secret
-        // tree spans the ratchet tree's leaves; padding is bounded.
-        let width = crate::tree_math::node_width(crate::tree::TreeRead::n_leaves(&tree));
-        if path_keys.keys().any(|x| x.is_leaf() || x.0 >= width)
-            || (active && secret_tree.n_leaves() != crate::tree::TreeRead::n_leaves(&tree))
+        let n_leaves = crate::tree::TreeRead::n_leaves(&tree);
+        // We are in the tree while active; our parent keys sit on parent
+        // nodes inside it; the secret tree spans its leaves; padding is
+        // bounded; merging a ReInit commit closed the group (RFC 9420
+        // §11.2).
+        if (active && crate::tree::TreeRead::leaf(&tree, own_leaf).is_none())
+            || path_keys
+                .keys()
+                .any(|x| x.is_leaf() || x.0 >= crate::tree_math::node_width(n_leaves))
+            || (active && secret_tree.n_leaves() != n_leaves)
             || config.padding_block > super::MAX_PADDING_BLOCK
+            || (reinit.is_some() && active)
         {
-            return Err(bad());
-        }
-        // Merging a ReInit commit closes the group (RFC 9420 §11.2).
-        if reinit.is_some() && active {
             return Err(bad());
         }
         Ok(Self {
@@ -458,6 +486,7 @@ impl Group {
             past_epochs,
             reinit,
             active,
+            dirty: alloc::boxed::Box::new(super::persist::Dirty::all()),
         })
     }
 }
@@ -531,6 +560,20 @@ fn read_config(r: &mut Reader<'_>) -> Result<GroupConfig, Error> {
         max_past_epochs: r.u32()? as usize,
         ..GroupConfig::default()
     })
+}
+
+/// Version 3: the proposal policy and the limits.
+fn read_policy_and_limits(r: &mut Reader<'_>, config: &mut GroupConfig) -> Result<(), Error> {
+    let p = r.take(3)?;
+    config.proposal_policy =
+        super::ProposalPolicy::decode([p[0], p[1], p[2]]).ok_or_else(invalid)?;
+    config.limits = super::Limits {
+        max_leaves: r.u32()?,
+        max_message_bytes: r.u32()? as usize,
+        max_vector_entries: r.u32()?,
+        max_cached_proposals: r.u32()?,
+    };
+    Ok(())
 }
 
 /// A count for the snapshot: values past u32::MAX mean "unbounded" and

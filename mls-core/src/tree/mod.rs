@@ -233,36 +233,57 @@ impl TreeRead for RatchetTree {
     }
 }
 
+/// One node as a ratchet tree carries it, `optional<Node>` (RFC 9420
+/// §12.4.3.3), appended to `out`: `[1, 1] || LeafNode`, `[1, 2] ||
+/// ParentNode`, or `[0]` for a blank. Returns false for a blank.
+fn encode_node_into(tree: &impl TreeRead, x: NodeIndex, out: &mut Vec<u8>) -> Result<bool, Error> {
+    use crate::codec::Encode;
+    match x.leaf() {
+        Some(l) => match tree.leaf(l) {
+            Some(leaf) => {
+                out.extend_from_slice(&[1, 1]); // present, NodeType leaf(1)
+                leaf.encode_into(out)?;
+            }
+            None => {
+                out.push(0);
+                return Ok(false);
+            }
+        },
+        None => match tree.parent(x) {
+            Some(p) => {
+                out.extend_from_slice(&[1, 2]); // present, NodeType parent(2)
+                p.encode_into(out)?;
+            }
+            None => {
+                out.push(0);
+                return Ok(false);
+            }
+        },
+    }
+    Ok(true)
+}
+
+/// One non-blank node as a ratchet tree carries it (`optional<Node>`,
+/// RFC 9420 §12.4.3.3); `None` for a blank. Incremental storage keeps
+/// nodes as records of their own.
+pub fn encode_node(tree: &impl TreeRead, x: NodeIndex) -> Result<Option<Vec<u8>>, Error> {
+    let mut out = Vec::new();
+    Ok(encode_node_into(tree, x, &mut out)?.then_some(out))
+}
+
 /// The `ratchet_tree` extension body (RFC 9420 §12.4.3.3) of any tree view
 /// (a tree, or a staged overlay before it is merged): the node array with
 /// trailing blanks removed, encoded straight from the nodes, without
 /// copying the tree or its nodes. Equal to encoding
 /// `messages::RatchetTree(tree.to_nodes())`.
 pub fn encode_ratchet_tree(tree: &impl TreeRead) -> Result<Vec<u8>, Error> {
-    use crate::codec::Encode;
     let mut width = tree.node_width();
     while width > 0 && tree.is_blank(NodeIndex(width - 1)) {
         width -= 1;
     }
     let mut body = Vec::new();
     for x in 0..width {
-        let x = NodeIndex(x);
-        match x.leaf() {
-            Some(l) => match tree.leaf(l) {
-                Some(leaf) => {
-                    body.extend_from_slice(&[1, 1]); // present, NodeType leaf(1)
-                    leaf.encode_into(&mut body)?;
-                }
-                None => body.push(0),
-            },
-            None => match tree.parent(x) {
-                Some(p) => {
-                    body.extend_from_slice(&[1, 2]); // present, NodeType parent(2)
-                    p.encode_into(&mut body)?;
-                }
-                None => body.push(0),
-            },
-        }
+        encode_node_into(tree, NodeIndex(x), &mut body)?;
     }
     let mut out = Vec::with_capacity(body.len() + 4);
     crate::codec::write_length(body.len(), &mut out)?;
@@ -720,6 +741,13 @@ impl TreeDiff {
     /// The number of leaves after the change.
     pub fn n_leaves(&self) -> u32 {
         self.n_leaves
+    }
+    /// The node indices the change sets or blanks (leaves and parents).
+    pub fn changed_nodes(&self) -> impl Iterator<Item = u32> + '_ {
+        self.leaves
+            .keys()
+            .map(|i| i.saturating_mul(2))
+            .chain(self.parents.keys().copied())
     }
     /// The leaves the change sets or blanks.
     pub fn changed_leaves(&self) -> impl Iterator<Item = LeafIndex> + '_ {
