@@ -169,6 +169,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod client;
 pub mod codec;
 pub mod crypto;
 pub mod error;
@@ -203,3 +204,8 @@ layers!(
 );
 
 pub use error::Error;
+
+// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -986,6 +986,12 @@ impl Group {
         }
     }
 
+    /// True when our pending commit carries an UpdatePath (new keys for
+    /// us, RFC 9420 §12.4).
+    pub fn pending_commit_has_path(&self) -> bool {
+        self.pending.as_ref().is_some_and(|p| p.private.is_some())
+    }
+
     /// Discards our pending commit (e.g. when another commit won).
     pub fn discard_pending(&mut self) {
         self.pending = None;

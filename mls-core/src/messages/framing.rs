@@ -710,6 +710,16 @@ pub struct MlsMessage {
 }
 
 impl MlsMessage {
+    /// The encoded message (RFC 9420 §6), to send or store.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, crate::codec::CodecError> {
+        crate::codec::Encode::encode(self)
+    }
+
+    /// Decodes a message; trailing bytes are an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, crate::codec::CodecError> {
+        crate::codec::decode(bytes)
+    }
+
     /// The protocol version (always `mls10`).
     pub fn version(&self) -> ProtocolVersion {
         ProtocolVersion::MLS10
@@ -948,6 +958,30 @@ mod tests {
         fn public_message_decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = decode::<MlsMessage>(&bytes);
             let _ = decode::<PublicMessage>(&bytes);
+        }
+    }
+}
+
+impl From<super::KeyPackage> for MlsMessage {
+    fn from(kp: super::KeyPackage) -> Self {
+        Self {
+            body: MlsMessageBody::KeyPackage(kp),
+        }
+    }
+}
+
+impl From<super::Welcome> for MlsMessage {
+    fn from(w: super::Welcome) -> Self {
+        Self {
+            body: MlsMessageBody::Welcome(w),
+        }
+    }
+}
+
+impl From<super::GroupInfo> for MlsMessage {
+    fn from(gi: super::GroupInfo) -> Self {
+        Self {
+            body: MlsMessageBody::GroupInfo(gi),
         }
     }
 }
