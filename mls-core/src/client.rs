@@ -323,6 +323,19 @@ impl<S: Storage> Client<S> {
         &self.storage
     }
 
+    /// The storage, to change its settings. Groups already loaded do not
+    /// see records changed through it: write groups only through the
+    /// client.
+    pub fn storage_mut(&mut self) -> &mut S {
+        &mut self.storage
+    }
+
+    /// Ends the client, handing back its storage (everything of the
+    /// client's groups is in it; pending commits are dropped).
+    pub fn into_storage(self) -> S {
+        self.storage
+    }
+
     /// The client's signature public key.
     pub fn signature_key(&self) -> &[u8] {
         &self.signature_key
@@ -353,6 +366,20 @@ impl<S: Storage> Client<S> {
 
     /// A new KeyPackage (RFC 9420 §10), as MLSMessage bytes to publish; its
     /// private part goes to the storage until a Welcome uses it.
+    ///
+    /// ```
+    /// # use mls_core::client::{Client, ClientOptions, Event};
+    /// # use mls_core::storage::MemoryStorage;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let suite = mls_core::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let new = |n: &[u8]| Client::new(mls_crypto_rustcrypto::provider(), suite, n, ClientOptions::default(), MemoryStorage::default(), Box::new(mls_crypto_rustcrypto::OsRng));
+    /// let mut bob = new(b"bob")?;
+    /// let kp = bob.key_package()?; // MLSMessage bytes, to publish
+    /// let msg = mls_core::messages::MlsMessage::from_bytes(&kp)?;
+    /// assert!(matches!(msg.body, mls_core::messages::MlsMessageBody::KeyPackage(_)));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn key_package(&mut self) -> Result<Vec<u8>, ClientError<S::Error>> {
         let cs = self.cs()?;
         let (kp, private) = generate_key_package(
@@ -392,6 +419,20 @@ impl<S: Storage> Client<S> {
     }
 
     /// Creates a group with us as its only member (RFC 9420 §11).
+    ///
+    /// ```
+    /// # use mls_core::client::{Client, ClientOptions, Event};
+    /// # use mls_core::storage::MemoryStorage;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let suite = mls_core::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let new = |n: &[u8]| Client::new(mls_crypto_rustcrypto::provider(), suite, n, ClientOptions::default(), MemoryStorage::default(), Box::new(mls_crypto_rustcrypto::OsRng));
+    /// let mut alice = new(b"alice")?;
+    /// alice.create_group(b"team")?;
+    /// assert_eq!(alice.group(b"team")?.epoch()?, 0);
+    /// assert_eq!(alice.group_ids()?, vec![b"team".to_vec()]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn create_group(&mut self, group_id: &[u8]) -> Result<(), ClientError<S::Error>> {
         let group = Group::create(
             self.provider,
@@ -408,6 +449,26 @@ impl<S: Storage> Client<S> {
     /// Joins the group a Welcome (MLSMessage bytes) invites us to, with the
     /// stored KeyPackage it was made for, which is then deleted (RFC 9420
     /// §12.4.3.1). Returns the group ID.
+    ///
+    /// ```
+    /// # use mls_core::client::{Client, ClientOptions, Event};
+    /// # use mls_core::storage::MemoryStorage;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let suite = mls_core::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let new = |n: &[u8]| Client::new(mls_crypto_rustcrypto::provider(), suite, n, ClientOptions::default(), MemoryStorage::default(), Box::new(mls_crypto_rustcrypto::OsRng));
+    /// # let (mut alice, mut bob) = (new(b"alice")?, new(b"bob")?);
+    /// # alice.create_group(b"g")?;
+    /// # let kp = bob.key_package()?;
+    /// # let w = alice.group(b"g")?.add_members(&[&kp])?.welcome.unwrap();
+    /// # alice.group(b"g")?.confirm_commit()?;
+    /// # bob.join(&w)?;
+    /// // `bob` joined from `w` above; a second Welcome for the same
+    /// // KeyPackage finds nothing: it was used and deleted.
+    /// assert!(bob.join(&w).is_err());
+    /// assert_eq!(bob.group(b"g")?.members()?.len(), 2);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn join(&mut self, welcome: &[u8]) -> Result<Vec<u8>, ClientError<S::Error>> {
         let MlsMessageBody::Welcome(welcome) = MlsMessage::from_bytes(welcome)?.body else {
             return Err(ClientError::UnexpectedMessage);
@@ -585,6 +646,27 @@ impl<S: Storage> GroupHandle<'_, S> {
     }
 
     /// Commits the removal of these members (RFC 9420 §12.1.3).
+    ///
+    /// ```
+    /// # use mls_core::client::{Client, ClientOptions, Event};
+    /// # use mls_core::storage::MemoryStorage;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let suite = mls_core::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let new = |n: &[u8]| Client::new(mls_crypto_rustcrypto::provider(), suite, n, ClientOptions::default(), MemoryStorage::default(), Box::new(mls_crypto_rustcrypto::OsRng));
+    /// # let (mut alice, mut bob) = (new(b"alice")?, new(b"bob")?);
+    /// # alice.create_group(b"g")?;
+    /// # let kp = bob.key_package()?;
+    /// # let w = alice.group(b"g")?.add_members(&[&kp])?.welcome.unwrap();
+    /// # alice.group(b"g")?.confirm_commit()?;
+    /// # bob.join(&w)?;
+    /// let bob_leaf = alice.group(b"g")?.member_by_identity(b"bob")?.unwrap();
+    /// let out = alice.group(b"g")?.remove_members(&[bob_leaf])?;
+    /// assert!(out.has_path); // a Remove needs fresh keys
+    /// alice.group(b"g")?.confirm_commit()?;
+    /// assert!(matches!(bob.group(b"g")?.receive(&out.commit)?, Event::Removed));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn remove_members(
         &mut self,
         leaves: &[LeafIndex],
@@ -624,6 +706,26 @@ impl<S: Storage> GroupHandle<'_, S> {
     }
 
     /// Drops our pending commit (the delivery service refused it).
+    ///
+    /// ```
+    /// # use mls_core::client::{Client, ClientOptions, Event};
+    /// # use mls_core::storage::MemoryStorage;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let suite = mls_core::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let new = |n: &[u8]| Client::new(mls_crypto_rustcrypto::provider(), suite, n, ClientOptions::default(), MemoryStorage::default(), Box::new(mls_crypto_rustcrypto::OsRng));
+    /// # let (mut alice, mut bob) = (new(b"alice")?, new(b"bob")?);
+    /// # alice.create_group(b"g")?;
+    /// # let kp = bob.key_package()?;
+    /// # let w = alice.group(b"g")?.add_members(&[&kp])?.welcome.unwrap();
+    /// # alice.group(b"g")?.confirm_commit()?;
+    /// # bob.join(&w)?;
+    /// let before = alice.group(b"g")?.epoch()?;
+    /// let _refused = alice.group(b"g")?.self_update()?;
+    /// alice.group(b"g")?.discard_commit()?; // the server refused it
+    /// assert_eq!(alice.group(b"g")?.epoch()?, before);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn discard_commit(&mut self) -> Result<(), ClientError<S::Error>> {
         self.with_group(|g, _| {
             g.discard_pending();
@@ -647,6 +749,27 @@ impl<S: Storage> GroupHandle<'_, S> {
     }
 
     /// Proposes fresh keys for our leaf.
+    ///
+    /// ```
+    /// # use mls_core::client::{Client, ClientOptions, Event};
+    /// # use mls_core::storage::MemoryStorage;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let suite = mls_core::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let new = |n: &[u8]| Client::new(mls_crypto_rustcrypto::provider(), suite, n, ClientOptions::default(), MemoryStorage::default(), Box::new(mls_crypto_rustcrypto::OsRng));
+    /// # let (mut alice, mut bob) = (new(b"alice")?, new(b"bob")?);
+    /// # alice.create_group(b"g")?;
+    /// # let kp = bob.key_package()?;
+    /// # let w = alice.group(b"g")?.add_members(&[&kp])?.welcome.unwrap();
+    /// # alice.group(b"g")?.confirm_commit()?;
+    /// # bob.join(&w)?;
+    /// let proposal = bob.group(b"g")?.propose_update()?;
+    /// assert!(matches!(alice.group(b"g")?.receive(&proposal)?, Event::Proposal { .. }));
+    /// let out = alice.group(b"g")?.commit_pending()?; // commits Bob's Update
+    /// alice.group(b"g")?.confirm_commit()?;
+    /// assert!(matches!(bob.group(b"g")?.receive(&out.commit)?, Event::Commit { .. }));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn propose_update(&mut self) -> Result<Vec<u8>, ClientError<S::Error>> {
         let m = self.with_group(|g, ctx| g.propose_update(ctx.provider, ctx.rng))?;
         Ok(m.to_bytes()?)
@@ -698,6 +821,25 @@ impl<S: Storage> GroupHandle<'_, S> {
 
     /// MLS-Exporter(label, context, len) of the current epoch (RFC 9420
     /// §8.5).
+    ///
+    /// ```
+    /// # use mls_core::client::{Client, ClientOptions, Event};
+    /// # use mls_core::storage::MemoryStorage;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let suite = mls_core::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let new = |n: &[u8]| Client::new(mls_crypto_rustcrypto::provider(), suite, n, ClientOptions::default(), MemoryStorage::default(), Box::new(mls_crypto_rustcrypto::OsRng));
+    /// # let (mut alice, mut bob) = (new(b"alice")?, new(b"bob")?);
+    /// # alice.create_group(b"g")?;
+    /// # let kp = bob.key_package()?;
+    /// # let w = alice.group(b"g")?.add_members(&[&kp])?.welcome.unwrap();
+    /// # alice.group(b"g")?.confirm_commit()?;
+    /// # bob.join(&w)?;
+    /// let a = alice.group(b"g")?.export_secret(b"my app", b"", 32)?;
+    /// let b = bob.group(b"g")?.export_secret(b"my app", b"", 32)?;
+    /// assert!(a.as_bytes() == b.as_bytes());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn export_secret(
         &self,
         label: &[u8],
@@ -715,6 +857,25 @@ impl<S: Storage> GroupHandle<'_, S> {
     }
 
     /// The members, in leaf order.
+    ///
+    /// ```
+    /// # use mls_core::client::{Client, ClientOptions, Event};
+    /// # use mls_core::storage::MemoryStorage;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let suite = mls_core::crypto::CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    /// # let new = |n: &[u8]| Client::new(mls_crypto_rustcrypto::provider(), suite, n, ClientOptions::default(), MemoryStorage::default(), Box::new(mls_crypto_rustcrypto::OsRng));
+    /// # let (mut alice, mut bob) = (new(b"alice")?, new(b"bob")?);
+    /// # alice.create_group(b"g")?;
+    /// # let kp = bob.key_package()?;
+    /// # let w = alice.group(b"g")?.add_members(&[&kp])?.welcome.unwrap();
+    /// # alice.group(b"g")?.confirm_commit()?;
+    /// # bob.join(&w)?;
+    /// let names: Vec<Vec<u8>> =
+    ///     alice.group(b"g")?.members()?.into_iter().map(|m| m.identity).collect();
+    /// assert_eq!(names, vec![b"alice".to_vec(), b"bob".to_vec()]);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn members(&self) -> Result<Vec<Member>, ClientError<S::Error>> {
         Ok(self
             .group()?

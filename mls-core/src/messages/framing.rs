@@ -751,6 +751,30 @@ impl MlsMessage {
 
 manual_codec!(MlsMessage);
 
+impl From<super::KeyPackage> for MlsMessage {
+    fn from(kp: super::KeyPackage) -> Self {
+        Self {
+            body: MlsMessageBody::KeyPackage(kp),
+        }
+    }
+}
+
+impl From<super::Welcome> for MlsMessage {
+    fn from(w: super::Welcome) -> Self {
+        Self {
+            body: MlsMessageBody::Welcome(w),
+        }
+    }
+}
+
+impl From<super::GroupInfo> for MlsMessage {
+    fn from(gi: super::GroupInfo) -> Self {
+        Self {
+            body: MlsMessageBody::GroupInfo(gi),
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -958,30 +982,6 @@ mod tests {
         fn public_message_decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = decode::<MlsMessage>(&bytes);
             let _ = decode::<PublicMessage>(&bytes);
-        }
-    }
-}
-
-impl From<super::KeyPackage> for MlsMessage {
-    fn from(kp: super::KeyPackage) -> Self {
-        Self {
-            body: MlsMessageBody::KeyPackage(kp),
-        }
-    }
-}
-
-impl From<super::Welcome> for MlsMessage {
-    fn from(w: super::Welcome) -> Self {
-        Self {
-            body: MlsMessageBody::Welcome(w),
-        }
-    }
-}
-
-impl From<super::GroupInfo> for MlsMessage {
-    fn from(gi: super::GroupInfo) -> Self {
-        Self {
-            body: MlsMessageBody::GroupInfo(gi),
         }
     }
 }
