@@ -102,7 +102,7 @@ pub mod hpke_native;
 mod rng;
 pub mod sig;
 
-pub use rng::{OsRng, RandCoreRng};
+pub use rng::{OsRng, RandCoreRng, SystemRng};
 
 use mls_core::crypto::hpke::{DhKem, GenericHpke};
 use mls_core::crypto::{Borrowed, CipherSuite, CipherSuiteProvider, CryptoProvider, Suite};

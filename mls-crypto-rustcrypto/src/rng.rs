@@ -1,5 +1,7 @@
 //! Randomness: the `rand_core` 0.10 adapter over the core's `&mut dyn Rng`,
-//! and [`OsRng`], the operating system's generator via `getrandom`.
+//! and [`SystemRng`] (also named [`OsRng`]), the operating system's
+//! generator via `getrandom`. Every backend names its generator
+//! `SystemRng`, so that switching backends changes one `use` line.
 
 use core::convert::Infallible;
 use core::fmt;
@@ -8,11 +10,14 @@ use mls_core::crypto::{CryptoError, Rng};
 
 /// The operating system's generator (`getrandom`), the application's
 /// default source of randomness. The core never has one of its own: pass
-/// `&mut OsRng` where it asks for `&mut dyn Rng`.
+/// `&mut SystemRng` where it asks for `&mut dyn Rng`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct OsRng;
+pub struct SystemRng;
 
-impl Rng for OsRng {
+/// [`SystemRng`] under its earlier name.
+pub use SystemRng as OsRng;
+
+impl Rng for SystemRng {
     fn fill(&mut self, out: &mut [u8]) -> Result<(), CryptoError> {
         getrandom::fill(out).map_err(|_| CryptoError::RngFailure)
     }
