@@ -135,6 +135,7 @@ pub mod hash;
 #[cfg(test)]
 mod hpke_rs;
 pub mod rng;
+pub use rng::SystemRng;
 pub mod sig;
 
 use mls_core::crypto::hpke::{DhKem, GenericHpke};

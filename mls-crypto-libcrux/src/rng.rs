@@ -1,5 +1,10 @@
-//! The `rand_core` 0.10 generator handed to libcrux's ECDSA.
+//! Randomness: [`SystemRng`], the operating system's generator, and the
+//! `rand_core` 0.10 generator handed to libcrux's ECDSA.
 //!
+//! * [`SystemRng`]: libcrux has no interface to the operating system's
+//!   generator, so it is borrowed from `getrandom` (as every backend names
+//!   its generator `SystemRng`, switching backends changes one `use`
+//!   line).
 //! * [`Rfc6979`]: the deterministic ECDSA nonce generator of RFC 6979 §3.2
 //!   (HMAC-DRBG over HMAC-SHA-256, `libcrux-hmac`), presented as the
 //!   `TryCryptoRng` that `libcrux_ecdsa::p256::Nonce::random` samples from.
@@ -9,6 +14,17 @@ use core::fmt;
 use libcrux_hmac::HmacState;
 use mls_core::crypto::CryptoError;
 use zeroize::{Zeroize, Zeroizing};
+
+/// The operating system's generator (`getrandom`). The core never has one
+/// of its own: pass `&mut SystemRng` where it asks for `&mut dyn Rng`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemRng;
+
+impl mls_core::crypto::Rng for SystemRng {
+    fn fill(&mut self, out: &mut [u8]) -> Result<(), CryptoError> {
+        getrandom::fill(out).map_err(|_| CryptoError::RngFailure)
+    }
+}
 
 /// A generator ran out of bytes or was asked for a length it cannot serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
