@@ -205,6 +205,8 @@ impl fmt::Debug for SqliteOptions {
 pub enum Error {
     /// SQLite failed.
     Sqlite(rusqlite::Error),
+    /// A file operation failed.
+    Io(std::io::Error),
     /// A pragma the store relies on did not take effect.
     Pragma {
         /// The pragma.
@@ -240,6 +242,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Sqlite(e) => write!(f, "SQLite error: {e}"),
+            Self::Io(e) => write!(f, "I/O error: {e}"),
             Self::Pragma { pragma, value } => {
                 write!(f, "PRAGMA {pragma} did not take effect (it is {value})")
             }
@@ -274,6 +277,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Sqlite(e) => Some(e),
+            Self::Io(e) => Some(e),
             _ => None,
         }
     }
@@ -333,10 +337,17 @@ fn aad(col: Col, key: &[u8], idx: u32) -> Result<Vec<u8>, Error> {
 struct Codec(Option<XChaCha20Poly1305>);
 
 impl Codec {
-    /// The stored form of `value` in row (`key`, `idx`) of `col`.
-    fn seal(&self, col: Col, key: &[u8], idx: u32, value: &[u8]) -> Result<Vec<u8>, Error> {
+    /// The stored form of `value` in row (`key`, `idx`) of `col`: the
+    /// value itself (no copy) in the clear, else its sealed form.
+    fn seal<'v>(
+        &self,
+        col: Col,
+        key: &[u8],
+        idx: u32,
+        value: &'v [u8],
+    ) -> Result<Stored<'v>, Error> {
         let Some(c) = &self.0 else {
-            return Ok(value.to_vec());
+            return Ok(Stored::Plain(value));
         };
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| Error::Random)?;
@@ -354,7 +365,7 @@ impl Codec {
         out.push(SEALED_V1);
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
-        Ok(out)
+        Ok(Stored::Sealed(out))
     }
 
     /// The value of stored form `stored` in row (`key`, `idx`) of `col`.
@@ -379,6 +390,23 @@ impl Codec {
             )
             .map_err(|_| bad())?;
         Ok(SecretVec::new(pt))
+    }
+}
+
+/// A value as it is bound to a statement.
+enum Stored<'v> {
+    /// In the clear: the caller's bytes (SQLite copies them).
+    Plain(&'v [u8]),
+    /// Sealed.
+    Sealed(Vec<u8>),
+}
+
+impl Stored<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Stored::Plain(v) => v,
+            Stored::Sealed(v) => v,
+        }
     }
 }
 
@@ -467,6 +495,7 @@ impl SqliteStorage {
             });
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.set_prepared_statement_cache_capacity(32);
         let codec = Codec(options.encryption_key.map(|k| {
             let mut k = Zeroizing::new(k);
             let c = XChaCha20Poly1305::new(&(*k).into());
@@ -479,7 +508,33 @@ impl SqliteStorage {
             fail_after: None,
         };
         s.transaction(|s| s.migrate())?;
+        s.remove_stale_journal()?;
         Ok(s)
+    }
+
+    /// Deletes a rollback journal that a writer killed before it wrote the
+    /// journal header left behind. SQLite does not roll such a journal
+    /// back (it is not hot) and leaves it until the next write
+    /// transaction; it holds page images from before that transaction,
+    /// which later writes may delete. Under an exclusive lock no other
+    /// connection is writing (and taking the lock rolled back any hot
+    /// journal), so a journal still there is stale.
+    fn remove_stale_journal(&mut self) -> Result<(), Error> {
+        let journal = match self.conn.path() {
+            Some(p) if !p.is_empty() => format!("{p}-journal"),
+            _ => return Ok(()),
+        };
+        if !Path::new(&journal).exists() {
+            return Ok(());
+        }
+        self.conn.execute_batch("BEGIN EXCLUSIVE")?;
+        let r = match std::fs::remove_file(&journal) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::Io(e)),
+        };
+        self.conn.execute_batch("COMMIT")?;
+        r
     }
 
     /// The schema version of the database.
@@ -554,7 +609,12 @@ impl SqliteStorage {
 
     fn insert_key_check(&self) -> Result<(), Error> {
         let check = match self.codec.0 {
-            Some(_) => Some(self.codec.seal(Col::KeyCheck, b"key_check", 0, KEY_CHECK)?),
+            Some(_) => Some(
+                self.codec
+                    .seal(Col::KeyCheck, b"key_check", 0, KEY_CHECK)?
+                    .as_slice()
+                    .to_vec(),
+            ),
             None => None,
         };
         self.conn.execute(
@@ -634,7 +694,8 @@ impl SqliteStorage {
             }
             for (key, idx, value) in rows {
                 let sealed = self.codec.seal(col, &key, index(idx)?, &value)?;
-                self.conn.execute(update, params![key, idx, sealed])?;
+                self.conn
+                    .execute(update, params![key, idx, sealed.as_slice()])?;
             }
         }
         Ok(())
@@ -738,7 +799,7 @@ impl Writer<'_> {
                 self.exec(
                     "INSERT INTO key_packages (reference, key_package, private) VALUES (?1, ?2, ?3) \
                      ON CONFLICT (reference) DO UPDATE SET key_package = excluded.key_package, private = excluded.private",
-                    params![reference, kp, p],
+                    params![reference, kp.as_slice(), p.as_slice()],
                 )
             }
             Write::DeleteKeyPackage(r) => {
@@ -749,7 +810,7 @@ impl Writer<'_> {
                 self.exec(
                     "INSERT INTO psks (id, secret) VALUES (?1, ?2) \
                      ON CONFLICT (id) DO UPDATE SET secret = excluded.secret",
-                    params![id, s],
+                    params![id, s.as_slice()],
                 )
             }
             Write::DeletePsk(id) => self.exec("DELETE FROM psks WHERE id = ?1", [id]),
@@ -774,7 +835,7 @@ impl Writer<'_> {
             match v {
                 Some(v) => {
                     let v = self.codec.seal(t.col, g, x, v)?;
-                    self.exec(t.upsert, params![g, x, v])?;
+                    self.exec(t.upsert, params![g, x, v.as_slice()])?;
                 }
                 None => self.exec(t.delete_one, params![g, x])?,
             }
@@ -794,7 +855,7 @@ impl Writer<'_> {
                 self.exec(
                     "INSERT INTO groups (group_id, epoch) VALUES (?1, ?2) \
                      ON CONFLICT (group_id) DO UPDATE SET epoch = excluded.epoch",
-                    params![g, v],
+                    params![g, v.as_slice()],
                 )?;
             }
             None => {
@@ -803,7 +864,7 @@ impl Writer<'_> {
                 let v = self.codec.seal(Col::Epoch, g, 0, &[])?;
                 self.exec(
                     "INSERT OR IGNORE INTO groups (group_id, epoch) VALUES (?1, ?2)",
-                    params![g, v],
+                    params![g, v.as_slice()],
                 )?;
             }
         }
