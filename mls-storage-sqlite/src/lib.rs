@@ -41,10 +41,23 @@
 //! and new page images until a checkpoint, and even a
 //! `wal_checkpoint(TRUNCATE)` after every transaction leaves the window
 //! of a failed checkpoint (a reader holding a snapshot). `synchronous =
-//! FULL` makes each committed call durable. Below SQLite, blocks of the
-//! deleted journal and of overwritten pages may survive in the file
-//! system or on flash: encrypt at rest (below) so that such copies are
-//! ciphertext under a key the application can destroy.
+//! FULL` makes each committed call durable.
+//!
+//! A process killed in a transaction leaves its journal: a hot journal is
+//! rolled back by the next connection that reads; a journal whose header
+//! was not yet written is not hot, and [`SqliteStorage::open`] deletes it
+//! under an exclusive lock (it holds page images of before the killed
+//! transaction, which later writes may delete). The tests check the raw
+//! bytes of the database and journal files: a consumed ratchet record, the
+//! consumed secret-tree nodes, a replaced epoch record, values replaced by
+//! values of the same, a smaller and a larger size, overflow values, and
+//! values moved by page splits and merges are nowhere in the files.
+//!
+//! Below SQLite, blocks of the deleted journal and of overwritten pages
+//! may survive in the file system or on flash, and SQLite's page cache
+//! holds copies in memory while the connection is open: encrypt at rest
+//! (below) so that copies on disk are ciphertext under a key the
+//! application can destroy.
 //!
 //! # Encryption at rest
 //!
@@ -83,7 +96,16 @@
 //! [`SqliteStorage::open`] creates version 2 in an empty database and
 //! migrates a version-1 database in one transaction (sealing every value
 //! if a key is given). A newer version is refused
-//! ([`Error::UnsupportedSchema`]).
+//! ([`Error::UnsupportedSchema`]), and so is a database with tables but no
+//! `schema_version` ([`Error::NotAStore`]).
+//!
+//! # Cost
+//!
+//! `cargo run -p mls-storage-sqlite --release --example write_cost`
+//! prints the bytes written per operation: at 16,384 members reading a
+//! message writes one ratchet record (82 bytes of record; SQLite writes a
+//! page and its journal image, about 17 KB with `synchronous = FULL`),
+//! an update commit about 3 KB of records.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
