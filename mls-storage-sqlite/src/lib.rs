@@ -437,6 +437,7 @@ struct RecordTable {
     col: Col,
     upsert: &'static str,
     delete_one: &'static str,
+    delete_range: &'static str,
     delete_group: &'static str,
     select: &'static str,
 }
@@ -452,6 +453,11 @@ macro_rules! record_table {
                 "ON CONFLICT (group_id, idx) DO UPDATE SET value = excluded.value"
             ),
             delete_one: concat!("DELETE FROM ", $name, " WHERE group_id = ?1 AND idx = ?2"),
+            delete_range: concat!(
+                "DELETE FROM ",
+                $name,
+                " WHERE group_id = ?1 AND idx BETWEEN ?2 AND ?3"
+            ),
             delete_group: concat!("DELETE FROM ", $name, " WHERE group_id = ?1"),
             select: concat!(
                 "SELECT idx, value FROM ",
@@ -853,16 +859,38 @@ impl Writer<'_> {
         g: &[u8],
         records: impl Iterator<Item = (u32, Option<&'v [u8]>)>,
     ) -> Result<(), Error> {
+        // Deletes of consecutive indices, in a row of the list, run as one
+        // range delete (deletes of distinct rows commute): a commit that
+        // grows the tree names every new, blank node.
+        let mut run: Option<(u32, u32)> = None;
         for (x, v) in records {
-            match v {
-                Some(v) => {
+            match (v, run) {
+                (None, Some((a, b))) if b.checked_add(1) == Some(x) => run = Some((a, x)),
+                (None, _) => {
+                    self.delete_range(t, g, run.take())?;
+                    run = Some((x, x));
+                }
+                (Some(v), _) => {
+                    self.delete_range(t, g, run.take())?;
                     let v = self.codec.seal(t.col, g, x, v)?;
                     self.exec(t.upsert, params![g, x, v.as_slice()])?;
                 }
-                None => self.exec(t.delete_one, params![g, x])?,
             }
         }
-        Ok(())
+        self.delete_range(t, g, run)
+    }
+
+    fn delete_range(
+        &mut self,
+        t: &RecordTable,
+        g: &[u8],
+        range: Option<(u32, u32)>,
+    ) -> Result<(), Error> {
+        match range {
+            None => Ok(()),
+            Some((a, b)) if a == b => self.exec(t.delete_one, params![g, a]),
+            Some((a, b)) => self.exec(t.delete_range, params![g, a, b]),
+        }
     }
 
     /// Applies a group's changes in field order (as `MemoryStorage`).

@@ -370,7 +370,12 @@ fn state(s: &impl Storage, gid: &[u8], psk_ids: &[&[u8]]) -> State {
 
 #[test]
 fn a_failure_at_any_statement_leaves_the_state_before() {
-    let mut s = Scenario::new(provider(), suite_under_test(), 21);
+    fail_at_every_statement(plain(), 21);
+    fail_at_every_statement(keyed(9), 22);
+}
+
+fn fail_at_every_statement(options: SqliteOptions, seed: u64) {
+    let mut s = Scenario::new(provider(), suite_under_test(), seed);
     s.add_members(3);
     // Per member: the store, a MemoryStorage, and the snapshot of the
     // state the store holds.
@@ -401,7 +406,7 @@ fn a_failure_at_any_statement_leaves_the_state_before() {
             let gid = g.group_id().to_vec();
             let (store, shadow, saved) = stores.entry(i).or_insert_with(|| {
                 (
-                    SqliteStorage::open_in_memory(keyed(9)).unwrap(),
+                    SqliteStorage::open_in_memory(options.clone()).unwrap(),
                     MemoryStorage::default(),
                     None,
                 )
@@ -536,7 +541,9 @@ fn crash_child_writer() {
     };
     let mut st = SqliteStorage::open(&path, plain()).unwrap();
     let mut i = crash_state(&st).unwrap_or(0);
-    loop {
+    // Never outlive a parent that died: stop after a minute.
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(60) {
         i += 1;
         let changes: Vec<GroupChanges> = CRASH_GROUPS.iter().map(|g| crash_changes(g, i)).collect();
         let marker = i.to_be_bytes();
@@ -547,6 +554,16 @@ fn crash_child_writer() {
         });
         st.write(&writes).unwrap();
         println!("COMMITTED {i}");
+    }
+}
+
+/// Kills the child if the test fails before it does.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -572,21 +589,23 @@ fn a_killed_writer_leaves_a_committed_state() {
     let mut hot_journals = 0;
     let rounds = 12;
     for round in 0..rounds {
-        let mut child = Command::new(&exe)
-            .args([
-                "tests::crash_child_writer",
-                "--exact",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
-            .env(CHILD_ENV, &db)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = KillOnDrop(
+            Command::new(&exe)
+                .args([
+                    "tests::crash_child_writer",
+                    "--exact",
+                    "--nocapture",
+                    "--test-threads",
+                    "1",
+                ])
+                .env(CHILD_ENV, &db)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
         let announced = Arc::new(AtomicU64::new(0));
-        let out = child.stdout.take().unwrap();
+        let out = child.0.stdout.take().unwrap();
         let reader = {
             let announced = announced.clone();
             std::thread::spawn(move || {
@@ -609,8 +628,8 @@ fn a_killed_writer_leaves_a_committed_state() {
             std::thread::sleep(Duration::from_millis(1));
         }
         std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        child.0.kill().unwrap();
+        child.0.wait().unwrap();
         reader.join().unwrap();
         let last = announced.load(Ordering::SeqCst);
         let hot = std::fs::metadata(&journal)
@@ -1007,6 +1026,7 @@ fn churn_leaves_no_deleted_value() {
     let mut m = Mix(99);
     let mut live: BTreeMap<(u8, u32), Vec<u8>> = BTreeMap::new();
     let mut dead: Vec<Vec<u8>> = Vec::new();
+    let mut shadow = MemoryStorage::default();
     for round in 0..60 {
         let mut cs: Vec<GroupChanges> = Vec::new();
         for g in 0..4u8 {
@@ -1037,7 +1057,11 @@ fn churn_leaves_no_deleted_value() {
         }
         let writes: Vec<Write<'_>> = cs.iter().map(Write::Group).collect();
         st.write(&writes).unwrap();
+        shadow.write(&writes).unwrap();
         if round % 20 == 19 {
+            for g in 0..4u8 {
+                assert_eq!(flat_group(&st, &[b'g', g]), flat_group(&shadow, &[b'g', g]));
+            }
             let files = raw_files(&db);
             for (k, v) in dead.iter().enumerate() {
                 assert!(
@@ -1052,4 +1076,46 @@ fn churn_leaves_no_deleted_value() {
         }
     }
     assert!(dead.len() > 1000, "{} dead values", dead.len());
+}
+
+/// Deletes of consecutive indices run as one range delete: the same
+/// result as `MemoryStorage`, whatever the order of writes and deletes.
+#[test]
+fn delete_runs_match_memory_storage() {
+    let mut st = SqliteStorage::open_in_memory(keyed(2)).unwrap();
+    let mut mem = MemoryStorage::default();
+    let fill = GroupChanges {
+        group_id: b"g".to_vec(),
+        replace_all: true,
+        epoch: Some(SecretVec::from_slice(b"e")),
+        tree: (0..20).map(|x| (x, Some(vec![x as u8; 3]))).collect(),
+        ..GroupChanges::default()
+    };
+    let edit = GroupChanges {
+        group_id: b"g".to_vec(),
+        tree: vec![
+            (5, None),
+            (6, None),
+            (7, None),
+            (3, Some(vec![33])),
+            (8, None),
+            (9, None),
+            (9, Some(vec![99])),
+            (10, None),
+            (2, None),
+            (4, None),
+            (11, None),
+            (12, None),
+            (12, Some(vec![12])),
+            (13, None),
+            (30, None),
+            (31, None),
+        ],
+        ..GroupChanges::default()
+    };
+    for c in [&fill, &edit] {
+        st.write(&[Write::Group(c)]).unwrap();
+        mem.write(&[Write::Group(c)]).unwrap();
+        assert_eq!(flat_group(&st, b"g"), flat_group(&mem, b"g"));
+    }
 }
