@@ -8,7 +8,7 @@
 //! named (writes and deletes), and the bytes the
 //! process wrote to the database and its journal (`wchar` of
 //! `/proc/self/io` around the write, Linux only), for a plain and an
-//! encrypted store. Run: `cargo run -p mls-storage-sqlite --release
+//! encrypted store, and the plain write's time. Run: `cargo run -p mls-storage-sqlite --release
 //! --example write_cost [n ...]`.
 
 use std::error::Error;
@@ -50,9 +50,14 @@ impl Stores {
         let rows =
             c.tree.len() + c.secret_nodes.len() + c.ratchets.len() + usize::from(c.epoch.is_some());
         let mut io = [0u64; 2];
+        let mut ms = 0.0;
         for (k, st) in [&mut self.plain, &mut self.sealed].into_iter().enumerate() {
             let before = wchar();
+            let t = std::time::Instant::now();
             st.write(&[Write::Group(c)])?;
+            if k == 0 {
+                ms = t.elapsed().as_secs_f64() * 1e3;
+            }
             io[k] = match (before, wchar()) {
                 (Some(a), Some(b)) => b - a,
                 _ => 0,
@@ -60,7 +65,7 @@ impl Stores {
         }
         let size = |f: &str| std::fs::metadata(self.dir.join(f)).map_or(0, |m| m.len());
         println!(
-            "{n:>6} {what:<14} {:>10} {:>9} {rows:>6} {:>12} {:>12} {:>12}",
+            "{n:>6} {what:<14} {:>10} {:>9} {rows:>6} {:>12} {:>12} {:>12} {ms:>9.2}",
             c.bytes_written(),
             c.epoch.as_ref().map_or(0, |e| e.len()),
             io[0],
@@ -208,7 +213,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     let provider = mls_vectors::backends()[0].1;
     println!(
-        "{:>6} {:<14} {:>10} {:>9} {:>6} {:>12} {:>12} {:>12}",
+        "{:>6} {:<14} {:>10} {:>9} {:>6} {:>12} {:>12} {:>12} {:>9}",
         "n",
         "operation",
         "record B",
@@ -216,7 +221,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         "rows",
         "plain io B",
         "sealed io B",
-        "plain file B"
+        "plain file B",
+        "plain ms"
     );
     for n in sizes {
         run(provider, n)?;
