@@ -524,12 +524,16 @@ impl SqliteStorage {
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.set_prepared_statement_cache_capacity(32);
-        let codec = Codec(options.encryption_key.map(|k| {
-            let mut k = Zeroizing::new(k);
-            let c = XChaCha20Poly1305::new(&(*k).into());
-            k.zeroize();
-            c
-        }));
+        let mut options = options;
+        let cipher = match options.encryption_key.as_ref() {
+            Some(k) => Some(
+                XChaCha20Poly1305::new_from_slice(k).map_err(|_| Error::Corrupt("key length"))?,
+            ),
+            None => None,
+        };
+        // Our copy of the key; the cipher's key schedule zeroizes on drop.
+        options.encryption_key.zeroize();
+        let codec = Codec(cipher);
         let mut s = Self {
             conn,
             codec,
