@@ -142,7 +142,7 @@ pub fn verify_signature(
 }
 
 /// `MAC(membership_key, AuthenticatedContentTBM)` (RFC 9420 §6.2).
-fn membership_tag(
+fn membership_tag_of(
     cs: &dyn CipherSuiteProvider,
     tbs: &[u8],
     auth: &FramedContentAuthData,
@@ -177,7 +177,7 @@ pub fn protect_public(
             let key = membership_key.ok_or_else(|| err(FramingError::MembershipKeyRequired))?;
             let tbs = ac.tbs(tbs_context(&ac.content.sender, context)?)?;
             Some(VLBytes::new(
-                membership_tag(cs, &tbs, &ac.auth, key)?.to_vec(),
+                membership_tag_of(cs, &tbs, &ac.auth, key)?.to_vec(),
             ))
         }
         _ => None,
@@ -189,7 +189,7 @@ pub fn protect_public(
     })
 }
 
-fn check_group_epoch(group_id: &[u8], epoch: u64, context: &GroupContext) -> Result<(), Error> {
+pub(crate) fn check_group_epoch(group_id: &[u8], epoch: u64, context: &GroupContext) -> Result<(), Error> {
     if group_id != context.group_id.as_slice() {
         return Err(err(FramingError::WrongGroupId));
     }
@@ -211,20 +211,91 @@ pub fn unprotect_public(
     membership_key: &Secret,
 ) -> Result<AuthenticatedContent, Error> {
     check_group_epoch(msg.content.group_id.as_slice(), msg.content.epoch, context)?;
+    Ok(unprotect_public_owned(cs, msg.clone(), context, membership_key)?.ac)
+}
+
+/// Content that passed framing, with its `FramedContentTBS` encoded once:
+/// the signature, the membership tag and the transcript hash all read
+/// these bytes (RFC 9420 §6.1, §6.2, §8.2), so that a received commit of
+/// O(n) bytes is not encoded again for each.
+#[derive(Debug)]
+pub struct Framed {
+    /// The content.
+    pub ac: AuthenticatedContent,
+    /// Its `FramedContentTBS` (with the group's context for member and
+    /// new-member-commit senders).
+    pub tbs: Vec<u8>,
+    /// Where the encoded `FramedContent` ends in `tbs`.
+    content_end: usize,
+}
+
+impl Framed {
+    /// Encodes `ac`'s TBS (for content that did not arrive as a
+    /// PublicMessage, whose TBS is encoded while unprotecting).
+    pub fn new(ac: AuthenticatedContent, context: &GroupContext) -> Result<Self, Error> {
+        let ctx = tbs_context(&ac.content.sender, Some(context))?;
+        let (tbs, content_end) =
+            crate::messages::framing::framed_content_tbs_split(ac.wire_format, &ac.content, ctx)?;
+        Ok(Self {
+            ac,
+            tbs,
+            content_end,
+        })
+    }
+
+    /// The encoded `ConfirmedTranscriptHashInput` (RFC 9420 §8.2):
+    /// `wire_format || content || signature<V>`, from the TBS bytes.
+    pub fn transcript_input(&self) -> Result<Vec<u8>, Error> {
+        let body = self.tbs.get(2..self.content_end).unwrap_or_default();
+        let sig = self.ac.auth.signature.as_slice();
+        let mut out = Vec::with_capacity(body.len() + sig.len() + 4);
+        out.extend_from_slice(body);
+        crate::codec::write_opaque(sig, &mut out)?;
+        Ok(out)
+    }
+
+    /// Verifies the signature with the sender's key (RFC 9420 §6.1).
+    pub fn verify_signature(&self, cs: &dyn CipherSuiteProvider, public_key: &[u8]) -> Result<(), Error> {
+        verify_with_label(
+            cs,
+            public_key,
+            FRAMED_CONTENT_TBS,
+            &self.tbs,
+            self.ac.auth.signature.as_slice(),
+        )
+        .map_err(|_| err(FramingError::SignatureInvalid))
+    }
+}
+
+/// [`unprotect_public`] on a message the caller gives up: its content is
+/// moved, not copied, and its TBS encoded once (returned for the
+/// signature check and the transcript hash).
+pub fn unprotect_public_owned(
+    cs: &dyn CipherSuiteProvider,
+    msg: PublicMessage,
+    context: &GroupContext,
+    membership_key: &Secret,
+) -> Result<Framed, Error> {
+    check_group_epoch(msg.content.group_id.as_slice(), msg.content.epoch, context)?;
     if msg.content.content_type() == ContentType::Application {
         return Err(err(FramingError::ApplicationAsPublic));
     }
     check_sender_content(&msg.content)?;
+    let PublicMessage {
+        content,
+        auth,
+        membership_tag,
+    } = msg;
     let ac = AuthenticatedContent {
         wire_format: WireFormat::PUBLIC_MESSAGE,
-        content: msg.content.clone(),
-        auth: msg.auth.clone(),
+        content,
+        auth,
     };
     check_confirmation_tag_presence(&ac)?;
-    match (&msg.content.sender, &msg.membership_tag) {
+    let framed = Framed::new(ac, context)?;
+    match (&framed.ac.content.sender, &membership_tag) {
         (Sender::Member(_), Some(tag)) => {
-            let tbs = ac.tbs(Some(context))?;
-            let want = membership_tag(cs, &tbs, &ac.auth, membership_key)?;
+            let want = membership_tag_of(cs, &framed.tbs, &framed.ac.auth, membership_key)?;
             if !bool::from(want.as_slice().ct_eq(tag.as_slice())) {
                 return Err(err(FramingError::MembershipTagMismatch));
             }
@@ -233,7 +304,7 @@ pub fn unprotect_public(
         (_, Some(_)) => return Err(err(FramingError::MembershipTagPresence)),
         (_, None) => {}
     }
-    Ok(ac)
+    Ok(framed)
 }
 
 /// The ratchet a content type uses (RFC 9420 §6.3.1).

@@ -130,7 +130,7 @@ impl Group {
         }
         .run(
             cs,
-            &ac,
+            &crate::transcript::confirmed_transcript_input(&ac)?,
             &self.secrets.init_secret,
             commit_secret.as_bytes(),
             &psk,

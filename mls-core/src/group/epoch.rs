@@ -9,10 +9,9 @@ use crate::codec::Encode;
 use crate::crypto::{CipherSuiteProvider, Digest, Secret};
 use crate::error::Error;
 use crate::key_schedule::{EpochDerivation, derive_epoch};
-use crate::messages::{AuthenticatedContent, Extension, GroupContext};
+use crate::messages::{Extension, GroupContext};
 use crate::transcript::{
-    confirmation_tag, confirmed_transcript_hash, confirmed_transcript_input,
-    interim_transcript_hash, verify_confirmation_tag,
+    confirmation_tag, confirmed_transcript_hash, interim_transcript_hash, verify_confirmation_tag,
 };
 use crate::tree::RatchetTree;
 
@@ -99,15 +98,15 @@ pub(crate) struct NextEpoch {
 }
 
 impl Transition<'_> {
-    /// RFC 9420 §8.2: the confirmed transcript hash over the signed commit
-    /// `ac`, and the new GroupContext.
+    /// RFC 9420 §8.2: the confirmed transcript hash over the signed
+    /// commit's encoded `ConfirmedTranscriptHashInput`, and the new
+    /// GroupContext.
     pub(crate) fn confirm(
         &self,
         cs: &dyn CipherSuiteProvider,
-        ac: &AuthenticatedContent,
+        input: &[u8],
     ) -> Result<(GroupContext, Digest), Error> {
-        let input = confirmed_transcript_input(ac)?;
-        let confirmed = confirmed_transcript_hash(cs, self.interim, &input);
+        let confirmed = confirmed_transcript_hash(cs, self.interim, input);
         let context = next_context(
             self.base,
             next_epoch(self.base)?,
@@ -118,19 +117,19 @@ impl Transition<'_> {
         Ok((context, confirmed))
     }
 
-    /// [`Transition::confirm`], then the key schedule (RFC 9420 §8) from
+    /// [`Transition::confirm`] over `input`, then the key schedule (RFC 9420 §8) from
     /// init_secret (the previous epoch's, or from external init),
     /// commit_secret (zero without a path) and psk_secret, over the new
     /// GroupContext encoded once.
     pub(crate) fn run(
         &self,
         cs: &dyn CipherSuiteProvider,
-        ac: &AuthenticatedContent,
+        input: &[u8],
         init_secret: &Secret,
         commit_secret: &[u8],
         psk_secret: &Secret,
     ) -> Result<NextEpoch, Error> {
-        let (context, confirmed) = self.confirm(cs, ac)?;
+        let (context, confirmed) = self.confirm(cs, input)?;
         let derived = derive_epoch(
             cs,
             init_secret,

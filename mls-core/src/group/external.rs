@@ -172,7 +172,7 @@ impl Group {
         }
         .run(
             cs,
-            &ac,
+            &crate::transcript::confirmed_transcript_input(&ac)?,
             &init_secret,
             created.commit_secret.as_bytes(),
             &psk,

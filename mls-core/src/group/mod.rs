@@ -513,13 +513,22 @@ impl Group {
 /// been verified: decoding yields `AuthenticatedContent`, only
 /// [`Group::verify_content`] yields this, and only this reaches the group
 /// logic (RFC 9420 §6.1: parse, verify, use).
+/// It keeps the content's `FramedContentTBS`, encoded once for the
+/// signature (and membership tag), for the transcript hash.
 #[derive(Debug)]
-pub(crate) struct VerifiedContent(AuthenticatedContent);
+pub(crate) struct VerifiedContent(crate::protect::Framed);
+
+impl VerifiedContent {
+    /// The encoded `ConfirmedTranscriptHashInput` (RFC 9420 §8.2).
+    pub(crate) fn transcript_input(&self) -> Result<Vec<u8>, Error> {
+        self.0.transcript_input()
+    }
+}
 
 impl core::ops::Deref for VerifiedContent {
     type Target = AuthenticatedContent;
     fn deref(&self) -> &AuthenticatedContent {
-        &self.0
+        &self.0.ac
     }
 }
 
@@ -692,14 +701,15 @@ impl Group {
     pub(crate) fn verify_content(
         &self,
         cs: &dyn CipherSuiteProvider,
-        ac: AuthenticatedContent,
+        framed: crate::protect::Framed,
     ) -> Result<VerifiedContent, Error> {
+        let ac = &framed.ac;
         if !Self::content_type_allowed(&ac.content.sender, ac.content.content_type()) {
             return Err(GroupError::SenderNotAllowed.into());
         }
         let key = self.sender_signature_key(&ac.content.sender, &ac.content.content)?;
-        crate::protect::verify_signature(cs, &ac, &self.context, &key)?;
-        Ok(VerifiedContent(ac))
+        framed.verify_signature(cs, &key)?;
+        Ok(VerifiedContent(framed))
     }
 
     /// Processes an incoming PublicMessage (RFC 9420 §6.2): the vector
@@ -716,11 +726,36 @@ impl Group {
         if !self.active {
             return Err(UsageError::GroupInactive.into());
         }
+        proposals::check_vector_limits(&msg.content.content, &self.config.limits)?;
+        // Another group or epoch fails before the message is copied.
+        crate::protect::check_group_epoch(
+            msg.content.group_id.as_slice(),
+            msg.content.epoch,
+            &self.context,
+        )?;
+        self.process_public_owned(provider, msg.clone(), env)
+    }
+
+    /// [`Group::process_public`] on a message given up by the caller: its
+    /// content is moved into the group's processing, not copied.
+    fn process_public_owned(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        msg: PublicMessage,
+        env: &mut commit::ProcessEnv<'_>,
+    ) -> Result<Received, Error> {
+        if !self.active {
+            return Err(UsageError::GroupInactive.into());
+        }
         let cs = suite(provider, self.context.cipher_suite)?;
         proposals::check_vector_limits(&msg.content.content, &self.config.limits)?;
-        let ac =
-            crate::protect::unprotect_public(cs, msg, &self.context, &self.secrets.membership_key)?;
-        let verified = self.verify_content(cs, ac)?;
+        let framed = crate::protect::unprotect_public_owned(
+            cs,
+            msg,
+            &self.context,
+            &self.secrets.membership_key,
+        )?;
+        let verified = self.verify_content(cs, framed)?;
         self.handle_authenticated(provider, cs, verified, None, env)
     }
 
@@ -740,7 +775,12 @@ impl Group {
             .into());
         }
         let msg: crate::messages::MlsMessage = crate::codec::decode(bytes)?;
-        self.process(provider, &msg, env)
+        match msg.body {
+            crate::messages::MlsMessageBody::PublicMessage(pm) => {
+                self.process_public_owned(provider, pm, env)
+            }
+            _ => self.process(provider, &msg, env),
+        }
     }
 
     /// Processes an incoming MLSMessage: a PublicMessage or PrivateMessage
@@ -795,7 +835,8 @@ impl Group {
             return Err(GroupError::UnknownSender.into());
         }
         proposals::check_vector_limits(&u.content.content.content, &self.config.limits)?;
-        let verified = self.verify_content(cs, u.content)?;
+        let framed = crate::protect::Framed::new(u.content, &self.context)?;
+        let verified = self.verify_content(cs, framed)?;
         self.handle_authenticated(provider, cs, verified, Some(u.update), env)
     }
 
@@ -916,7 +957,7 @@ impl Group {
         tree_update: Option<crate::secret_tree::SecretTreeUpdate>,
         env: &mut commit::ProcessEnv<'_>,
     ) -> Result<Received, Error> {
-        let ac = &verified.0;
+        let ac = &verified.0.ac;
         match &ac.content.content {
             Content::Application(data) => {
                 let Sender::Member(i) = ac.content.sender else {

@@ -93,26 +93,30 @@ impl Group {
             .confirmation_tag
             .as_ref()
             .ok_or(GroupError::InvalidSignature)?;
+        // Encoded once, from the bytes the signature was checked over.
+        let input = ac.transcript_input()?;
         let transition = Transition {
             base: &self.context,
             interim: &self.interim_transcript_hash,
             tree_hash: tree_hash.as_slice(),
             extensions: &extensions,
         };
-        let mut head = CommitHead {
+        let head = |context, secrets, interim, private| CommitHead {
             committer: ac.content.sender,
             committer_leaf,
             tree_diff: Some(diff),
-            context: transition.confirm(cs, ac)?.0,
-            secrets: None,
-            interim: Vec::new(),
+            context,
+            secrets,
+            interim,
             confirmation_tag: tag.as_slice().to_vec(),
-            private: None,
+            private,
             base_interim: self.interim_transcript_hash.clone(),
             self_removed,
             signature: ac.auth.signature.as_slice().to_vec(),
         };
         if self_removed {
+            let (context, _) = transition.confirm(cs, &input)?;
+            let head = head(context, None, Vec::new(), None);
             return Ok(StagedCommit::new(head, applied, &resolved));
         }
         let (commit_secret, private) = match secret {
@@ -121,12 +125,10 @@ impl Group {
         };
         let psk = self.psk_secret_for(cs, &applied.psks, env.psks)?;
         let init_secret = self.init_secret_for(cs, &applied)?;
-        let next = transition.run(cs, ac, &init_secret, commit_secret.as_bytes(), &psk)?;
+        let next = transition.run(cs, &input, &init_secret, commit_secret.as_bytes(), &psk)?;
         next.verify_confirmation_tag(cs, tag.as_slice())?;
-        head.interim = next.interim(cs, tag.as_slice())?;
-        head.context = next.context;
-        head.secrets = Some(next.derived.epoch);
-        head.private = private;
+        let interim = next.interim(cs, tag.as_slice())?;
+        let head = head(next.context, Some(next.derived.epoch), interim, private);
         Ok(StagedCommit::new(head, applied, &resolved))
     }
 

@@ -434,16 +434,29 @@ pub fn framed_content_tbs(
     content: &FramedContent,
     context: Option<&GroupContext>,
 ) -> Result<Vec<u8>, CodecError> {
+    Ok(framed_content_tbs_split(wire_format, content, context)?.0)
+}
+
+/// [`framed_content_tbs`], and where the encoded `FramedContent` ends in
+/// it (it starts at byte 4, after version and wire format): the
+/// transcript hash input `wire_format || content` is `tbs[2..end]`
+/// (RFC 9420 §8.2), so a received message is encoded once.
+pub fn framed_content_tbs_split(
+    wire_format: WireFormat,
+    content: &FramedContent,
+    context: Option<&GroupContext>,
+) -> Result<(Vec<u8>, usize), CodecError> {
     let mut out = Vec::new();
     put(&ProtocolVersion::MLS10, &mut out)?;
     put(&wire_format, &mut out)?;
     put(content, &mut out)?;
+    let end = out.len();
     match (content.sender, context) {
         (Sender::Member(_) | Sender::NewMemberCommit, Some(ctx)) => put(ctx, &mut out)?,
         (Sender::External(_) | Sender::NewMemberProposal, None) => {}
         _ => return Err(CodecError::InvalidValue),
     }
-    Ok(out)
+    Ok((out, end))
 }
 
 /// Encodes an `AuthenticatedContentTBM` (RFC 9420 §6.2), the input of the
