@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use super::labeled::{decrypt_with_label, encrypt_with_label};
 use super::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, KdfId, Rng,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, KdfId, KemId, Rng,
     SignaturePrivateKey,
 };
 
@@ -70,6 +70,9 @@ pub fn check_provider(provider: &dyn CryptoProvider, rng: &mut dyn Rng) -> Resul
         public_key_validation(cs, rng)?;
         hpke_seal_many(cs, rng)?;
         known_answers(cs)?;
+        if cs.info().kem.is_pq() {
+            pq_kem_inputs(cs, rng)?;
+        }
         checked += 1;
     }
     Ok(checked)
@@ -402,8 +405,12 @@ fn public_key_validation(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Res
     }
     // (All-0xFF is a valid X25519/X448 encoding: RFC 7748 §5 reduces
     // non-canonical values; for the prime curves it is no SEC1 point.)
-    let mut bad: Vec<Vec<u8>> =
-        alloc::vec![Vec::new(), alloc::vec![0x42; 5], alloc::vec![0u8; npk]];
+    let mut bad: Vec<Vec<u8>> = alloc::vec![Vec::new(), alloc::vec![0x42; 5]];
+    // All zeros is a valid ML-KEM encapsulation key (every coefficient is
+    // below q, FIPS 203 §7.2); for every other KEM it is malformed.
+    if !matches!(cs.info().kem, KemId::MlKem768 | KemId::MlKem1024) {
+        bad.push(alloc::vec![0u8; npk]);
+    }
     if npk != 32 && npk != 56 {
         bad.push(alloc::vec![0xffu8; npk]);
     }
@@ -698,5 +705,99 @@ fn known_answers(cs: &dyn CipherSuiteProvider) -> Result<(), Failure> {
             "RFC 9180 A.3 DeriveKeyPair",
         )?;
     }
+    Ok(())
+}
+
+/// The post-quantum KEMs of draft-ietf-hpke-pq: key and ciphertext sizes
+/// are the registry's (private keys are seeds); an encapsulation key whose
+/// first ML-KEM coefficient is not below q fails the FIPS 203 §7.2 modulus
+/// check, in validation and in sealing; a KEM output of the wrong length
+/// or with a flipped bit (ML-KEM part or traditional part) fails to open,
+/// with an error, never a panic.
+fn pq_kem_inputs(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let info = cs.info();
+    let h = cs.hpke();
+    let (sk, pk) = h
+        .generate_key_pair(rng)
+        .map_err(|e| format!("{s:?}: generate: {e}"))?;
+    check(
+        sk.as_bytes().len() == info.nsk && pk.len() == info.npk,
+        s,
+        "PQ key sizes differ from Nsk / Npk",
+    )?;
+    let (dsk, dpk) = h
+        .derive_key_pair(b"pq conformance")
+        .map_err(|e| format!("{s:?}: derive: {e}"))?;
+    check(
+        dsk.as_bytes().len() == info.nsk && dpk.len() == info.npk,
+        s,
+        "derived PQ key sizes differ from Nsk / Npk",
+    )?;
+    let mut unreduced = pk.clone();
+    if let Some(a) = unreduced.first_mut() {
+        *a = 0xFF;
+    }
+    if let Some(b) = unreduced.get_mut(1) {
+        *b |= 0x0F;
+    }
+    check(
+        h.validate_public_key(&unreduced).is_err(),
+        s,
+        "an encapsulation key failing the FIPS 203 modulus check is accepted",
+    )?;
+    check(
+        h.seal(&unreduced, b"info", b"aad", b"pt", rng).is_err(),
+        s,
+        "sealed to an encapsulation key failing the modulus check",
+    )?;
+    let ct = h
+        .seal(&pk, b"info", b"aad", b"pt", rng)
+        .map_err(|e| format!("{s:?}: seal: {e}"))?;
+    check(
+        ct.kem_output.len() == info.nenc,
+        s,
+        "enc size differs from Nenc",
+    )?;
+    let mut longer = ct.kem_output.clone();
+    longer.push(0);
+    let shorter = ct.kem_output.get(..info.nenc - 1).unwrap_or_default();
+    for bad in [&longer[..], shorter, &[]] {
+        check(
+            h.open(&sk, bad, b"info", b"aad", &ct.ciphertext).is_err(),
+            s,
+            "a KEM output of the wrong length opened",
+        )?;
+    }
+    // A bit flipped in the first byte (ML-KEM ciphertext: implicit
+    // rejection, FIPS 203 §6.3) and in the last (the traditional part of
+    // a hybrid).
+    for i in [0, info.nenc - 1] {
+        let mut t = ct.kem_output.clone();
+        if let Some(b) = t.get_mut(i) {
+            *b ^= 0x01;
+        }
+        check(
+            h.open(&sk, &t, b"info", b"aad", &ct.ciphertext).is_err(),
+            s,
+            "a tampered KEM output opened",
+        )?;
+    }
+    check(
+        h.open(&sk, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
+            .ok()
+            .as_deref()
+            == Some(&b"pt"[..]),
+        s,
+        "own PQ ciphertext does not open",
+    )?;
+    let wrong = HpkePrivateKey::new(alloc::vec![7u8; info.nsk + 1]);
+    check(
+        h.open(&wrong, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
+            .is_err()
+            && h.public_key(&wrong).is_err(),
+        s,
+        "a private key of the wrong length is used",
+    )?;
     Ok(())
 }

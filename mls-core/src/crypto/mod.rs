@@ -18,6 +18,7 @@
 #[cfg(any(test, feature = "test-utils"))]
 pub mod conformance;
 pub mod hpke;
+pub mod kem;
 pub mod labeled;
 mod secret;
 mod suite;
