@@ -231,7 +231,7 @@ impl GenericHpke {
         Self { kem, kdf, aead }
     }
 
-    fn schedule(&self) -> Schedule {
+    fn schedule(&self) -> Schedule<'static> {
         Schedule::new(self.kem.dh.kem_id(), self.kdf, self.aead)
     }
 
@@ -380,14 +380,33 @@ impl Hpke for GenericHpke {
 
 /// The RFC 9180 §5.1 key schedule (base mode) and exporter of one HPKE
 /// suite (KEM id, KDF, AEAD), shared by [`GenericHpke`] and [`KemHpke`].
-struct Schedule {
-    kdf: &'static dyn Kdf,
-    aead: &'static dyn Aead,
+struct Schedule<'a> {
+    kdf: &'a dyn Kdf,
+    aead: &'a dyn Aead,
     sid: [u8; 10],
 }
 
-impl Schedule {
-    fn new(kem: KemId, kdf: &'static dyn Kdf, aead: &'static dyn Aead) -> Self {
+/// Export(exporter_context, L) (RFC 9180 §5.3) of the base-mode context
+/// that a KEM shared secret gives under `info`: what
+/// [`Hpke::setup_receiver_and_export`] must return when the KEM's Decap
+/// yields `shared_secret`. For known-answer tests of a KEM's Decap (whose
+/// shared secret the [`Hpke`] trait does not expose).
+pub fn export_from_shared_secret(
+    kem: KemId,
+    kdf: &dyn Kdf,
+    aead: &dyn Aead,
+    shared_secret: &[u8],
+    info: &[u8],
+    exporter_context: &[u8],
+    len: usize,
+) -> Result<SecretVec, CryptoError> {
+    let sched = Schedule::new(kem, kdf, aead);
+    let ctx = sched.key_schedule(&Secret::from_slice(shared_secret)?, info)?;
+    sched.export(&ctx, exporter_context, len)
+}
+
+impl<'a> Schedule<'a> {
+    fn new(kem: KemId, kdf: &'a dyn Kdf, aead: &'a dyn Aead) -> Self {
         let k = (kem as u16).to_be_bytes();
         let f = (kdf.id() as u16).to_be_bytes();
         let a = (aead.id() as u16).to_be_bytes();
@@ -524,7 +543,7 @@ impl KemHpke {
         self.kem
     }
 
-    fn schedule(&self) -> Schedule {
+    fn schedule(&self) -> Schedule<'static> {
         Schedule::new(self.kem.kem_id(), self.kdf, self.aead)
     }
 }
