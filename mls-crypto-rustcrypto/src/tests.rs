@@ -625,3 +625,108 @@ fn shared_conformance_harness_passes() {
         mls_core::crypto::conformance::check_provider(provider(), &mut TestRng::new(5)).unwrap();
     assert_eq!(n, provider().supported_cipher_suites().len());
 }
+
+/// One PQ suite against the `hpke` crate's implementation of the same
+/// draft-ietf-hpke-pq KEM, KDF and AEAD: DeriveKeyPair gives the same
+/// private and public keys, and each side opens what the other seals.
+fn pq_against_hpke_crate<A, K, M>(cs: CipherSuite, ours: &dyn mls_core::crypto::Hpke)
+where
+    A: hpke::aead::Aead,
+    K: hpke::kdf::Kdf,
+    M: hpke::Kem,
+{
+    use hpke::{Deserializable, OpModeR, OpModeS};
+    let mut rng = TestRng::new(cs.0 as u64);
+    for i in 0u8..4 {
+        let ikm = vec![i; 32 + i as usize];
+        let (sk_c, pk_c) = hpke_crate_derive::<M>(&ikm);
+        let (sk, pk) = ours.derive_key_pair(&ikm).unwrap();
+        assert_eq!(
+            sk.as_bytes(),
+            &sk_c[..],
+            "{cs:?}: DeriveKeyPair private key"
+        );
+        assert_eq!(pk, pk_c, "{cs:?}: DeriveKeyPair public key");
+        // The hpke crate seals, we open.
+        let pk_m = M::PublicKey::from_bytes(&pk).unwrap();
+        let mut r = RandCoreRng::new(&mut rng);
+        let (enc, ct) = hpke::single_shot_seal_with_rng::<A, K, M>(
+            &OpModeS::Base,
+            &pk_m,
+            b"info",
+            b"from the hpke crate",
+            b"aad",
+            &mut r,
+        )
+        .unwrap();
+        let enc = enc.to_bytes().to_vec();
+        assert_eq!(
+            ours.open(&sk, &enc, b"info", b"aad", &ct).unwrap(),
+            b"from the hpke crate",
+            "{cs:?}"
+        );
+        // We seal, the hpke crate opens.
+        let ct = ours
+            .seal(&pk, b"info", b"aad", b"from mls-core", &mut rng)
+            .unwrap();
+        let sk_m = M::PrivateKey::from_bytes(sk.as_bytes()).unwrap();
+        let enc_m = M::EncappedKey::from_bytes(&ct.kem_output).unwrap();
+        let pt = hpke::single_shot_open::<A, K, M>(
+            &OpModeR::Base,
+            &sk_m,
+            &enc_m,
+            b"info",
+            &ct.ciphertext,
+            b"aad",
+        )
+        .unwrap();
+        assert_eq!(pt, b"from mls-core", "{cs:?}");
+    }
+}
+
+/// draft-ietf-hpke-pq: the five PQ KEMs of draft-ietf-mls-pq-ciphersuites-06
+/// as this backend serves them (ML-KEM through the core's `MlKemHpkeKem`,
+/// X-Wing from the `x-wing` crate and composed by the core, the NIST hybrids
+/// composed by the core's `HybridKem`) agree with the `hpke` crate.
+#[test]
+fn pq_kems_match_hpke_crate() {
+    use hpke::aead::{AesGcm128, AesGcm256};
+    use hpke::kdf::{HkdfSha256, HkdfSha384};
+    use hpke::kem::{MlKem768, MlKem768P256, MlKem1024, MlKem1024P384, XWing};
+    let pq = CipherSuite::PQ;
+    let hpke_of = |cs: CipherSuite| suite(cs).unwrap().hpke();
+    pq_against_hpke_crate::<AesGcm128, HkdfSha256, XWing>(pq[0], hpke_of(pq[0]));
+    pq_against_hpke_crate::<AesGcm128, HkdfSha256, XWing>(
+        pq[0],
+        generic::xwing_composed(pq[0]).unwrap().hpke(),
+    );
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, XWing>(pq[1], hpke_of(pq[1]));
+    pq_against_hpke_crate::<AesGcm128, HkdfSha256, MlKem768P256>(pq[2], hpke_of(pq[2]));
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, MlKem768P256>(pq[3], hpke_of(pq[3]));
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, MlKem1024P384>(pq[4], hpke_of(pq[4]));
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, MlKem768>(pq[5], hpke_of(pq[5]));
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, MlKem1024>(pq[7], hpke_of(pq[7]));
+}
+
+/// The X-Wing of the `x-wing` crate and the one the core composes from
+/// `ml-kem`, X25519 and SHA-3 are the same KEM: same keys, each decapsulates
+/// the other's ciphertexts.
+#[test]
+fn xwing_native_and_composed_agree() {
+    use mls_core::crypto::kem::Kem;
+    let native = &pq::XWing;
+    let composed = generic::xwing_composed_kem();
+    let mut rng = TestRng::new(77);
+    for i in 0u8..4 {
+        let (sk, pk) = native.derive_key_pair(&[i; 40]).unwrap();
+        let (sk2, pk2) = composed.derive_key_pair(&[i; 40]).unwrap();
+        assert!(sk == sk2 && pk == pk2);
+        for (a, b) in [
+            (native as &dyn Kem, composed as &dyn Kem),
+            (composed as &dyn Kem, native as &dyn Kem),
+        ] {
+            let (ss, enc) = a.encap(&pk, &mut rng).unwrap();
+            assert!(b.decap(&enc, &sk).unwrap() == ss);
+        }
+    }
+}
