@@ -86,7 +86,7 @@ fn sizes(provider: &'static dyn CryptoProvider, suite: CipherSuite) -> [usize; 4
         signature_public_key: pk,
         capabilities: capabilities(cs),
         extensions: vec![],
-        lifetime: lifetime.clone(),
+        lifetime,
     };
     let config = GroupConfig::default();
     let mut alice = Group::create(

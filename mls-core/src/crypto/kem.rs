@@ -292,6 +292,10 @@ impl fmt::Debug for HybridKem {
     }
 }
 
+/// expandKey's output: the ML-KEM seed d || z, the traditional private
+/// scalar dk_T, and the public key ek_PQ || ek_T.
+type ExpandedKey = (zeroize::Zeroizing<[u8; 64]>, SecretVec, Vec<u8>);
+
 /// The X-Wing label "\.//^\" (draft-connolly-cfrg-xwing-kem §5.3).
 const XWING_LABEL: &[u8] = b"\\.//^\\";
 
@@ -381,10 +385,7 @@ impl HybridKem {
     }
 
     /// expandKey(seed): (seed_PQ, dk_T, ek_PQ || ek_T).
-    fn expand_key(
-        &self,
-        seed: &[u8],
-    ) -> Result<(zeroize::Zeroizing<[u8; 64]>, SecretVec, Vec<u8>), CryptoError> {
+    fn expand_key(&self, seed: &[u8]) -> Result<ExpandedKey, CryptoError> {
         if seed.len() != 32 {
             return Err(CryptoError::InvalidKey);
         }
