@@ -2,7 +2,7 @@
 //! draft-ietf-hpke-pq, for the suites of draft-ietf-mls-pq-ciphersuites-06.
 //!
 //! A [`Kem`] is what RFC 9180 §4 calls a KEM: GenerateKeyPair,
-//! DeriveKeyPair, Encap, Decap, with serialized keys. [`KemHpke`]
+//! DeriveKeyPair, Encap, Decap, with serialized keys. [`KemHpke`](super::hpke::KemHpke)
 //! (in [`super::hpke`]) runs the RFC 9180 key schedule over any of them,
 //! so a backend provides only the KEM.
 //!
