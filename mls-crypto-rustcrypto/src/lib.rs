@@ -337,22 +337,70 @@ static SUITE_6: Suite = Suite::new(
 );
 static SUITE_7: Suite = Suite::new(CS7, &SHA384, &HKDF_SHA384, &AES256GCM, &HPKE_7, &ECDSA_P384);
 
+/// OpenMLS 0.9's value for TBD1 (see
+/// [`CipherSuite::OPENMLS_MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519`]),
+/// last in preference order.
+const CS_OPENMLS_TBD1: CipherSuite =
+    CipherSuite::OPENMLS_MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519;
+
 #[cfg(feature = "x448")]
-static SUPPORTED: [CipherSuite; 18] = {
+static SUPPORTED: [CipherSuite; 19] = {
     let pq = CipherSuite::PQ;
     [
-        CS1, CS2, CS3, CS4, CS5, CS6, CS7, pq[0], pq[1], pq[2], pq[3], pq[4], pq[5], pq[6], pq[7],
-        pq[8], pq[9], pq[10],
+        CS1,
+        CS2,
+        CS3,
+        CS4,
+        CS5,
+        CS6,
+        CS7,
+        pq[0],
+        pq[1],
+        pq[2],
+        pq[3],
+        pq[4],
+        pq[5],
+        pq[6],
+        pq[7],
+        pq[8],
+        pq[9],
+        pq[10],
+        CS_OPENMLS_TBD1,
     ]
 };
 #[cfg(not(feature = "x448"))]
-static SUPPORTED: [CipherSuite; 16] = {
+static SUPPORTED: [CipherSuite; 17] = {
     let pq = CipherSuite::PQ;
     [
-        CS1, CS2, CS3, CS5, CS7, pq[0], pq[1], pq[2], pq[3], pq[4], pq[5], pq[6], pq[7], pq[8],
-        pq[9], pq[10],
+        CS1,
+        CS2,
+        CS3,
+        CS5,
+        CS7,
+        pq[0],
+        pq[1],
+        pq[2],
+        pq[3],
+        pq[4],
+        pq[5],
+        pq[6],
+        pq[7],
+        pq[8],
+        pq[9],
+        pq[10],
+        CS_OPENMLS_TBD1,
     ]
 };
+
+/// TBD1's parts under OpenMLS's value 0x004F.
+static SUITE_OPENMLS_TBD1: Suite = Suite::new(
+    CS_OPENMLS_TBD1,
+    &SHA256,
+    &HKDF_SHA256,
+    &AES128GCM,
+    &HPKE_PQ1,
+    &ED25519,
+);
 
 /// The suite served for `cs`, with HPKE from the `hpke` crate where it has
 /// the KEM (X25519, P-256, P-384, P-521) and the core's generic HPKE for
@@ -372,8 +420,12 @@ pub fn suite(cs: CipherSuite) -> Option<&'static Suite> {
     }
 }
 
-/// The post-quantum suite `cs` (draft-ietf-mls-pq-ciphersuites-06).
+/// The post-quantum suite `cs` (draft-ietf-mls-pq-ciphersuites-06), or
+/// OpenMLS's alias of TBD1.
 fn pq_suite(cs: CipherSuite) -> Option<&'static Suite> {
+    if cs == CS_OPENMLS_TBD1 {
+        return Some(&SUITE_OPENMLS_TBD1);
+    }
     CipherSuite::PQ
         .iter()
         .position(|s| *s == cs)

@@ -97,8 +97,12 @@ fn rfc9420_17_1_all_seven_suites_served_with_x448_feature() {
         &CipherSuite::RFC9420[..]
     );
     assert_eq!(
-        &provider().supported_cipher_suites()[7..],
+        &provider().supported_cipher_suites()[7..18],
         &CipherSuite::PQ[..]
+    );
+    assert_eq!(
+        &provider().supported_cipher_suites()[18..],
+        &CipherSuite::PQ_ALIASES[..]
     );
     let b = provider().borrowed_parts(CipherSuite(4));
     assert_eq!(b.len(), 1);
@@ -114,7 +118,7 @@ fn rfc9420_17_1_all_seven_suites_served_with_x448_feature() {
 #[test]
 fn feature_x448_off_drops_suites_4_and_6() {
     let s = provider().supported_cipher_suites();
-    assert_eq!(s.len(), 5);
+    assert_eq!(s.len(), 5 + 11 + 1);
     assert!(!s.contains(&CipherSuite(4)) && !s.contains(&CipherSuite(6)));
     assert!(provider().cipher_suite(CipherSuite(4)).is_none());
     assert!(provider().cipher_suite(CipherSuite(6)).is_none());

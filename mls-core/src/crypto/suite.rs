@@ -46,11 +46,15 @@ impl CipherSuite {
     // | TBD10 | 0xF00A | MLS_192_MLKEM768_AES256GCM_SHA384_MLDSA65              |
     // | TBD11 | 0xF00B | MLS_256_MLKEM1024_AES256GCM_SHA384_MLDSA87             |
     //
-    // No alias for OpenMLS's X-Wing suite 0x004D: in the released OpenMLS
-    // (openmls_traits 0.6) it is MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519
-    // with HPKE KEM id 0x004D, which matches none of the eleven suites (TBD1
-    // is AES-128-GCM; TBD9 is SHA-384 with ML-DSA-44; and the HPKE KEM id
-    // 0x647a enters the HPKE key schedule's suite_id, RFC 9180 §5.1).
+    // OpenMLS's "X-Wing suite" 0x004D (draft-mahy-mls-xwing) is, in the
+    // released OpenMLS 0.9 (openmls_traits 0.6, feature
+    // draft-ietf-mls-pq-ciphersuites), MLS_256_XWING_CHACHA20POLY1305_SHA256_Ed25519:
+    // X-Wing with ChaCha20Poly1305 and SHA-256, which matches none of the
+    // eleven suites (TBD1 is AES-128-GCM; TBD9 is SHA-384 with ML-DSA-44),
+    // so it gets no alias. The same release puts the draft's TBD1 on its own
+    // provisional value 0x004F with exactly TBD1's algorithms (X-Wing as
+    // HPKE KEM 0x647a, AES-128-GCM, SHA-256, Ed25519): that value is the
+    // alias below, for interoperating with OpenMLS.
 
     /// TBD1: X-Wing (MLKEM768-X25519), AES-128-GCM, SHA-256, Ed25519.
     pub const MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519: Self = Self(0xF001);
@@ -75,6 +79,16 @@ impl CipherSuite {
     /// TBD11: ML-KEM-1024, AES-256-GCM, SHA-384, ML-DSA-87.
     pub const MLS_256_MLKEM1024_AES256GCM_SHA384_MLDSA87: Self = Self(0xF00B);
 
+    /// Alias of TBD1 ([`Self::MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519`])
+    /// on the provisional value OpenMLS 0.9 uses for it (0x004F): same
+    /// algorithms, for interoperating with OpenMLS. Not a private-use value
+    /// and not IANA-assigned: only for talking to OpenMLS.
+    pub const OPENMLS_MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519: Self = Self(0x004F);
+
+    /// Aliases of PQ suites on other implementations' provisional values.
+    pub const PQ_ALIASES: [Self; 1] =
+        [Self::OPENMLS_MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519];
+
     /// The eleven suites of draft-ietf-mls-pq-ciphersuites-06, in the
     /// draft's order (TBD1..TBD11).
     pub const PQ: [Self; 11] = [
@@ -91,9 +105,10 @@ impl CipherSuite {
         Self::MLS_256_MLKEM1024_AES256GCM_SHA384_MLDSA87,
     ];
 
-    /// True for the post-quantum suites of draft-ietf-mls-pq-ciphersuites.
+    /// True for the post-quantum suites of draft-ietf-mls-pq-ciphersuites
+    /// (and their aliases, [`Self::PQ_ALIASES`]).
     pub fn is_pq(self) -> bool {
-        Self::PQ.contains(&self)
+        Self::PQ.contains(&self) || Self::PQ_ALIASES.contains(&self)
     }
 
     /// The seven suites registered by RFC 9420.
@@ -316,7 +331,7 @@ const fn info(
 
 /// RFC 9420 §17.1, Table 6, then draft-ietf-mls-pq-ciphersuites-06 §3
 /// (provisional private-use values, see [`CipherSuite::PQ`]).
-static REGISTRY: [SuiteInfo; 18] = [
+static REGISTRY: [SuiteInfo; 19] = [
     info(
         1,
         "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
@@ -461,6 +476,14 @@ static REGISTRY: [SuiteInfo; 18] = [
         AeadId::Aes256Gcm,
         SignatureScheme::MlDsa87,
     ),
+    info(
+        CipherSuite::OPENMLS_MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519.0,
+        "MLS_128_MLKEM768X25519_AES128GCM_SHA256_Ed25519 (OpenMLS 0x004F)",
+        KemId::MlKem768X25519,
+        KdfId::HkdfSha256,
+        AeadId::Aes128Gcm,
+        SignatureScheme::Ed25519,
+    ),
 ];
 
 impl tls_codec::Size for CipherSuite {
@@ -537,6 +560,13 @@ mod tests {
         assert_eq!((tbd11.nsk, tbd11.npk, tbd11.nenc), (64, 1568, 1568));
         assert_eq!(tbd11.signature.mldsa_lengths(), Some((2592, 4627)));
         assert_eq!(KemId::MlKem768X25519 as u16, 0x647a);
+        // The OpenMLS alias has exactly TBD1's algorithms.
+        let alias = CipherSuite(0x004F).info().unwrap();
+        assert_eq!(
+            (alias.kem, alias.kdf, alias.aead, alias.signature),
+            (tbd1.kem, tbd1.kdf, tbd1.aead, tbd1.signature)
+        );
+        assert!(CipherSuite(0x004F).is_pq() && CipherSuite(0x004D).info().is_none());
     }
 
     #[test]
