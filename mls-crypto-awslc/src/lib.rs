@@ -4,7 +4,10 @@
 //! [aws-lc-rs](https://github.com/aws/aws-lc-rs) (Rust bindings to AWS-LC,
 //! Amazon's BoringSSL-derived C library). It serves five of the seven
 //! cipher suites of RFC 9420 §17.1 — 0x0001, 0x0002, 0x0003, 0x0005 and
-//! 0x0007 — through [`provider()`], a [`CryptoProvider`] named `"awslc"`.
+//! 0x0007 — and the post-quantum suites TBD1–TBD8 of
+//! draft-ietf-mls-pq-ciphersuites-06 (see [`pq`] for what aws-lc-rs serves
+//! and what is borrowed) through [`provider()`], a [`CryptoProvider`] named
+//! `"awslc"`.
 //!
 //! ## What comes from where
 //!

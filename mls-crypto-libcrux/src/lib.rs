@@ -2,8 +2,15 @@
 //!
 //! A crypto backend for `mls-core` built on Cryspen's formally verified
 //! [libcrux](https://github.com/cryspen/libcrux) crates (mostly HACL*
-//! code). It serves cipher suites 1, 2 and 3 of RFC 9420 §17.1 through
-//! [`provider()`], a [`CryptoProvider`] named `"libcrux"`.
+//! code). It serves cipher suites 1, 2 and 3 of RFC 9420 §17.1 and nine
+//! of the eleven post-quantum suites of draft-ietf-mls-pq-ciphersuites-06
+//! (all but TBD5 and TBD8, whose ECDSA P-384 libcrux lacks) through
+//! [`provider()`], a [`CryptoProvider`] named `"libcrux"`. The
+//! post-quantum parts are in [`pq`]: ML-KEM (`libcrux-ml-kem` 0.0.11),
+//! X-Wing (`libcrux-kem` 0.0.10), ML-DSA (`libcrux-ml-dsa` 0.0.11),
+//! SHA-3 (`libcrux-sha3` 0.0.11), all on the same train; MLKEM768-P256 is
+//! composed by the core's `HybridKem`, and the HPKE key schedule is the
+//! core's `KemHpke`.
 //!
 //! ## What comes from where
 //!

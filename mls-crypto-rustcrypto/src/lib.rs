@@ -2,7 +2,9 @@
 //!
 //! A crypto backend for `mls-core` built on the pure-Rust
 //! [RustCrypto](https://github.com/RustCrypto) crates. It serves all seven
-//! cipher suites of RFC 9420 §17.1 (0x0001–0x0007) through
+//! cipher suites of RFC 9420 §17.1 (0x0001–0x0007) and the eleven
+//! post-quantum suites of draft-ietf-mls-pq-ciphersuites-06 (provisional
+//! values 0xF001–0xF00B, plus OpenMLS's value 0x004F for TBD1) through
 //! [`provider()`], a [`CryptoProvider`] named `"rustcrypto"`.
 //!
 //! ## What comes from where
@@ -21,6 +23,12 @@
 //! | HPKE for DHKEM(X25519), DHKEM(P-256/384/521) | `hpke` (rust-hpke) |
 //! | HPKE for DHKEM(X448) | `mls-core`'s generic RFC 9180 HPKE over `dh::X448` |
 //! | OS randomness ([`OsRng`]) | `getrandom` |
+//! | ML-KEM-768/1024 (FIPS 203) | `ml-kem` ([`pq::MlKem768`], [`pq::MlKem1024`]), as HPKE KEMs through the core's `MlKemHpkeKem` |
+//! | X-Wing (MLKEM768-X25519, HPKE KEM 0x647a) | `x-wing` ([`pq::XWing`]) |
+//! | MLKEM768-P256, MLKEM1024-P384 | composed by the core's `HybridKem` from `ml-kem`, `p256` / `p384`, `sha3` |
+//! | ML-DSA-44/65/87 (FIPS 204) | `ml-dsa` ([`pq::MlDsa44`], ...) |
+//! | SHA3-256, SHAKE256 | `sha3`, `shake` ([`pq::Sha3`]) |
+//! | HPKE for the PQ KEMs | `mls-core`'s `KemHpke` (RFC 9180 key schedule over any `Kem`) |
 //!
 //! `Signature::verify_batch` (used for the leaf signatures of a joiner's
 //! tree, RFC 9420 §7.3) verifies each signature exactly as `verify` does,

@@ -208,7 +208,7 @@ fn matrix() -> ExitCode {
     }
     println!("{header}");
     println!("{rule}");
-    for s in CipherSuite::PQ {
+    for s in CipherSuite::PQ.into_iter().chain(CipherSuite::PQ_ALIASES) {
         let Some(info) = s.info() else { continue };
         let mut row = format!("| {:#06x} | {} | {:?} |", s.0, info.name, info.kem);
         for (_, provider) in &backends {
