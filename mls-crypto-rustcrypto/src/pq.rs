@@ -20,7 +20,7 @@ use mls_core::crypto::{
     CryptoError, HpkePrivateKey, KemId, Rng, Secret, Signature, SignaturePrivateKey,
     SignatureScheme, x25519_public_is_valid,
 };
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// SHA3-256 and SHAKE256 (FIPS 202) from `sha3` and `shake`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -70,14 +70,19 @@ macro_rules! mlkem {
                     .map_err(|_| CryptoError::InvalidKey)?;
                 let ek = ml_kem::EncapsulationKey::<$p>::new(&key)
                     .map_err(|_| CryptoError::InvalidKey)?;
-                let (ct, k) = ek.encapsulate_deterministic(&Array::from(*m));
-                Ok((Secret::from_slice(&k)?, ct.to_vec()))
+                let (ct, mut k) = ek.encapsulate_deterministic(&Array::from(*m));
+                let ss = Secret::from_slice(&k);
+                k.as_mut_slice().zeroize();
+                Ok((ss?, ct.to_vec()))
             }
             fn decaps(&self, seed: &[u8; 64], ct: &[u8]) -> Result<Secret, CryptoError> {
                 let ct =
                     kem::Ciphertext::<$p>::try_from(ct).map_err(|_| CryptoError::InvalidKey)?;
                 let dk = ml_kem::DecapsulationKey::<$p>::from_seed(Array::from(*seed));
-                Secret::from_slice(&dk.decapsulate(&ct))
+                let mut k = dk.decapsulate(&ct);
+                let ss = Secret::from_slice(&k);
+                k.as_mut_slice().zeroize();
+                ss
             }
         }
     };
@@ -166,17 +171,21 @@ impl Kem for XWing {
             x_wing::EncapsulationKey::try_from(public_key).map_err(|_| CryptoError::InvalidKey)?;
         let mut r = Zeroizing::new([0u8; x_wing::ENCAPSULATION_RANDOMNESS_SIZE]);
         rng.fill(r.as_mut())?;
-        let (ct, ss) = ek.encapsulate_deterministic(&Array::from(*r));
-        Ok((Secret::from_slice(&ss)?, ct.to_vec()))
+        let (ct, mut ss) = ek.encapsulate_deterministic(&Array::from(*r));
+        let out = Secret::from_slice(&ss);
+        ss.as_mut_slice().zeroize();
+        Ok((out?, ct.to_vec()))
     }
     fn decap(&self, enc: &[u8], private_key: &HpkePrivateKey) -> Result<Secret, CryptoError> {
         let ct = x_wing::Ciphertext::try_from(enc).map_err(|_| CryptoError::InvalidKey)?;
         let seed = xwing_seed(private_key)?;
         let dk = x_wing::DecapsulationKeyRejectNonContrib::new(&Array::from(*seed));
-        let ss = dk
+        let mut ss = dk
             .try_decapsulate(&ct)
             .map_err(|_| CryptoError::InvalidKey)?;
-        Secret::from_slice(&ss)
+        let out = Secret::from_slice(&ss);
+        ss.as_mut_slice().zeroize();
+        out
     }
     fn validate_public_key(&self, public_key: &[u8]) -> Result<(), CryptoError> {
         // Both parts: FIPS 203 §7.2 for ML-KEM, small order for X25519.
