@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use mls_core::codec::{Encode, VLBytes};
-use mls_core::crypto::{CipherSuite, CryptoProvider};
+use mls_core::crypto::{CipherSuite, CipherSuiteProvider, CryptoProvider};
 use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks,
     ProcessEnv,
@@ -217,6 +217,87 @@ fn pq_wire_sizes_next_to_classical() {
         assert!(welcome > info.nenc && update > info.nenc, "{suite:?}");
         if let Some((sig_pk, sig)) = info.signature.mldsa_lengths() {
             assert!(kp > 2 * info.npk + sig_pk + sig, "{suite:?}");
+        }
+    }
+}
+
+/// The backends serving `suite`.
+fn servers(suite: CipherSuite) -> Vec<(&'static str, &'static dyn CipherSuiteProvider)> {
+    backends()
+        .into_iter()
+        .filter_map(|(n, p)| p.cipher_suite(suite).map(|cs| (n, cs)))
+        .collect()
+}
+
+/// FIPS 204 deterministic ML-DSA (what every backend's `sign` is, having no
+/// randomness): the same key and message give the same signature bytes on
+/// every backend, and each verifies the others'.
+#[test]
+fn pq_mldsa_signatures_identical_across_backends() {
+    let mut rng = TestRng::new(204);
+    let mut compared = 0;
+    for suite in CipherSuite::PQ {
+        if suite.info().unwrap().signature.mldsa_lengths().is_none() {
+            continue;
+        }
+        let servers = servers(suite);
+        let (sk, pk) = servers[0]
+            .1
+            .signature()
+            .generate_key_pair(&mut rng)
+            .unwrap();
+        let sig = servers[0].1.signature().sign(&sk, b"FIPS 204").unwrap();
+        for (n, b) in &servers {
+            assert_eq!(b.signature().public_key(&sk).unwrap(), pk, "{suite:?} {n}");
+            assert_eq!(
+                b.signature().sign(&sk, b"FIPS 204").unwrap(),
+                sig,
+                "{suite:?} {n}"
+            );
+            b.signature().verify(&pk, b"FIPS 204", &sig).unwrap();
+            compared += 1;
+        }
+    }
+    assert!(compared >= 3);
+}
+
+/// What one backend seals, another refuses to open once a bit of the KEM
+/// output is flipped: in the ML-KEM ciphertext (implicit rejection gives
+/// another key, FIPS 203 §6.3) or in the traditional part of a hybrid
+/// (another DH output, or no valid point).
+#[test]
+fn pq_tampered_kem_output_fails_across_backends() {
+    let mut rng = TestRng::new(203);
+    for suite in CipherSuite::PQ {
+        let servers = servers(suite);
+        let nenc = suite.info().unwrap().nenc;
+        let (sk, pk) = servers[0].1.hpke().derive_key_pair(b"tamper").unwrap();
+        for (ns, sealer) in &servers {
+            let ct = sealer
+                .hpke()
+                .seal(&pk, b"info", b"aad", b"pt", &mut rng)
+                .unwrap();
+            for (no, opener) in &servers {
+                assert_eq!(
+                    opener
+                        .hpke()
+                        .open(&sk, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
+                        .unwrap(),
+                    b"pt",
+                    "{suite:?}: {ns} sealed, {no} failed"
+                );
+                for i in [0, 700, nenc - 33, nenc - 1] {
+                    let mut t = ct.kem_output.clone();
+                    t[i] ^= 0x80;
+                    assert!(
+                        opener
+                            .hpke()
+                            .open(&sk, &t, b"info", b"aad", &ct.ciphertext)
+                            .is_err(),
+                        "{suite:?}: {no} opened {ns}'s KEM output flipped at {i}"
+                    );
+                }
+            }
         }
     }
 }
