@@ -4,7 +4,10 @@
 //! [aws-lc-rs](https://github.com/aws/aws-lc-rs) (Rust bindings to AWS-LC,
 //! Amazon's BoringSSL-derived C library). It serves five of the seven
 //! cipher suites of RFC 9420 §17.1 — 0x0001, 0x0002, 0x0003, 0x0005 and
-//! 0x0007 — through [`provider()`], a [`CryptoProvider`] named `"awslc"`.
+//! 0x0007 — and the post-quantum suites TBD1–TBD8 of
+//! draft-ietf-mls-pq-ciphersuites-06 (see [`pq`] for what aws-lc-rs serves
+//! and what is borrowed) through [`provider()`], a [`CryptoProvider`] named
+//! `"awslc"`.
 //!
 //! ## What comes from where
 //!
@@ -96,12 +99,14 @@
 pub mod aead;
 pub mod dh;
 pub mod hash;
+pub mod pq;
 mod rng;
 pub mod sig;
 
 pub use rng::SystemRng;
 
-use mls_core::crypto::hpke::{DhKem, GenericHpke};
+use mls_core::crypto::hpke::{DhKem, GenericHpke, KemHpke};
+use mls_core::crypto::kem::{HybridKem, MlKemHpkeKem};
 use mls_core::crypto::{Borrowed, CipherSuite, CipherSuiteProvider, CryptoProvider, Suite};
 
 use crate::aead::{Aes128Gcm, Aes256Gcm, ChaCha20Poly1305};
@@ -165,9 +170,103 @@ static SUITE_3: Suite = Suite::new(
 static SUITE_5: Suite = Suite::new(CS5, &SHA512, &HKDF_SHA512, &AES256GCM, &HPKE_5, &ECDSA_P521);
 static SUITE_7: Suite = Suite::new(CS7, &SHA384, &HKDF_SHA384, &AES256GCM, &HPKE_7, &ECDSA_P384);
 
-static SUPPORTED: [CipherSuite; 5] = [CS1, CS2, CS3, CS5, CS7];
+// ----- post-quantum suites (draft-ietf-mls-pq-ciphersuites-06) -------------
 
-/// The suite served for `cs` (1, 2, 3, 5 or 7), or `None`.
+static MLKEM768: pq::MlKem768 = pq::MlKem768;
+static MLKEM1024: pq::MlKem1024 = pq::MlKem1024;
+static KECCAK: pq::Sha3 = pq::Sha3;
+
+static KEM_MLKEM768: MlKemHpkeKem = MlKemHpkeKem::new(&MLKEM768, &KECCAK);
+static KEM_MLKEM1024: MlKemHpkeKem = MlKemHpkeKem::new(&MLKEM1024, &KECCAK);
+static KEM_XWING: HybridKem = HybridKem::mlkem768_x25519(&MLKEM768, &X25519, &KECCAK);
+static KEM_MLKEM768P256: HybridKem = HybridKem::mlkem768_p256(&MLKEM768, &P256, &KECCAK);
+static KEM_MLKEM1024P384: HybridKem = HybridKem::mlkem1024_p384(&MLKEM1024, &P384, &KECCAK);
+
+static HPKE_PQ1: KemHpke = KemHpke::new(&KEM_XWING, &HKDF_SHA256, &AES128GCM);
+static HPKE_PQ2: KemHpke = KemHpke::new(&KEM_XWING, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ3: KemHpke = KemHpke::new(&KEM_MLKEM768P256, &HKDF_SHA256, &AES128GCM);
+static HPKE_PQ4: KemHpke = KemHpke::new(&KEM_MLKEM768P256, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ5: KemHpke = KemHpke::new(&KEM_MLKEM1024P384, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ6: KemHpke = KemHpke::new(&KEM_MLKEM768, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ8: KemHpke = KemHpke::new(&KEM_MLKEM1024, &HKDF_SHA384, &AES256GCM);
+
+/// TBD1-TBD8; the ML-DSA suites TBD9-TBD11 are not served (aws-lc-rs has
+/// ML-DSA only behind its `unstable` feature).
+static PQ_SUITES: [Suite; 8] = [
+    Suite::new(
+        CipherSuite::PQ[0],
+        &SHA256,
+        &HKDF_SHA256,
+        &AES128GCM,
+        &HPKE_PQ1,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[1],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ2,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[2],
+        &SHA256,
+        &HKDF_SHA256,
+        &AES128GCM,
+        &HPKE_PQ3,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[3],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ4,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[4],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ5,
+        &ECDSA_P384,
+    ),
+    Suite::new(
+        CipherSuite::PQ[5],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ6,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[6],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ6,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[7],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ8,
+        &ECDSA_P384,
+    ),
+];
+
+static SUPPORTED: [CipherSuite; 13] = {
+    let pq = CipherSuite::PQ;
+    [
+        CS1, CS2, CS3, CS5, CS7, pq[0], pq[1], pq[2], pq[3], pq[4], pq[5], pq[6], pq[7],
+    ]
+};
+
+/// The suite served for `cs` (1, 2, 3, 5, 7 or a PQ suite TBD1-TBD8), or `None`.
 pub fn suite(cs: CipherSuite) -> Option<&'static Suite> {
     match cs.0 {
         1 => Some(&SUITE_1),
@@ -175,7 +274,9 @@ pub fn suite(cs: CipherSuite) -> Option<&'static Suite> {
         3 => Some(&SUITE_3),
         5 => Some(&SUITE_5),
         7 => Some(&SUITE_7),
-        _ => None,
+        _ => PQ_SUITES
+            .iter()
+            .find(|s| CipherSuiteProvider::cipher_suite(*s) == cs),
     }
 }
 
@@ -199,6 +300,34 @@ const BORROWED_HPKE: &[Borrowed] = &[Borrowed {
     part: "HPKE",
     from: "mls-core generic HPKE",
 }];
+const BORROWED_MLKEM: &[Borrowed] = &[
+    Borrowed {
+        part: "ML-KEM KeyGen_internal (seeded keys)",
+        from: "RustCrypto ml-kem",
+    },
+    Borrowed {
+        part: "SHAKE256 (DeriveKeyPair)",
+        from: "RustCrypto shake",
+    },
+    Borrowed {
+        part: "HPKE (ML-KEM KEM wrapper, key schedule)",
+        from: "mls-core KemHpke + MlKemHpkeKem",
+    },
+];
+const BORROWED_HYBRID: &[Borrowed] = &[
+    Borrowed {
+        part: "ML-KEM KeyGen_internal (seeded keys)",
+        from: "RustCrypto ml-kem",
+    },
+    Borrowed {
+        part: "SHAKE256 (DeriveKeyPair, expandKey)",
+        from: "RustCrypto shake",
+    },
+    Borrowed {
+        part: "hybrid KEM (QSF combiner, draft-ietf-hpke-pq)",
+        from: "mls-core HybridKem over aws-lc-rs ML-KEM, ECDH, SHA3-256 + KemHpke",
+    },
+];
 
 /// The aws-lc-rs [`CryptoProvider`]. Obtain it with [`provider()`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -226,7 +355,16 @@ impl CryptoProvider for AwsLcProvider {
     }
 
     fn borrowed_parts(&self, suite: CipherSuite) -> &'static [Borrowed] {
-        if self::suite(suite).is_some() {
+        if self::suite(suite).is_none() {
+            &[]
+        } else if suite.is_pq() {
+            match suite.info().map(|i| i.kem) {
+                Some(mls_core::crypto::KemId::MlKem768 | mls_core::crypto::KemId::MlKem1024) => {
+                    BORROWED_MLKEM
+                }
+                _ => BORROWED_HYBRID,
+            }
+        } else if self::suite(suite).is_some() {
             BORROWED_HPKE
         } else {
             &[]

@@ -2,8 +2,15 @@
 //!
 //! A crypto backend for `mls-core` built on Cryspen's formally verified
 //! [libcrux](https://github.com/cryspen/libcrux) crates (mostly HACL*
-//! code). It serves cipher suites 1, 2 and 3 of RFC 9420 §17.1 through
-//! [`provider()`], a [`CryptoProvider`] named `"libcrux"`.
+//! code). It serves cipher suites 1, 2 and 3 of RFC 9420 §17.1 and nine
+//! of the eleven post-quantum suites of draft-ietf-mls-pq-ciphersuites-06
+//! (all but TBD5 and TBD8, whose ECDSA P-384 libcrux lacks) through
+//! [`provider()`], a [`CryptoProvider`] named `"libcrux"`. The
+//! post-quantum parts are in [`pq`]: ML-KEM (`libcrux-ml-kem` 0.0.11),
+//! X-Wing (`libcrux-kem` 0.0.10), ML-DSA (`libcrux-ml-dsa` 0.0.11),
+//! SHA-3 (`libcrux-sha3` 0.0.11), all on the same train; MLKEM768-P256 is
+//! composed by the core's `HybridKem`, and the HPKE key schedule is the
+//! core's `KemHpke`.
 //!
 //! ## What comes from where
 //!
@@ -134,15 +141,17 @@ pub mod dh;
 pub mod hash;
 #[cfg(test)]
 mod hpke_rs;
+pub mod pq;
 pub mod rng;
 pub use rng::SystemRng;
 pub mod sig;
 
-use mls_core::crypto::hpke::{DhKem, GenericHpke};
+use mls_core::crypto::hpke::{DhKem, GenericHpke, KemHpke};
+use mls_core::crypto::kem::{HybridKem, MlKemHpkeKem};
 use mls_core::crypto::{Borrowed, CipherSuite, CipherSuiteProvider, CryptoProvider, Suite};
 
-use crate::aead::{Aes128Gcm, ChaCha20Poly1305};
-use crate::hash::{HkdfSha256, Sha256};
+use crate::aead::{Aes128Gcm, Aes256Gcm, ChaCha20Poly1305};
+use crate::hash::{HkdfSha256, HkdfSha384, Sha256, Sha384};
 use crate::sig::{EcdsaP256, Ed25519};
 
 // ----- primitive parts ------------------------------------------------------
@@ -192,7 +201,113 @@ static SUITE_3: Suite = Suite::new(
     &ED25519,
 );
 
-static SUPPORTED: [CipherSuite; 3] = [CS1, CS2, CS3];
+// ----- post-quantum suites (draft-ietf-mls-pq-ciphersuites-06) -------------
+
+static SHA384: Sha384 = Sha384;
+static HKDF_SHA384: HkdfSha384 = HkdfSha384;
+static AES256GCM: Aes256Gcm = Aes256Gcm;
+static MLKEM768: pq::MlKem768 = pq::MlKem768;
+static MLKEM1024: pq::MlKem1024 = pq::MlKem1024;
+static KECCAK: pq::Sha3 = pq::Sha3;
+static MLDSA44: pq::MlDsa44 = pq::MlDsa44;
+static MLDSA65: pq::MlDsa65 = pq::MlDsa65;
+static MLDSA87: pq::MlDsa87 = pq::MlDsa87;
+
+static KEM_XWING: pq::XWing = pq::XWing;
+static KEM_MLKEM768: MlKemHpkeKem = MlKemHpkeKem::new(&MLKEM768, &KECCAK);
+static KEM_MLKEM1024: MlKemHpkeKem = MlKemHpkeKem::new(&MLKEM1024, &KECCAK);
+static KEM_MLKEM768P256: HybridKem = HybridKem::mlkem768_p256(&MLKEM768, &P256, &KECCAK);
+
+static HPKE_PQ1: KemHpke = KemHpke::new(&KEM_XWING, &HKDF_SHA256, &AES128GCM);
+static HPKE_PQ2: KemHpke = KemHpke::new(&KEM_XWING, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ3: KemHpke = KemHpke::new(&KEM_MLKEM768P256, &HKDF_SHA256, &AES128GCM);
+static HPKE_PQ4: KemHpke = KemHpke::new(&KEM_MLKEM768P256, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ6: KemHpke = KemHpke::new(&KEM_MLKEM768, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ8: KemHpke = KemHpke::new(&KEM_MLKEM1024, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ9: KemHpke = KemHpke::new(&KEM_XWING, &HKDF_SHA384, &CHACHA20POLY1305);
+
+/// TBD5 and TBD8 (ECDSA P-384) are not served: libcrux has no P-384 ECDSA.
+static PQ_SUITES: [Suite; 9] = [
+    Suite::new(
+        CipherSuite::PQ[0],
+        &SHA256,
+        &HKDF_SHA256,
+        &AES128GCM,
+        &HPKE_PQ1,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[1],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ2,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[2],
+        &SHA256,
+        &HKDF_SHA256,
+        &AES128GCM,
+        &HPKE_PQ3,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[3],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ4,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[5],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ6,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[6],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ6,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[8],
+        &SHA384,
+        &HKDF_SHA384,
+        &CHACHA20POLY1305,
+        &HPKE_PQ9,
+        &MLDSA44,
+    ),
+    Suite::new(
+        CipherSuite::PQ[9],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ6,
+        &MLDSA65,
+    ),
+    Suite::new(
+        CipherSuite::PQ[10],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ8,
+        &MLDSA87,
+    ),
+];
+
+static SUPPORTED: [CipherSuite; 12] = {
+    let pq = CipherSuite::PQ;
+    [
+        CS1, CS2, CS3, pq[0], pq[1], pq[2], pq[3], pq[5], pq[6], pq[8], pq[9], pq[10],
+    ]
+};
 
 /// The suite served for `cs`.
 pub fn suite(cs: CipherSuite) -> Option<&'static Suite> {
@@ -200,7 +315,9 @@ pub fn suite(cs: CipherSuite) -> Option<&'static Suite> {
         1 => Some(&SUITE_1),
         2 => Some(&SUITE_2),
         3 => Some(&SUITE_3),
-        _ => None,
+        _ => PQ_SUITES
+            .iter()
+            .find(|s| CipherSuiteProvider::cipher_suite(*s) == cs),
     }
 }
 
@@ -279,6 +396,18 @@ const BORROWED: &[Borrowed] = &[Borrowed {
     part: "HPKE",
     from: "mls-core generic HPKE",
 }];
+const BORROWED_XWING: &[Borrowed] = &[Borrowed {
+    part: "HPKE key schedule (X-Wing KEM native: libcrux-kem)",
+    from: "mls-core KemHpke",
+}];
+const BORROWED_MLKEM: &[Borrowed] = &[Borrowed {
+    part: "HPKE (ML-KEM KEM wrapper, key schedule)",
+    from: "mls-core KemHpke + MlKemHpkeKem over libcrux-ml-kem, libcrux-sha3",
+}];
+const BORROWED_HYBRID_P256: &[Borrowed] = &[Borrowed {
+    part: "KEM MLKEM768-P256 (QSF combiner)",
+    from: "mls-core HybridKem over libcrux-ml-kem, libcrux-p256, libcrux-sha3 + KemHpke",
+}];
 
 /// The libcrux [`CryptoProvider`]. Obtain it with [`provider()`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -308,7 +437,16 @@ impl CryptoProvider for LibcruxProvider {
     fn borrowed_parts(&self, suite: CipherSuite) -> &'static [Borrowed] {
         match suite.0 {
             1..=3 => BORROWED,
-            _ => &[],
+            _ if !SUPPORTED.contains(&suite) => &[],
+            _ => {
+                use mls_core::crypto::KemId;
+                match suite.info().map(|i| i.kem) {
+                    Some(KemId::MlKem768X25519) => BORROWED_XWING,
+                    Some(KemId::MlKem768P256) => BORROWED_HYBRID_P256,
+                    Some(KemId::MlKem768 | KemId::MlKem1024) => BORROWED_MLKEM,
+                    _ => &[],
+                }
+            }
         }
     }
 }

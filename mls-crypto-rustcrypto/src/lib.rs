@@ -2,7 +2,9 @@
 //!
 //! A crypto backend for `mls-core` built on the pure-Rust
 //! [RustCrypto](https://github.com/RustCrypto) crates. It serves all seven
-//! cipher suites of RFC 9420 §17.1 (0x0001–0x0007) through
+//! cipher suites of RFC 9420 §17.1 (0x0001–0x0007) and the eleven
+//! post-quantum suites of draft-ietf-mls-pq-ciphersuites-06 (provisional
+//! values 0xF001–0xF00B, plus OpenMLS's value 0x004F for TBD1) through
 //! [`provider()`], a [`CryptoProvider`] named `"rustcrypto"`.
 //!
 //! ## What comes from where
@@ -21,6 +23,12 @@
 //! | HPKE for DHKEM(X25519), DHKEM(P-256/384/521) | `hpke` (rust-hpke) |
 //! | HPKE for DHKEM(X448) | `mls-core`'s generic RFC 9180 HPKE over `dh::X448` |
 //! | OS randomness ([`OsRng`]) | `getrandom` |
+//! | ML-KEM-768/1024 (FIPS 203) | `ml-kem` ([`pq::MlKem768`], [`pq::MlKem1024`]), as HPKE KEMs through the core's `MlKemHpkeKem` |
+//! | X-Wing (MLKEM768-X25519, HPKE KEM 0x647a) | `x-wing` ([`pq::XWing`]) |
+//! | MLKEM768-P256, MLKEM1024-P384 | composed by the core's `HybridKem` from `ml-kem`, `p256` / `p384`, `sha3` |
+//! | ML-DSA-44/65/87 (FIPS 204) | `ml-dsa` ([`pq::MlDsa44`], ...) |
+//! | SHA3-256, SHAKE256 | `sha3`, `shake` ([`pq::Sha3`]) |
+//! | HPKE for the PQ KEMs | `mls-core`'s `KemHpke` (RFC 9180 key schedule over any `Kem`) |
 //!
 //! `Signature::verify_batch` (used for the leaf signatures of a joiner's
 //! tree, RFC 9420 §7.3) verifies each signature exactly as `verify` does,
@@ -99,12 +107,14 @@ pub mod aead;
 pub mod dh;
 pub mod hash;
 pub mod hpke_native;
+pub mod pq;
 mod rng;
 pub mod sig;
 
 pub use rng::{OsRng, RandCoreRng, SystemRng};
 
-use mls_core::crypto::hpke::{DhKem, GenericHpke};
+use mls_core::crypto::hpke::{DhKem, GenericHpke, KemHpke};
+use mls_core::crypto::kem::{HybridKem, MlKemHpkeKem};
 use mls_core::crypto::{Borrowed, CipherSuite, CipherSuiteProvider, CryptoProvider, Suite};
 
 use crate::aead::{Aes128Gcm, Aes256Gcm, ChaCha20Poly1305};
@@ -178,6 +188,127 @@ static GENERIC_6: GenericHpke = GenericHpke::new(
 static GENERIC_7: GenericHpke =
     GenericHpke::new(DhKem::new(&P384, &HKDF_SHA384), &HKDF_SHA384, &AES256GCM);
 
+// ----- post-quantum parts (draft-ietf-mls-pq-ciphersuites-06) ---------------
+
+static MLKEM768: pq::MlKem768 = pq::MlKem768;
+static MLKEM1024: pq::MlKem1024 = pq::MlKem1024;
+static KECCAK: pq::Sha3 = pq::Sha3;
+static MLDSA44: pq::MlDsa44 = pq::MlDsa44;
+static MLDSA65: pq::MlDsa65 = pq::MlDsa65;
+static MLDSA87: pq::MlDsa87 = pq::MlDsa87;
+
+/// ML-KEM-768 / -1024 as HPKE KEMs (draft-ietf-hpke-pq §3) over `ml-kem`.
+static KEM_MLKEM768: MlKemHpkeKem = MlKemHpkeKem::new(&MLKEM768, &KECCAK);
+static KEM_MLKEM1024: MlKemHpkeKem = MlKemHpkeKem::new(&MLKEM1024, &KECCAK);
+/// X-Wing, the `x-wing` crate's KEM.
+static KEM_XWING: pq::XWing = pq::XWing;
+/// X-Wing composed by the core from `ml-kem`, `x25519-dalek` and `sha3`
+/// (cross-checked against the `x-wing` crate; see [`generic`]).
+static KEM_XWING_COMPOSED: HybridKem = HybridKem::mlkem768_x25519(&MLKEM768, &X25519, &KECCAK);
+/// MLKEM768-P256 / MLKEM1024-P384, composed by the core (no crate offers them).
+static KEM_MLKEM768P256: HybridKem = HybridKem::mlkem768_p256(&MLKEM768, &P256, &KECCAK);
+static KEM_MLKEM1024P384: HybridKem = HybridKem::mlkem1024_p384(&MLKEM1024, &P384, &KECCAK);
+
+static HPKE_PQ1: KemHpke = KemHpke::new(&KEM_XWING, &HKDF_SHA256, &AES128GCM);
+static HPKE_PQ2: KemHpke = KemHpke::new(&KEM_XWING, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ3: KemHpke = KemHpke::new(&KEM_MLKEM768P256, &HKDF_SHA256, &AES128GCM);
+static HPKE_PQ4: KemHpke = KemHpke::new(&KEM_MLKEM768P256, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ5: KemHpke = KemHpke::new(&KEM_MLKEM1024P384, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ6: KemHpke = KemHpke::new(&KEM_MLKEM768, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ8: KemHpke = KemHpke::new(&KEM_MLKEM1024, &HKDF_SHA384, &AES256GCM);
+static HPKE_PQ9: KemHpke = KemHpke::new(&KEM_XWING, &HKDF_SHA384, &CHACHA20POLY1305);
+
+static PQ_SUITES: [Suite; 11] = [
+    Suite::new(
+        CipherSuite::PQ[0],
+        &SHA256,
+        &HKDF_SHA256,
+        &AES128GCM,
+        &HPKE_PQ1,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[1],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ2,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[2],
+        &SHA256,
+        &HKDF_SHA256,
+        &AES128GCM,
+        &HPKE_PQ3,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[3],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ4,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[4],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ5,
+        &ECDSA_P384,
+    ),
+    Suite::new(
+        CipherSuite::PQ[5],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ6,
+        &ED25519,
+    ),
+    Suite::new(
+        CipherSuite::PQ[6],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ6,
+        &ECDSA_P256,
+    ),
+    Suite::new(
+        CipherSuite::PQ[7],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ8,
+        &ECDSA_P384,
+    ),
+    Suite::new(
+        CipherSuite::PQ[8],
+        &SHA384,
+        &HKDF_SHA384,
+        &CHACHA20POLY1305,
+        &HPKE_PQ9,
+        &MLDSA44,
+    ),
+    Suite::new(
+        CipherSuite::PQ[9],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ6,
+        &MLDSA65,
+    ),
+    Suite::new(
+        CipherSuite::PQ[10],
+        &SHA384,
+        &HKDF_SHA384,
+        &AES256GCM,
+        &HPKE_PQ8,
+        &MLDSA87,
+    ),
+];
+
 // ----- suites -----------------------------------------------------------------
 
 const CS1: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
@@ -214,10 +345,70 @@ static SUITE_6: Suite = Suite::new(
 );
 static SUITE_7: Suite = Suite::new(CS7, &SHA384, &HKDF_SHA384, &AES256GCM, &HPKE_7, &ECDSA_P384);
 
+/// OpenMLS 0.9's value for TBD1 (see
+/// [`CipherSuite::OPENMLS_MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519`]),
+/// last in preference order.
+const CS_OPENMLS_TBD1: CipherSuite =
+    CipherSuite::OPENMLS_MLS_128_MLKEM768X25519_AES128GCM_SHA256_ED25519;
+
 #[cfg(feature = "x448")]
-static SUPPORTED: [CipherSuite; 7] = [CS1, CS2, CS3, CS4, CS5, CS6, CS7];
+static SUPPORTED: [CipherSuite; 19] = {
+    let pq = CipherSuite::PQ;
+    [
+        CS1,
+        CS2,
+        CS3,
+        CS4,
+        CS5,
+        CS6,
+        CS7,
+        pq[0],
+        pq[1],
+        pq[2],
+        pq[3],
+        pq[4],
+        pq[5],
+        pq[6],
+        pq[7],
+        pq[8],
+        pq[9],
+        pq[10],
+        CS_OPENMLS_TBD1,
+    ]
+};
 #[cfg(not(feature = "x448"))]
-static SUPPORTED: [CipherSuite; 5] = [CS1, CS2, CS3, CS5, CS7];
+static SUPPORTED: [CipherSuite; 17] = {
+    let pq = CipherSuite::PQ;
+    [
+        CS1,
+        CS2,
+        CS3,
+        CS5,
+        CS7,
+        pq[0],
+        pq[1],
+        pq[2],
+        pq[3],
+        pq[4],
+        pq[5],
+        pq[6],
+        pq[7],
+        pq[8],
+        pq[9],
+        pq[10],
+        CS_OPENMLS_TBD1,
+    ]
+};
+
+/// TBD1's parts under OpenMLS's value 0x004F.
+static SUITE_OPENMLS_TBD1: Suite = Suite::new(
+    CS_OPENMLS_TBD1,
+    &SHA256,
+    &HKDF_SHA256,
+    &AES128GCM,
+    &HPKE_PQ1,
+    &ED25519,
+);
 
 /// The suite served for `cs`, with HPKE from the `hpke` crate where it has
 /// the KEM (X25519, P-256, P-384, P-521) and the core's generic HPKE for
@@ -233,8 +424,20 @@ pub fn suite(cs: CipherSuite) -> Option<&'static Suite> {
         #[cfg(feature = "x448")]
         6 => Some(&SUITE_6),
         7 => Some(&SUITE_7),
-        _ => None,
+        _ => pq_suite(cs),
     }
+}
+
+/// The post-quantum suite `cs` (draft-ietf-mls-pq-ciphersuites-06), or
+/// OpenMLS's alias of TBD1.
+fn pq_suite(cs: CipherSuite) -> Option<&'static Suite> {
+    if cs == CS_OPENMLS_TBD1 {
+        return Some(&SUITE_OPENMLS_TBD1);
+    }
+    CipherSuite::PQ
+        .iter()
+        .position(|s| *s == cs)
+        .map(|i| &PQ_SUITES[i])
 }
 
 // ----- provider -----------------------------------------------------------------
@@ -244,6 +447,36 @@ const BORROWED_X448: &[Borrowed] = &[Borrowed {
     part: "HPKE (X448)",
     from: "mls-core generic HPKE",
 }];
+
+const BORROWED_MLKEM: &[Borrowed] = &[Borrowed {
+    part: "HPKE (ML-KEM KEM wrapper, key schedule)",
+    from: "mls-core KemHpke + MlKemHpkeKem over ml-kem, sha3",
+}];
+const BORROWED_XWING: &[Borrowed] = &[Borrowed {
+    part: "HPKE key schedule (X-Wing KEM native: x-wing)",
+    from: "mls-core KemHpke",
+}];
+const BORROWED_HYBRID_P256: &[Borrowed] = &[Borrowed {
+    part: "KEM MLKEM768-P256 (QSF combiner)",
+    from: "mls-core HybridKem over ml-kem, p256, sha3 + KemHpke",
+}];
+const BORROWED_HYBRID_P384: &[Borrowed] = &[Borrowed {
+    part: "KEM MLKEM1024-P384 (QSF combiner)",
+    from: "mls-core HybridKem over ml-kem, p384, sha3 + KemHpke",
+}];
+
+/// What the core composes for a post-quantum suite, by KEM (the ML-DSA
+/// signatures are `ml-dsa`'s own).
+pub(crate) fn pq_borrowed(suite: CipherSuite) -> &'static [Borrowed] {
+    use mls_core::crypto::KemId;
+    match suite.info().map(|i| i.kem) {
+        Some(KemId::MlKem768X25519) => BORROWED_XWING,
+        Some(KemId::MlKem768P256) => BORROWED_HYBRID_P256,
+        Some(KemId::MlKem1024P384) => BORROWED_HYBRID_P384,
+        Some(KemId::MlKem768 | KemId::MlKem1024) => BORROWED_MLKEM,
+        _ => &[],
+    }
+}
 
 /// The RustCrypto [`CryptoProvider`]. Obtain it with [`provider()`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -274,7 +507,7 @@ impl CryptoProvider for RustCryptoProvider {
         match suite.0 {
             #[cfg(feature = "x448")]
             4 | 6 => BORROWED_X448,
-            _ => &[],
+            _ => pq_borrowed(suite),
         }
     }
 }
@@ -321,6 +554,49 @@ pub mod generic {
         &GENERIC_7,
         &ECDSA_P384,
     );
+
+    static G_HPKE_PQ1: KemHpke = KemHpke::new(&KEM_XWING_COMPOSED, &HKDF_SHA256, &AES128GCM);
+    static G_HPKE_PQ2: KemHpke = KemHpke::new(&KEM_XWING_COMPOSED, &HKDF_SHA384, &AES256GCM);
+    static G_HPKE_PQ9: KemHpke = KemHpke::new(&KEM_XWING_COMPOSED, &HKDF_SHA384, &CHACHA20POLY1305);
+    static G_PQ: [Suite; 3] = [
+        Suite::new(
+            CipherSuite::PQ[0],
+            &SHA256,
+            &HKDF_SHA256,
+            &AES128GCM,
+            &G_HPKE_PQ1,
+            &ED25519,
+        ),
+        Suite::new(
+            CipherSuite::PQ[1],
+            &SHA384,
+            &HKDF_SHA384,
+            &AES256GCM,
+            &G_HPKE_PQ2,
+            &ED25519,
+        ),
+        Suite::new(
+            CipherSuite::PQ[8],
+            &SHA384,
+            &HKDF_SHA384,
+            &CHACHA20POLY1305,
+            &G_HPKE_PQ9,
+            &MLDSA44,
+        ),
+    ];
+
+    /// The X-Wing suites (TBD1, TBD2, TBD9) with X-Wing composed by the
+    /// core's [`HybridKem`] from `ml-kem`, `x25519-dalek` and `sha3`, in
+    /// place of the `x-wing` crate: for cross-checking the two.
+    pub fn xwing_composed(cs: CipherSuite) -> Option<&'static Suite> {
+        G_PQ.iter()
+            .find(|s| mls_core::crypto::CipherSuiteProvider::cipher_suite(*s) == cs)
+    }
+
+    /// The X-Wing KEM composed by the core (see [`xwing_composed`]).
+    pub fn xwing_composed_kem() -> &'static HybridKem {
+        &KEM_XWING_COMPOSED
+    }
 
     /// The generic HPKE of suite `cs`.
     pub fn hpke(cs: CipherSuite) -> Option<&'static GenericHpke> {

@@ -63,7 +63,7 @@ fn suite_pairs() -> Vec<(&'static Suite, &'static Suite)> {
     provider()
         .supported_cipher_suites()
         .iter()
-        .map(|cs| (suite(*cs).unwrap(), generic::suite(*cs).unwrap()))
+        .filter_map(|cs| Some((suite(*cs).unwrap(), generic::suite(*cs)?)))
         .collect()
 }
 
@@ -74,7 +74,9 @@ fn rfc9420_17_1_every_suite_check_passes() {
     for cs in p.supported_cipher_suites() {
         let s = suite(*cs).unwrap();
         assert!(s.check(), "{cs:?}");
-        assert!(generic::suite(*cs).unwrap().check(), "generic {cs:?}");
+        if let Some(g) = generic::suite(*cs).or(generic::xwing_composed(*cs)) {
+            assert!(g.check(), "generic {cs:?}");
+        }
         let dynp = p.cipher_suite(*cs).unwrap();
         assert_eq!(dynp.cipher_suite(), *cs);
         let info = cs.info().unwrap();
@@ -91,8 +93,16 @@ fn rfc9420_17_1_every_suite_check_passes() {
 #[test]
 fn rfc9420_17_1_all_seven_suites_served_with_x448_feature() {
     assert_eq!(
-        provider().supported_cipher_suites(),
+        &provider().supported_cipher_suites()[..7],
         &CipherSuite::RFC9420[..]
+    );
+    assert_eq!(
+        &provider().supported_cipher_suites()[7..18],
+        &CipherSuite::PQ[..]
+    );
+    assert_eq!(
+        &provider().supported_cipher_suites()[18..],
+        &CipherSuite::PQ_ALIASES[..]
     );
     let b = provider().borrowed_parts(CipherSuite(4));
     assert_eq!(b.len(), 1);
@@ -108,7 +118,7 @@ fn rfc9420_17_1_all_seven_suites_served_with_x448_feature() {
 #[test]
 fn feature_x448_off_drops_suites_4_and_6() {
     let s = provider().supported_cipher_suites();
-    assert_eq!(s.len(), 5);
+    assert_eq!(s.len(), 5 + 11 + 1);
     assert!(!s.contains(&CipherSuite(4)) && !s.contains(&CipherSuite(6)));
     assert!(provider().cipher_suite(CipherSuite(4)).is_none());
     assert!(provider().cipher_suite(CipherSuite(6)).is_none());
@@ -618,4 +628,109 @@ fn shared_conformance_harness_passes() {
     let n =
         mls_core::crypto::conformance::check_provider(provider(), &mut TestRng::new(5)).unwrap();
     assert_eq!(n, provider().supported_cipher_suites().len());
+}
+
+/// One PQ suite against the `hpke` crate's implementation of the same
+/// draft-ietf-hpke-pq KEM, KDF and AEAD: DeriveKeyPair gives the same
+/// private and public keys, and each side opens what the other seals.
+fn pq_against_hpke_crate<A, K, M>(cs: CipherSuite, ours: &dyn mls_core::crypto::Hpke)
+where
+    A: hpke::aead::Aead,
+    K: hpke::kdf::Kdf,
+    M: hpke::Kem,
+{
+    use hpke::{Deserializable, OpModeR, OpModeS};
+    let mut rng = TestRng::new(cs.0 as u64);
+    for i in 0u8..4 {
+        let ikm = vec![i; 32 + i as usize];
+        let (sk_c, pk_c) = hpke_crate_derive::<M>(&ikm);
+        let (sk, pk) = ours.derive_key_pair(&ikm).unwrap();
+        assert_eq!(
+            sk.as_bytes(),
+            &sk_c[..],
+            "{cs:?}: DeriveKeyPair private key"
+        );
+        assert_eq!(pk, pk_c, "{cs:?}: DeriveKeyPair public key");
+        // The hpke crate seals, we open.
+        let pk_m = M::PublicKey::from_bytes(&pk).unwrap();
+        let mut r = RandCoreRng::new(&mut rng);
+        let (enc, ct) = hpke::single_shot_seal_with_rng::<A, K, M>(
+            &OpModeS::Base,
+            &pk_m,
+            b"info",
+            b"from the hpke crate",
+            b"aad",
+            &mut r,
+        )
+        .unwrap();
+        let enc = enc.to_bytes().to_vec();
+        assert_eq!(
+            ours.open(&sk, &enc, b"info", b"aad", &ct).unwrap(),
+            b"from the hpke crate",
+            "{cs:?}"
+        );
+        // We seal, the hpke crate opens.
+        let ct = ours
+            .seal(&pk, b"info", b"aad", b"from mls-core", &mut rng)
+            .unwrap();
+        let sk_m = M::PrivateKey::from_bytes(sk.as_bytes()).unwrap();
+        let enc_m = M::EncappedKey::from_bytes(&ct.kem_output).unwrap();
+        let pt = hpke::single_shot_open::<A, K, M>(
+            &OpModeR::Base,
+            &sk_m,
+            &enc_m,
+            b"info",
+            &ct.ciphertext,
+            b"aad",
+        )
+        .unwrap();
+        assert_eq!(pt, b"from mls-core", "{cs:?}");
+    }
+}
+
+/// draft-ietf-hpke-pq: the five PQ KEMs of draft-ietf-mls-pq-ciphersuites-06
+/// as this backend serves them (ML-KEM through the core's `MlKemHpkeKem`,
+/// X-Wing from the `x-wing` crate and composed by the core, the NIST hybrids
+/// composed by the core's `HybridKem`) agree with the `hpke` crate.
+#[test]
+fn pq_kems_match_hpke_crate() {
+    use hpke::aead::{AesGcm128, AesGcm256};
+    use hpke::kdf::{HkdfSha256, HkdfSha384};
+    use hpke::kem::{MlKem768, MlKem768P256, MlKem1024, MlKem1024P384, XWing};
+    let pq = CipherSuite::PQ;
+    let hpke_of = |cs: CipherSuite| suite(cs).unwrap().hpke();
+    pq_against_hpke_crate::<AesGcm128, HkdfSha256, XWing>(pq[0], hpke_of(pq[0]));
+    pq_against_hpke_crate::<AesGcm128, HkdfSha256, XWing>(
+        pq[0],
+        generic::xwing_composed(pq[0]).unwrap().hpke(),
+    );
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, XWing>(pq[1], hpke_of(pq[1]));
+    pq_against_hpke_crate::<AesGcm128, HkdfSha256, MlKem768P256>(pq[2], hpke_of(pq[2]));
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, MlKem768P256>(pq[3], hpke_of(pq[3]));
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, MlKem1024P384>(pq[4], hpke_of(pq[4]));
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, MlKem768>(pq[5], hpke_of(pq[5]));
+    pq_against_hpke_crate::<AesGcm256, HkdfSha384, MlKem1024>(pq[7], hpke_of(pq[7]));
+}
+
+/// The X-Wing of the `x-wing` crate and the one the core composes from
+/// `ml-kem`, X25519 and SHA-3 are the same KEM: same keys, each decapsulates
+/// the other's ciphertexts.
+#[test]
+fn xwing_native_and_composed_agree() {
+    use mls_core::crypto::kem::Kem;
+    let native = &pq::XWing;
+    let composed = generic::xwing_composed_kem();
+    let mut rng = TestRng::new(77);
+    for i in 0u8..4 {
+        let (sk, pk) = native.derive_key_pair(&[i; 40]).unwrap();
+        let (sk2, pk2) = composed.derive_key_pair(&[i; 40]).unwrap();
+        assert!(sk == sk2 && pk == pk2);
+        for (a, b) in [
+            (native as &dyn Kem, composed as &dyn Kem),
+            (composed as &dyn Kem, native as &dyn Kem),
+        ] {
+            let (ss, enc) = a.encap(&pk, &mut rng).unwrap();
+            assert!(b.decap(&enc, &sk).unwrap() == ss);
+        }
+    }
 }

@@ -12,14 +12,22 @@ use proptest::prelude::*;
 /// The backends serving one suite.
 type Servers = Vec<(&'static str, &'static dyn CipherSuiteProvider)>;
 
-/// (suite, servers) for suites served by at least two backends.
+/// (suite, servers) for suites served by at least two backends: the RFC 9420
+/// suites and the post-quantum ones (draft-ietf-mls-pq-ciphersuites-06).
+/// For the X-Wing suites the RustCrypto backend's second X-Wing, composed by
+/// the core from `ml-kem`, X25519 and SHA-3, counts as one more server.
 fn shared_suites() -> Vec<(CipherSuite, Servers)> {
     let mut out = Vec::new();
-    for suite in CipherSuite::RFC9420 {
-        let servers: Vec<_> = backends()
+    for suite in CipherSuite::RFC9420.into_iter().chain(CipherSuite::PQ) {
+        #[allow(unused_mut)]
+        let mut servers: Vec<_> = backends()
             .into_iter()
             .filter_map(|(n, p)| p.cipher_suite(suite).map(|cs| (n, cs)))
             .collect();
+        #[cfg(feature = "rustcrypto")]
+        if let Some(s) = mls_crypto_rustcrypto::generic::xwing_composed(suite) {
+            servers.push(("rustcrypto-composed-xwing", s as &dyn CipherSuiteProvider));
+        }
         if servers.len() >= 2 {
             out.push((suite, servers));
         }
@@ -34,6 +42,16 @@ fn cross_backend_suites_exist() {
         shared_suites().iter().any(|(s, _)| *s == CipherSuite(1)),
         "no suite shared by two backends"
     );
+    // Every PQ suite has two servers or more: RustCrypto serves all eleven,
+    // libcrux nine (not TBD5/TBD8: no ECDSA P-384), aws-lc TBD1-TBD8.
+    #[cfg(all(feature = "rustcrypto", feature = "libcrux", feature = "awslc"))]
+    {
+        let pq = shared_suites()
+            .into_iter()
+            .filter(|(s, _)| s.is_pq())
+            .count();
+        assert_eq!(pq, 11, "PQ suites with two or more servers");
+    }
 }
 
 fn flip(v: &mut [u8], i: usize) {

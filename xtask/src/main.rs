@@ -156,9 +156,29 @@ fn test() -> ExitCode {
     }
 }
 
-/// Prints the backend × suite table: `native`, `composed (<part> from <lib>)` or `-`.
+/// Prints the backend × suite tables: `native`, `composed (<part> from <lib>)`
+/// or `-`. First the RFC 9420 suites, then the post-quantum suites of
+/// draft-ietf-mls-pq-ciphersuites-06 (provisional private-use code points),
+/// one row per suite since the "composed" cells are long.
 fn matrix() -> ExitCode {
     use mls_core::crypto::CipherSuite;
+    let backends = mls_vectors::backends();
+    let cell = |provider: &dyn mls_core::crypto::CryptoProvider, s: CipherSuite| {
+        if !provider.supported_cipher_suites().contains(&s) {
+            "-".to_string()
+        } else {
+            let parts = provider.borrowed_parts(s);
+            if parts.is_empty() {
+                "native".to_string()
+            } else {
+                let list: Vec<String> = parts
+                    .iter()
+                    .map(|b| format!("{} from {}", b.part, b.from))
+                    .collect();
+                format!("composed ({})", list.join("; "))
+            }
+        }
+    };
     let suites = CipherSuite::RFC9420;
     let mut header = String::from("| backend |");
     let mut rule = String::from("|---|");
@@ -168,24 +188,31 @@ fn matrix() -> ExitCode {
     }
     println!("{header}");
     println!("{rule}");
-    for (name, provider) in mls_vectors::backends() {
+    for (name, provider) in &backends {
         let mut row = format!("| {name} |");
         for s in suites {
-            let cell = if !provider.supported_cipher_suites().contains(&s) {
-                "-".to_string()
-            } else {
-                let parts = provider.borrowed_parts(s);
-                if parts.is_empty() {
-                    "native".to_string()
-                } else {
-                    let list: Vec<String> = parts
-                        .iter()
-                        .map(|b| format!("{} from {}", b.part, b.from))
-                        .collect();
-                    format!("composed ({})", list.join("; "))
-                }
-            };
-            row.push_str(&format!(" {cell} |"));
+            row.push_str(&format!(" {} |", cell(*provider, s)));
+        }
+        println!("{row}");
+    }
+    println!();
+    println!(
+        "Post-quantum suites (draft-ietf-mls-pq-ciphersuites-06; provisional private-use values)"
+    );
+    println!();
+    let mut header = String::from("| value | suite | KEM |");
+    let mut rule = String::from("|---|---|---|");
+    for (name, _) in &backends {
+        header.push_str(&format!(" {name} |"));
+        rule.push_str("---|");
+    }
+    println!("{header}");
+    println!("{rule}");
+    for s in CipherSuite::PQ.into_iter().chain(CipherSuite::PQ_ALIASES) {
+        let Some(info) = s.info() else { continue };
+        let mut row = format!("| {:#06x} | {} | {:?} |", s.0, info.name, info.kem);
+        for (_, provider) in &backends {
+            row.push_str(&format!(" {} |", cell(*provider, s)));
         }
         println!("{row}");
     }

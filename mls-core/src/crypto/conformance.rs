@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use super::labeled::{decrypt_with_label, encrypt_with_label};
 use super::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, KdfId, Rng,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, HpkePrivateKey, KdfId, KemId, Rng,
     SignaturePrivateKey,
 };
 
@@ -70,6 +70,10 @@ pub fn check_provider(provider: &dyn CryptoProvider, rng: &mut dyn Rng) -> Resul
         public_key_validation(cs, rng)?;
         hpke_seal_many(cs, rng)?;
         known_answers(cs)?;
+        if cs.info().kem.is_pq() {
+            pq_kem_inputs(cs, rng)?;
+        }
+        pq_known_answers(cs)?;
         checked += 1;
     }
     Ok(checked)
@@ -402,8 +406,12 @@ fn public_key_validation(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Res
     }
     // (All-0xFF is a valid X25519/X448 encoding: RFC 7748 §5 reduces
     // non-canonical values; for the prime curves it is no SEC1 point.)
-    let mut bad: Vec<Vec<u8>> =
-        alloc::vec![Vec::new(), alloc::vec![0x42; 5], alloc::vec![0u8; npk]];
+    let mut bad: Vec<Vec<u8>> = alloc::vec![Vec::new(), alloc::vec![0x42; 5]];
+    // All zeros is a valid ML-KEM encapsulation key (every coefficient is
+    // below q, FIPS 203 §7.2); for every other KEM it is malformed.
+    if !matches!(cs.info().kem, KemId::MlKem768 | KemId::MlKem1024) {
+        bad.push(alloc::vec![0u8; npk]);
+    }
     if npk != 32 && npk != 56 {
         bad.push(alloc::vec![0xffu8; npk]);
     }
@@ -696,6 +704,256 @@ fn known_answers(cs: &dyn CipherSuiteProvider) -> Result<(), Failure> {
                     ),
             s,
             "RFC 9180 A.3 DeriveKeyPair",
+        )?;
+    }
+    Ok(())
+}
+
+/// The post-quantum KEMs of draft-ietf-hpke-pq: key and ciphertext sizes
+/// are the registry's (private keys are seeds); an encapsulation key whose
+/// first ML-KEM coefficient is not below q fails the FIPS 203 §7.2 modulus
+/// check, in validation and in sealing; a KEM output of the wrong length
+/// or with a flipped bit (ML-KEM part or traditional part) fails to open,
+/// with an error, never a panic.
+fn pq_kem_inputs(cs: &dyn CipherSuiteProvider, rng: &mut dyn Rng) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let info = cs.info();
+    let h = cs.hpke();
+    let (sk, pk) = h
+        .generate_key_pair(rng)
+        .map_err(|e| format!("{s:?}: generate: {e}"))?;
+    check(
+        sk.as_bytes().len() == info.nsk && pk.len() == info.npk,
+        s,
+        "PQ key sizes differ from Nsk / Npk",
+    )?;
+    let (dsk, dpk) = h
+        .derive_key_pair(b"pq conformance")
+        .map_err(|e| format!("{s:?}: derive: {e}"))?;
+    check(
+        dsk.as_bytes().len() == info.nsk && dpk.len() == info.npk,
+        s,
+        "derived PQ key sizes differ from Nsk / Npk",
+    )?;
+    let mut unreduced = pk.clone();
+    if let Some(a) = unreduced.first_mut() {
+        *a = 0xFF;
+    }
+    if let Some(b) = unreduced.get_mut(1) {
+        *b |= 0x0F;
+    }
+    check(
+        h.validate_public_key(&unreduced).is_err(),
+        s,
+        "an encapsulation key failing the FIPS 203 modulus check is accepted",
+    )?;
+    check(
+        h.seal(&unreduced, b"info", b"aad", b"pt", rng).is_err(),
+        s,
+        "sealed to an encapsulation key failing the modulus check",
+    )?;
+    let ct = h
+        .seal(&pk, b"info", b"aad", b"pt", rng)
+        .map_err(|e| format!("{s:?}: seal: {e}"))?;
+    check(
+        ct.kem_output.len() == info.nenc,
+        s,
+        "enc size differs from Nenc",
+    )?;
+    let mut longer = ct.kem_output.clone();
+    longer.push(0);
+    let shorter = ct.kem_output.get(..info.nenc - 1).unwrap_or_default();
+    for bad in [&longer[..], shorter, &[]] {
+        check(
+            h.open(&sk, bad, b"info", b"aad", &ct.ciphertext).is_err(),
+            s,
+            "a KEM output of the wrong length opened",
+        )?;
+    }
+    // A bit flipped in the first byte (ML-KEM ciphertext: implicit
+    // rejection, FIPS 203 §6.3) and in the last (the traditional part of
+    // a hybrid).
+    for i in [0, info.nenc - 1] {
+        let mut t = ct.kem_output.clone();
+        if let Some(b) = t.get_mut(i) {
+            *b ^= 0x01;
+        }
+        check(
+            h.open(&sk, &t, b"info", b"aad", &ct.ciphertext).is_err(),
+            s,
+            "a tampered KEM output opened",
+        )?;
+    }
+    check(
+        h.open(&sk, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
+            .ok()
+            .as_deref()
+            == Some(&b"pt"[..]),
+        s,
+        "own PQ ciphertext does not open",
+    )?;
+    let wrong = HpkePrivateKey::new(alloc::vec![7u8; info.nsk + 1]);
+    check(
+        h.open(&wrong, &ct.kem_output, b"info", b"aad", &ct.ciphertext)
+            .is_err()
+            && h.public_key(&wrong).is_err(),
+        s,
+        "a private key of the wrong length is used",
+    )?;
+    Ok(())
+}
+
+// ----- post-quantum known answers -------------------------------------------
+//
+// Public keys from seeds: the examples of the IETF LAMPS drafts
+// (draft-ietf-lamps-kyber-certificates, RFC 9881 for ML-DSA) for the seed
+// 00 01 02 ... (64 bytes d || z for ML-KEM, 32 bytes ξ for ML-DSA), i.e.
+// FIPS 203 KeyGen_internal and FIPS 204 KeyGen_internal; X-Wing: test
+// vector 1 of draft-connolly-cfrg-xwing-kem (seed, public key, ciphertext,
+// shared secret). Public keys are compared by their SHA-256 or SHA-384
+// (whichever the suite's hash is) to keep this file small.
+
+/// ML-KEM-768: SHA-256 and SHA-384 of the public key of the seed 00 01 02 ... .
+const KAT_MLKEM768_PK: (&str, &str) = (
+    "0b7934c83125c788995e2ba6bd761e33046b3e40571be53e023309a29f398cc9",
+    "03ffd2545cfbbd7ba73ebe0cbefe4078337fbe2fcb19394135809315ed286e9be842510a847065a5d5d060b3ca0f9d7e",
+);
+/// ML-KEM-1024: SHA-256 and SHA-384 of the public key of the seed 00 01 02 ... .
+const KAT_MLKEM1024_PK: (&str, &str) = (
+    "c7b8fa0aa471d5ae18922d6ccad5b31e1d84f92ae723abfd13747018740a8530",
+    "ba4b4110e076430953ec80eb6e2f6f05b4f32a5a6d1982993b44f9a4b7336442d53cefc88026849976768b3b593ec2f0",
+);
+/// ML-DSA-44: SHA-256 and SHA-384 of the public key of the seed 00 01 02 ... .
+const KAT_MLDSA44_PK: (&str, &str) = (
+    "9f107644c1084526af3bc8098680b05499a2325a644e388fb4f970e058d19d46",
+    "72cc9acf493d0596dc883ebf21881e786c86c354fc614a6aac501c06f54885ca28a53c7f40194ef2ed78369f512534eb",
+);
+/// ML-DSA-65: SHA-256 and SHA-384 of the public key of the seed 00 01 02 ... .
+const KAT_MLDSA65_PK: (&str, &str) = (
+    "d666806e11cee19a7c989f7445f90dd419cf4d2d51db8c0fdb4c0f0a542238c9",
+    "3ccc1ab7c3c9b7bcb81b2266f5da286dda4a3b4436f2b2cd2d47fcdf75329d94a4fa3b1daed007c3fa3060a416432ec2",
+);
+/// ML-DSA-87: SHA-256 and SHA-384 of the public key of the seed 00 01 02 ... .
+const KAT_MLDSA87_PK: (&str, &str) = (
+    "91dc389cfaa01470b7f66eee45a4ae9026d154817c754dfe22298b3fa241ffcd",
+    "57a8bdb8699c4db011830200874c10c134673783ba0a2b166bd32f1e780328162b7a84e6dcb43709b1851efbf9fd34ea",
+);
+/// draft-connolly-cfrg-xwing-kem test vector 1: seed (private key),
+/// SHA-256 / SHA-384 of the public key, ciphertext, shared secret.
+const KAT_XWING_SK: &str = "7f9c2ba4e88f827d616045507605853ed73b8093f6efbc88eb1a6eacfa66ef26";
+const KAT_XWING_PK: (&str, &str) = (
+    "2e816deebcd76c5c80d0cd2d174478871658e8e2ff42bc9d4a6e486372e856bb",
+    "0b7c8eb51d73a550756c072baa5543c605225778d1b8b74e705830e235d92345be51f749435a900521aba206f8899915",
+);
+const KAT_XWING_SS: &str = "d2df0522128f09dd8e2c92b1e905c793d8f57a54c3da25861f10bf4ca613e384";
+const KAT_XWING_CT: &str = concat!(
+    "b83aa828d4d62b9a83ceffe1d3d3bb1ef31264643c070c5798927e41fb07914a273f8f96e7826cd5375a283d7da88530",
+    "4c5de0516a0f0654243dc5b97f8bfeb831f68251219aabdd723bc6512041acbaef8af44265524942b902e68ffd23221c",
+    "da70b1b55d776a92d1143ea3a0c475f63ee6890157c7116dae3f62bf72f60acd2bb8cc31ce2ba0de364f52b8ed38c79d",
+    "719715963a5dd3842d8e8b43ab704e4759b5327bf027c63c8fa857c4908d5a8a7b88ac7f2be394d93c3706ddd4e698cc",
+    "6ce370101f4d0213254238b4a2e8821b6e414a1cf20f6c1244b699046f5a01caa0a1a55516300b40d2048c77cc73afba",
+    "79afeea9d2c0118bdf2adb8870dc328c5516cc45b1a2058141039e2c90a110a9e16b318dfb53bd49a126d6b73f215787",
+    "517b8917cc01cabd107d06859854ee8b4f9861c226d3764c87339ab16c3667d2f49384e55456dd40414b70a6af841585",
+    "f4c90c68725d57704ee8ee7ce6e2f9be582dbee985e038ffc346ebfb4e22158b6c84374a9ab4a44e1f91de5aac5197f8",
+    "9bc5e5442f51f9a5937b102ba3beaebf6e1c58380a4a5fedce4a4e5026f88f528f59ffd2db41752b3a3d90efabe46389",
+    "9b7d40870c530c8841e8712b733668ed033adbfafb2d49d37a44d4064e5863eb0af0a08d47b3cc888373bc05f7a33b84",
+    "1bc2587c57eb69554e8a3767b7506917b6b70498727f16eac1a36ec8d8cfaf751549f2277db277e8a55a9a5106b23a02",
+    "06b4721fa9b3048552c5bd5b594d6e247f38c18c591aea7f56249c72ce7b117afcc3a8621582f9cf71787e183dee0936",
+    "7976e98409ad9217a497df888042384d7707a6b78f5f7fb8409e3b535175373461b776002d799cbad62860be70573ecb",
+    "e13b246e0da7e93a52168e0fb6a9756b895ef7f0147a0dc81bfa644b088a9228160c0f9acf1379a2941cd28c06ebc80e",
+    "44e17aa2f8177010afd78a97ce0868d1629ebb294c5151812c583daeb88685220f4da9118112e07041fcc24d5564a99f",
+    "dbde28869fe0722387d7a9a4d16e1cc8555917e09944aa5ebaaaec2cf62693afad42a3f518fce67d273cc6c9fb5472b3",
+    "80e8573ec7de06a3ba2fd5f931d725b493026cb0acbd3fe62d00e4c790d965d7a03a3c0b4222ba8c2a9a16e2ac658f57",
+    "2ae0e746eafc4feba023576f08942278a041fb82a70a595d5bacbf297ce2029898a71e5c3b0d1c6228b485b1ade509b3",
+    "5fbca7eca97b2132e7cb6bc465375146b7dceac969308ac0c2ac89e7863eb8943015b24314cafb9c7c0e85fe543d5665",
+    "8c213632599efabfc1ec49dd8c88547bb2cc40c9d38cbd3099b4547840560531d0188cd1e9c23a0ebee0a03d5577d66b",
+    "1d2bcb4baaf21cc7fef1e03806ca96299df0dfbc56e1b2b43e4fc20c37f834c4af62127e7dae86c3c25a2f696ac8b589",
+    "dec71d595bfbe94b5ed4bc07d800b330796fda89edb77be0294136139354eb8cd37591578f9c600dd9be8ec6219fdd50",
+    "7adf3397ed4d68707b8d13b24ce4cd8fb22851bfe9d632407f31ed6f7cb1600de56f17576740ce2a32fc5145030145cf",
+    "b97e63e0e41d354274a079d3e6fb2e15",
+);
+
+fn seed_0_to(n: u8) -> Vec<u8> {
+    (0..n).collect()
+}
+
+fn pk_matches(cs: &dyn CipherSuiteProvider, pk: &[u8], kat: (&str, &str)) -> bool {
+    let want = if cs.hash().output_len() == 32 {
+        kat.0
+    } else {
+        kat.1
+    };
+    let got = cs.hash().hash(pk);
+    !want.is_empty() && got.as_slice() == hex(want).as_slice()
+}
+
+/// The known answers above, for the KEM and signature scheme of `cs`.
+fn pq_known_answers(cs: &dyn CipherSuiteProvider) -> Result<(), Failure> {
+    let s = cs.cipher_suite();
+    let info = cs.info();
+    let kem_kat = match info.kem {
+        KemId::MlKem768 => Some(KAT_MLKEM768_PK),
+        KemId::MlKem1024 => Some(KAT_MLKEM1024_PK),
+        _ => None,
+    };
+    if let Some(kat) = kem_kat {
+        let pk = cs
+            .hpke()
+            .public_key(&HpkePrivateKey::new(seed_0_to(64)))
+            .map_err(|e| format!("{s:?}: ML-KEM public key: {e}"))?;
+        check(
+            pk_matches(cs, &pk, kat),
+            s,
+            "ML-KEM KeyGen_internal differs from the LAMPS example (FIPS 203)",
+        )?;
+    }
+    if info.kem == KemId::MlKem768X25519 {
+        let sk = HpkePrivateKey::new(hex(KAT_XWING_SK));
+        let pk = cs
+            .hpke()
+            .public_key(&sk)
+            .map_err(|e| format!("{s:?}: X-Wing public key: {e}"))?;
+        check(
+            pk_matches(cs, &pk, KAT_XWING_PK),
+            s,
+            "X-Wing public key differs from draft-connolly-cfrg-xwing-kem vector 1",
+        )?;
+        let ct = hex(KAT_XWING_CT);
+        let got = cs
+            .hpke()
+            .setup_receiver_and_export(&sk, &ct, b"kat info", b"kat context", 32)
+            .map_err(|e| format!("{s:?}: X-Wing decap: {e}"))?;
+        let want = super::hpke::export_from_shared_secret(
+            info.kem,
+            cs.kdf(),
+            cs.aead(),
+            &hex(KAT_XWING_SS),
+            b"kat info",
+            b"kat context",
+            32,
+        )
+        .map_err(|e| format!("{s:?}: export: {e}"))?;
+        check(
+            got == want,
+            s,
+            "X-Wing Decap differs from draft-connolly-cfrg-xwing-kem vector 1",
+        )?;
+    }
+    let sig_kat = match info.signature {
+        super::SignatureScheme::MlDsa44 => Some(KAT_MLDSA44_PK),
+        super::SignatureScheme::MlDsa65 => Some(KAT_MLDSA65_PK),
+        super::SignatureScheme::MlDsa87 => Some(KAT_MLDSA87_PK),
+        _ => None,
+    };
+    if let Some(kat) = sig_kat {
+        let pk = cs
+            .signature()
+            .public_key(&SignaturePrivateKey::new(seed_0_to(32)))
+            .map_err(|e| format!("{s:?}: ML-DSA public key: {e}"))?;
+        check(
+            pk_matches(cs, &pk, kat),
+            s,
+            "ML-DSA KeyGen_internal differs from the RFC 9881 example (FIPS 204)",
         )?;
     }
     Ok(())

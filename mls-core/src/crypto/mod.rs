@@ -18,6 +18,7 @@
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod hpke;
+pub mod kem;
 // The labeled operations (RFC 9420 §5.1, §8): protocol internals, public
 // with `hazmat` for the vectors.
 #[cfg(feature = "hazmat")]
