@@ -68,7 +68,10 @@ fn map(v: &Value, k: &str) -> BTreeMap<String, u64> {
         .unwrap_or_default()
 }
 
-fn parse(text: &str) -> Result<(Vec<Row>, Vec<Prims>, Option<f64>), String> {
+/// The rows, the primitive costs and the measuring time of a results file.
+type Parsed = (Vec<Row>, Vec<Prims>, Option<f64>);
+
+fn parse(text: &str) -> Result<Parsed, String> {
     let mut rows = Vec::new();
     let mut prims = Vec::new();
     let mut elapsed = None;
