@@ -447,31 +447,65 @@ fn costs_for(
     cfg.costs.insert((backend, suite), c);
 }
 
-fn ours_all_n(
-    cfg: &mut Cfg,
-    backend: &'static str,
-    provider: &'static dyn CryptoProvider,
-    suite: u16,
-) -> f64 {
-    let m = ours::Ours {
-        backend,
-        provider,
-        suite: CipherSuite(suite),
-    };
-    if !wanted(cfg, &m.label()) {
-        return f64::INFINITY;
+/// One configuration of the run.
+enum Job {
+    Ours(
+        &'static str,
+        &'static dyn CryptoProvider,
+        &'static Counting,
+        u16,
+    ),
+    OpenMls,
+    MlsRsRustCrypto,
+    MlsRsAwsLc,
+}
+
+fn run_job(cfg: &mut Cfg, job: &Job, n: usize) {
+    match *job {
+        Job::Ours(backend, provider, counting, suite) => {
+            let m = ours::Ours {
+                backend,
+                provider,
+                suite: CipherSuite(suite),
+            };
+            if !wanted(cfg, &m.label()) {
+                return;
+            }
+            costs_for(cfg, backend, provider, suite);
+            let cnt = ours::Ours {
+                backend,
+                provider: counting,
+                suite: CipherSuite(suite),
+            };
+            run(&m, Some(&cnt), backend, n, cfg);
+        }
+        Job::OpenMls => {
+            let m = openmls_side::OpenMls { suite: 1 };
+            if wanted(cfg, &m.label()) {
+                run(&m, None, "rustcrypto", n, cfg);
+            }
+        }
+        Job::MlsRsRustCrypto => {
+            let m = mlsrs_side::MlsRs {
+                backend: "rustcrypto",
+                crypto: mls_rs_crypto_rustcrypto::RustCryptoProvider::default(),
+                suite: 1,
+            };
+            if wanted(cfg, &m.label()) {
+                run(&m, None, "rustcrypto", n, cfg);
+            }
+        }
+        Job::MlsRsAwsLc => {
+            let m = mlsrs_side::MlsRs {
+                backend: "awslc",
+                crypto: mls_rs_crypto_awslc::AwsLcCryptoProvider::default(),
+                suite: 1,
+            };
+            if wanted(cfg, &m.label()) {
+                run(&m, None, "awslc", n, cfg);
+            }
+        }
     }
-    costs_for(cfg, backend, provider, suite);
-    let cnt = ours::Ours {
-        backend,
-        provider: Counting::wrap(provider),
-        suite: CipherSuite(suite),
-    };
-    let t = Instant::now();
-    for n in cfg.ns.clone() {
-        run(&m, Some(&cnt), backend, n, cfg);
-    }
-    t.elapsed().as_secs_f64()
 }
 
 fn main() {
@@ -539,54 +573,45 @@ fn main() {
     )
     .expect("write");
 
-    // Suite 1 on every backend; then every other suite on the fastest.
+    // Primitive costs of suite 1 on every backend first: they price the
+    // floors (the peers' too) and pick the backend that runs every suite,
+    // the one whose signature, verification, HPKE seal and open are
+    // cheapest.
     let backends = mls_vectors::backends();
-    let mut fastest: Option<(&'static str, &'static dyn CryptoProvider, f64)> = None;
     for &(name, provider) in &backends {
-        let t = ours_all_n(&mut cfg, name, provider, 1);
-        if fastest.is_none_or(|f| t < f.2) {
-            fastest = Some((name, provider, t));
-        }
+        costs_for(&mut cfg, name, provider, 1);
     }
-    // Peers' floors use our RustCrypto and aws-lc primitive costs.
-    for &(name, provider) in &backends {
-        if name == "rustcrypto" || name == "awslc" {
-            costs_for(&mut cfg, name, provider, 1);
-        }
-    }
-    if let Some((name, provider, _)) = fastest.filter(|f| f.2.is_finite()) {
-        eprintln!("fastest backend on suite 1: {name}");
-        for s in provider.supported_cipher_suites().to_vec() {
+    let score = |name: &str| {
+        cfg.costs.get(&(name, 1)).map_or(f64::INFINITY, |c| {
+            [Prim::Sign, Prim::Verify, Prim::HpkeSeal, Prim::HpkeOpen]
+                .iter()
+                .map(|p| c.per_call[*p as usize])
+                .sum()
+        })
+    };
+    let fastest = backends
+        .iter()
+        .min_by(|a, b| score(a.0).total_cmp(&score(b.0)))
+        .copied();
+    let mut jobs: Vec<Job> = backends
+        .iter()
+        .map(|&(name, provider)| Job::Ours(name, provider, Counting::wrap(provider), 1))
+        .collect();
+    if let Some((name, provider)) = fastest {
+        eprintln!("every suite on the backend with the cheapest primitives: {name}");
+        let counting = Counting::wrap(provider);
+        for s in provider.supported_cipher_suites() {
             if s.0 != 1 {
-                ours_all_n(&mut cfg, name, provider, s.0);
+                jobs.push(Job::Ours(name, provider, counting, s.0));
             }
         }
     }
-
-    let om = openmls_side::OpenMls { suite: 1 };
-    if wanted(&cfg, &om.label()) {
-        for n in cfg.ns.clone() {
-            run::<openmls_side::OpenMls>(&om, None, "rustcrypto", n, &mut cfg);
-        }
-    }
-    let rc = mlsrs_side::MlsRs {
-        backend: "rustcrypto",
-        crypto: mls_rs_crypto_rustcrypto::RustCryptoProvider::default(),
-        suite: 1,
-    };
-    if wanted(&cfg, &rc.label()) {
-        for n in cfg.ns.clone() {
-            run(&rc, None, "rustcrypto", n, &mut cfg);
-        }
-    }
-    let aws = mlsrs_side::MlsRs {
-        backend: "awslc",
-        crypto: mls_rs_crypto_awslc::AwsLcCryptoProvider::default(),
-        suite: 1,
-    };
-    if wanted(&cfg, &aws.label()) {
-        for n in cfg.ns.clone() {
-            run(&aws, None, "awslc", n, &mut cfg);
+    jobs.extend([Job::OpenMls, Job::MlsRsRustCrypto, Job::MlsRsAwsLc]);
+    // Size by size, every configuration at each: a shared machine's load
+    // then weighs on all implementations alike.
+    for n in cfg.ns.clone() {
+        for job in &jobs {
+            run_job(&mut cfg, job, n);
         }
     }
     writeln!(
