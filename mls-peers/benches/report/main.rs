@@ -449,12 +449,9 @@ fn costs_for(
 
 /// One configuration of the run.
 enum Job {
-    Ours(
-        &'static str,
-        &'static dyn CryptoProvider,
-        &'static Counting,
-        u16,
-    ),
+    /// Backend name, the timed provider (serial batches), the counting
+    /// one, the suite.
+    Ours(&'static str, &'static Counting, &'static Counting, u16),
     OpenMls,
     MlsRsRustCrypto,
     MlsRsAwsLc,
@@ -462,16 +459,16 @@ enum Job {
 
 fn run_job(cfg: &mut Cfg, job: &Job, n: usize) {
     match *job {
-        Job::Ours(backend, provider, counting, suite) => {
+        Job::Ours(backend, timed, counting, suite) => {
             let m = ours::Ours {
                 backend,
-                provider,
+                provider: timed,
                 suite: CipherSuite(suite),
             };
             if !wanted(cfg, &m.label()) {
                 return;
             }
-            costs_for(cfg, backend, provider, suite);
+            costs_for(cfg, backend, timed.inner(), suite);
             let cnt = ours::Ours {
                 backend,
                 provider: counting,
@@ -595,14 +592,21 @@ fn main() {
         .copied();
     let mut jobs: Vec<Job> = backends
         .iter()
-        .map(|&(name, provider)| Job::Ours(name, provider, Counting::wrap(provider), 1))
+        .map(|&(name, provider)| {
+            Job::Ours(
+                name,
+                Counting::serial(provider),
+                Counting::wrap(provider),
+                1,
+            )
+        })
         .collect();
     if let Some((name, provider)) = fastest {
         eprintln!("every suite on the backend with the cheapest primitives: {name}");
-        let counting = Counting::wrap(provider);
+        let (timed, counting) = (Counting::serial(provider), Counting::wrap(provider));
         for s in provider.supported_cipher_suites() {
             if s.0 != 1 {
-                jobs.push(Job::Ours(name, provider, counting, s.0));
+                jobs.push(Job::Ours(name, timed, counting, s.0));
             }
         }
     }
