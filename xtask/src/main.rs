@@ -7,6 +7,12 @@
 //!   of `fuzz/`, one job at a time, N seconds (default 60) each; prints
 //!   executions and crashes per target, then `N crashes` (see `fuzz.rs`).
 //! - `fuzz-corpus`: writes seed corpora into `fuzz/corpus/<target>/`.
+//! - `bench [--quick] [--large] [--filter S] [--n LIST] [--render-only]`:
+//!   the benchmark report (see `bench_report.rs`): measures every operation
+//!   for mls-core, OpenMLS and mls-rs, writes `target/bench-report/`
+//!   (`results.jsonl`, SVG plots, `index.html`) and prints the tables.
+//!   `bench --criterion [--quick] [FILTER]` and `bench --peers` run the
+//!   criterion benchmarks as before (a FILTER alone implies `--criterion`).
 //! - `mutate [--count N] [--seed S]`: the mutation test (see `mutate.rs`).
 //! - `interop [--suite N].. [--filter S] [--seeds N] [--quiet]`: the interop
 //!   matrix against OpenMLS and mls-rs, then `N passed, M failed` (see
@@ -14,21 +20,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bench_report;
 mod fuzz;
 mod interop;
 mod mutate;
 
 use std::process::{Command, ExitCode};
 
-fn usage() -> ExitCode {
+pub(crate) fn usage() -> ExitCode {
     eprintln!(
         "usage: cargo xtask <task>\n\
          tasks:\n  vectors [--backend NAME|all] [--file NAME[,NAME..]]   run the official RFC 9420 vectors\n  \
          test                                                  fmt, clippy and every test, vectors required\n  \
          matrix                                                backend x cipher-suite table\n  \
-         bench [--quick] [--peers] [FILTER]                    criterion benchmarks: primitives per backend and suite,\n  \
-         \x20                                                     key schedule, tree, framing, group; --peers: side by\n  \
-         \x20                                                     side with mls-rs and OpenMLS (mls-peers)\n  \
+         bench [--quick] [--large] [--filter S] [--n LIST]     the benchmark report: every operation for mls-core (every\n  \
+         \x20     [--render-only]                                 backend and suite), OpenMLS and mls-rs; tables on stdout,\n  \
+         \x20                                                     JSON lines, SVG plots, index.html in target/bench-report/\n  \
+         bench --criterion [--quick] [FILTER] | --peers        criterion benchmarks (mls-vectors; --peers: mls-peers)\n  \
          fuzz [TARGET|all] [SECONDS] [--seconds N]             run cargo-fuzz targets (one job, default 60 s each),\n  \
          \x20                                                     then `N crashes`; needs `cargo install cargo-fuzz`\n  \
          fuzz-corpus                                           seed corpora from the vectors and the scenario driver\n  \
@@ -130,7 +138,7 @@ fn vectors(args: &[String]) -> ExitCode {
     }
 }
 
-fn run(cmd: &mut Command) -> bool {
+pub(crate) fn run(cmd: &mut Command) -> bool {
     eprintln!("$ {cmd:?}");
     cmd.status().map(|s| s.success()).unwrap_or(false)
 }
@@ -219,11 +227,39 @@ fn matrix() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `bench`: the report, unless `--criterion`, `--peers` or a criterion
+/// FILTER (an argument not starting with `--`) asks for criterion.
+fn bench(args: &[String]) -> ExitCode {
+    let mut criterion = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            // The report's options with a value.
+            "--filter" | "--n" => {
+                it.next();
+            }
+            "--criterion" | "--peers" => criterion = true,
+            a if !a.starts_with("--") => criterion = true,
+            _ => {}
+        }
+    }
+    if criterion {
+        let rest: Vec<String> = args
+            .iter()
+            .filter(|a| *a != "--criterion")
+            .cloned()
+            .collect();
+        criterion_bench(&rest)
+    } else {
+        bench_report::run(args)
+    }
+}
+
 /// Runs the criterion benchmarks of `mls-vectors`: every backend compiled in,
 /// every suite it serves. `--quick` shortens measurement; a FILTER selects
 /// benchmark IDs (e.g. `hpke`, `aead`, `tree_hash`). `--peers` runs the
 /// side-by-side benchmark of `mls-peers` (mls-core, mls-rs, OpenMLS) instead.
-fn bench(args: &[String]) -> ExitCode {
+fn criterion_bench(args: &[String]) -> ExitCode {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     let package = if args.iter().any(|a| a == "--peers") {
@@ -231,7 +267,12 @@ fn bench(args: &[String]) -> ExitCode {
     } else {
         "mls-vectors"
     };
-    cmd.args(["bench", "-p", package, "--"]);
+    cmd.args(["bench", "-p", package]);
+    if package == "mls-peers" {
+        // The criterion bench only: the report takes other options.
+        cmd.args(["--bench", "peers"]);
+    }
+    cmd.arg("--");
     for a in args {
         if a == "--peers" {
             continue;
