@@ -211,8 +211,9 @@ pub struct CommitMessages {
     pub commit: Vec<u8>,
     /// The Welcome, for the members it adds.
     pub welcome: Option<Vec<u8>>,
-    /// The signed GroupInfo of the new epoch.
-    pub group_info: Vec<u8>,
+    /// The signed GroupInfo of the new epoch, when the commit adds members
+    /// (for others, [`crate::group::Group::group_info`] after merging).
+    pub group_info: Option<Vec<u8>>,
     /// True when the commit carries an UpdatePath (new keys for the
     /// committer: post-compromise security, RFC 9420 §12.4).
     pub has_path: bool,
@@ -619,7 +620,10 @@ impl<S: Storage> GroupHandle<'_, S> {
         Ok(CommitMessages {
             commit: out.commit.to_bytes()?,
             welcome: out.welcome.map(|w| w.to_bytes()).transpose()?,
-            group_info: MlsMessage::from(out.group_info).to_bytes()?,
+            group_info: out
+                .group_info
+                .map(|gi| MlsMessage::from(gi).to_bytes())
+                .transpose()?,
             has_path,
         })
     }

@@ -264,9 +264,6 @@ pub fn merge_update_path(
     path: &UpdatePath,
     group_id: &[u8],
 ) -> Result<MergedPath, Error> {
-    let LeafNodeSource::Commit(leaf_ph) = &path.leaf_node.leaf_node_source else {
-        return Err(TreeKemError::LeafSourceNotCommit.into());
-    };
     let tbs = path.leaf_node.tbs(Some((group_id, sender.0)))?;
     verify_with_label(
         cs,
@@ -276,6 +273,21 @@ pub fn merge_update_path(
         path.leaf_node.signature.as_slice(),
     )
     .map_err(|_| TreeKemError::LeafSignatureInvalid)?;
+    merge_verified_update_path(cs, tree, sender, path)
+}
+
+/// [`merge_update_path`] for a path whose leaf signature the caller has
+/// already verified for `sender`'s position (the group validates the
+/// leaf as a whole first, RFC 9420 §7.3): one verification, not two.
+pub fn merge_verified_update_path(
+    cs: &dyn CipherSuiteProvider,
+    tree: &mut StagedTree<'_>,
+    sender: LeafIndex,
+    path: &UpdatePath,
+) -> Result<MergedPath, Error> {
+    let LeafNodeSource::Commit(leaf_ph) = &path.leaf_node.leaf_node_source else {
+        return Err(TreeKemError::LeafSourceNotCommit.into());
+    };
     // RFC 9420 §12.2, §16.7: the resulting tree must not hold one key
     // twice, so the keys of the path itself are pairwise distinct.
     let mut seen = alloc::collections::BTreeSet::new();

@@ -200,7 +200,7 @@ fn big_group(n: usize) -> Option<(Vec<u8>, Vec<u8>, GroupInfo)> {
     g.merge_pending().ok()?;
     let tree = RatchetTreeExt(g.tree().to_nodes()).encode().ok()?;
     let snap = g.to_bytes().ok()?.as_bytes().to_vec();
-    Some((tree, snap, out.group_info))
+    Some((tree, snap, out.group_info?))
 }
 
 /// Builds the seed corpora into `fuzz/corpus/<target>/`.

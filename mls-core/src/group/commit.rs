@@ -140,10 +140,11 @@ pub struct CommitOutput {
     pub commit: MlsMessage,
     /// The Welcome for new members, if any were added.
     pub welcome: Option<MlsMessage>,
-    /// The signed GroupInfo of the new epoch. It carries the ratchet tree
-    /// only when members were added; after merging, `Group::group_info`
-    /// gives one with the tree for external joiners.
-    pub group_info: GroupInfo,
+    /// The signed GroupInfo of the new epoch, the one inside the Welcome,
+    /// when the commit adds members (with the ratchet tree if the config
+    /// puts it in Welcomes). A commit that adds nobody signs none: after
+    /// merging, `Group::group_info` gives one for external joiners.
+    pub group_info: Option<GroupInfo>,
 }
 
 /// Randomness and policy for creating a commit.

@@ -199,9 +199,9 @@ impl Group {
         Ok((tree_hash, tree_after, staged.finish(cs)?))
     }
 
-    /// The signed GroupInfo of the new epoch (RFC 9420 §12.4.3), with the
-    /// tree if `tree_after` is given, and the Welcome for the members the
-    /// commit adds (§12.4.3.1), if any.
+    /// For a commit that adds members: the signed GroupInfo of the new
+    /// epoch (RFC 9420 §12.4.3), with the tree if `tree_after` is given,
+    /// and the Welcome for them (§12.4.3.1).
     fn new_epoch_invitations(
         &self,
         cs: &dyn CipherSuiteProvider,
@@ -210,7 +210,13 @@ impl Group {
         tree_after: Option<Vec<u8>>,
         (psk, applied, path_secrets): (&Secret, &Applied, &[(NodeIndex, Secret)]),
         rng: &mut dyn Rng,
-    ) -> Result<(GroupInfo, Option<MlsMessage>), Error> {
+    ) -> Result<(Option<GroupInfo>, Option<MlsMessage>), Error> {
+        // RFC 9420 §12.4.3: a GroupInfo is needed for a Welcome (and for
+        // external joiners, who get one from `Group::group_info`): a commit
+        // that adds nobody signs none.
+        if applied.added.is_empty() {
+            return Ok((None, None));
+        }
         let me = self.private.own_leaf;
         let (_, external_pub) = next.derived.epoch.external_key_pair(cs)?;
         let group_info = super::external::build_group_info(
@@ -222,9 +228,6 @@ impl Group {
             &external_pub,
             tree_after,
         )?;
-        if applied.added.is_empty() {
-            return Ok((group_info, None));
-        }
         let w = crate::seal_welcome::encrypt_welcome(
             cs,
             &group_info,
@@ -237,7 +240,7 @@ impl Group {
         let welcome = MlsMessage {
             body: MlsMessageBody::Welcome(w),
         };
-        Ok((group_info, Some(welcome)))
+        Ok((Some(group_info), Some(welcome)))
     }
 
     /// The proposals of a commit (RFC 9420 §12.2, §12.4): the `options`'

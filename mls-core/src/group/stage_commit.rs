@@ -16,7 +16,7 @@ use crate::messages::{
 use crate::tree::{StagedTree, TreeRead};
 use crate::tree_math::LeafIndex;
 use crate::treekem::{
-    PrivateUpdate, TreeKemError, TreeKemPrivate, decrypt_update_path, merge_update_path,
+    PrivateUpdate, TreeKemError, TreeKemPrivate, decrypt_update_path, merge_verified_update_path,
 };
 
 impl Group {
@@ -208,13 +208,8 @@ impl Group {
             p.extensions,
             env,
         )?;
-        let merged = merge_update_path(
-            cs,
-            staged,
-            sender_leaf,
-            path,
-            self.context.group_id.as_slice(),
-        )?;
+        // `check_path` verified the leaf's signature for `sender_leaf`.
+        let merged = merge_verified_update_path(cs, staged, sender_leaf, path)?;
         if p.self_removed {
             return Ok((sender_leaf, None));
         }
