@@ -77,8 +77,10 @@ fuzz_target!(|data: &[u8]| {
         mls_fuzz::provider(),
         &welcome,
         &c.key_package,
-        &c.init_key,
-        c.encryption_key.duplicate(),
+        mls_core::key_package::KeyPackagePrivate {
+            init_key: c.init_key.duplicate(),
+            encryption_key: c.encryption_key.duplicate(),
+        },
         c.signer.duplicate(),
         None,
         &mut mls_fuzz::process_env(),

@@ -15,8 +15,8 @@ use mls_core::group::{
     AcceptAllCredentials, CommitEnv, CommitOptions, Group, GroupConfig, MemberIdentity, NoPsks,
     ProcessEnv,
 };
-use mls_core::messages::Extension;
 use mls_core::key_package::{KeyPackageParams, generate_key_package};
+use mls_core::messages::Extension;
 use mls_core::messages::{
     Add, Capabilities, Credential, CredentialType, ExtensionType, GroupInfo, KeyPackage, Lifetime,
     MlsMessage, MlsMessageBody, Proposal, ProtocolVersion, RatchetTree as RatchetTreeExt, Welcome,
@@ -207,7 +207,10 @@ fn build(config: GroupConfig) -> Fixture {
         p,
         &welcome,
         &bob.key_package,
-        mls_core::key_package::KeyPackagePrivate { init_key: bob.init_key.duplicate(), encryption_key: bob.encryption_key.duplicate() },
+        mls_core::key_package::KeyPackagePrivate {
+            init_key: bob.init_key.duplicate(),
+            encryption_key: bob.encryption_key.duplicate(),
+        },
         bob.signer.duplicate(),
         None,
         &mut process_env(),
@@ -215,9 +218,13 @@ fn build(config: GroupConfig) -> Fixture {
     )
     .unwrap();
     let bob_app = bob_group.protect(p, b"hello", b"", &mut rng).unwrap();
-    let joiner =
-        mls_core::seal_welcome::decrypt_group_secrets(cs(), &welcome, &bob.key_package, &bob.init_key)
-            .unwrap();
+    let joiner = mls_core::seal_welcome::decrypt_group_secrets(
+        cs(),
+        &welcome,
+        &bob.key_package,
+        &bob.init_key,
+    )
+    .unwrap();
     let psk_secret = Secret::zero(cs().kdf().nh()).unwrap();
     let welcome_secret =
         mls_core::seal_welcome::welcome_secret(cs(), &joiner.joiner_secret, &psk_secret).unwrap();
@@ -384,7 +391,10 @@ mod tests {
             provider(),
             w,
             &c.key_package,
-            mls_core::key_package::KeyPackagePrivate { init_key: c.init_key.duplicate(), encryption_key: c.encryption_key.duplicate() },
+            mls_core::key_package::KeyPackagePrivate {
+                init_key: c.init_key.duplicate(),
+                encryption_key: c.encryption_key.duplicate(),
+            },
             c.signer.duplicate(),
             None,
             &mut process_env(),
