@@ -354,29 +354,28 @@ fn ops<M: Mls>(
         json!({"out_bytes": rem.len(), "victim": victim}),
     );
 
-    // A third member processes the removal (none at n = 2).
-    if n > 2 {
-        let (st, _g) = bench(
-            cfg,
-            || m.fork(p),
-            |mut g| {
-                m.process(&mut g, &rem);
-                g
-            },
-        );
-        let counts = counted(cnt, |x| {
-            let mut g = m.fork(p);
-            x.process(&mut g, &rem);
+    // A third member processes the removal; at n = 2 there is none, and
+    // the removed member processes its own removal (leaf 0 is the victim).
+    let (st, _g) = bench(
+        cfg,
+        || m.fork(p),
+        |mut g| {
+            m.process(&mut g, &rem);
             g
-        });
-        e.row(
-            cfg,
-            &format!("process_remove{suffix}"),
-            st,
-            counts.as_ref(),
-            json!({}),
-        );
-    }
+        },
+    );
+    let counts = counted(cnt, |x| {
+        let mut g = m.fork(p);
+        x.process(&mut g, &rem);
+        g
+    });
+    e.row(
+        cfg,
+        &format!("process_remove{suffix}"),
+        st,
+        counts.as_ref(),
+        json!({}),
+    );
 
     if suffix.is_empty() {
         let data = vec![0x5a; 1024];
