@@ -242,6 +242,18 @@ pub struct Client<S: Storage> {
     storage: S,
     rng: Box<dyn Rng + Send>,
     groups: BTreeMap<Vec<u8>, Group>,
+    psks: ExternalPsks,
+}
+
+/// The client's external PSKs, kept in memory and written through to the
+/// storage.
+#[derive(Default)]
+struct ExternalPsks(BTreeMap<Vec<u8>, SecretVec>);
+
+impl crate::group::PskStore for ExternalPsks {
+    fn external_psk(&self, psk_id: &[u8]) -> Option<&[u8]> {
+        self.0.get(psk_id).map(SecretVec::as_bytes)
+    }
 }
 
 impl<S: Storage> fmt::Debug for Client<S> {
@@ -316,6 +328,7 @@ impl<S: Storage> Client<S> {
             storage,
             rng,
             groups: BTreeMap::new(),
+            psks: ExternalPsks::default(),
         })
     }
 
@@ -486,7 +499,7 @@ impl<S: Storage> Client<S> {
         let kp: KeyPackage = crate::codec::decode(&stored.key_package)?;
         let private = decode_key_package_private(stored.private.as_bytes())?;
         let mut env = ProcessEnv {
-            psks: &crate::group::NoPsks,
+            psks: &self.psks,
             credentials: self.options.credentials.as_ref(),
             now: self.now(),
         };
@@ -540,6 +553,30 @@ impl<S: Storage> Client<S> {
         })
     }
 
+    /// Adds an external PSK (RFC 9420 §8.4) under `id`, for commits and
+    /// Welcomes that inject it; it is written to the storage.
+    pub fn add_psk(&mut self, id: &[u8], secret: &[u8]) -> Result<(), ClientError<S::Error>> {
+        self.storage
+            .write(&[Write::Psk { id, secret }])
+            .map_err(ClientError::Storage)?;
+        self.psks
+            .0
+            .insert(id.to_vec(), SecretVec::from_slice(secret));
+        Ok(())
+    }
+
+    /// Loads an external PSK kept in the storage by an earlier run; false
+    /// if the storage has none under `id`.
+    pub fn load_psk(&mut self, id: &[u8]) -> Result<bool, ClientError<S::Error>> {
+        match self.storage.psk(id).map_err(ClientError::Storage)? {
+            Some(s) => {
+                self.psks.0.insert(id.to_vec(), s);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
     /// The IDs of the client's groups (from the storage).
     pub fn group_ids(&self) -> Result<Vec<Vec<u8>>, ClientError<S::Error>> {
         self.storage.group_ids().map_err(ClientError::Storage)
@@ -589,6 +626,7 @@ impl<S: Storage> GroupHandle<'_, S> {
             provider: c.provider,
             rng: c.rng.as_mut(),
             credentials: c.options.credentials.as_ref(),
+            psks: &c.psks,
             now,
         };
         let out = f(group, &mut ctx)?;
@@ -610,7 +648,7 @@ impl<S: Storage> GroupHandle<'_, S> {
         let out: CommitOutput = self.with_group(|g, ctx| {
             let mut env = CommitEnv {
                 rng: ctx.rng,
-                psks: &crate::group::NoPsks,
+                psks: ctx.psks,
                 credentials: ctx.credentials,
                 now: ctx.now,
             };
@@ -779,6 +817,14 @@ impl<S: Storage> GroupHandle<'_, S> {
         Ok(m.to_bytes()?)
     }
 
+    /// Proposes injecting the external PSK `id` (RFC 9420 §12.1.4); every
+    /// member needs it ([`Client::add_psk`]) to follow the commit.
+    pub fn propose_psk(&mut self, id: &[u8]) -> Result<Vec<u8>, ClientError<S::Error>> {
+        let m =
+            self.with_group(|g, ctx| g.propose_external_psk(ctx.provider, id.to_vec(), ctx.rng))?;
+        Ok(m.to_bytes()?)
+    }
+
     /// Encrypts application data for the group (RFC 9420 §6.3).
     pub fn send(&mut self, data: &[u8]) -> Result<Vec<u8>, ClientError<S::Error>> {
         let m = self.with_group(|g, ctx| g.protect(ctx.provider, data, b"", ctx.rng))?;
@@ -791,7 +837,7 @@ impl<S: Storage> GroupHandle<'_, S> {
     pub fn receive(&mut self, message: &[u8]) -> Result<Event, ClientError<S::Error>> {
         self.with_group(|g, ctx| {
             let mut env = ProcessEnv {
-                psks: &crate::group::NoPsks,
+                psks: ctx.psks,
                 credentials: ctx.credentials,
                 now: ctx.now,
             };
@@ -913,5 +959,6 @@ struct ClientCtx<'a> {
     provider: &'static dyn CryptoProvider,
     rng: &'a mut dyn Rng,
     credentials: &'a dyn CredentialValidator,
+    psks: &'a dyn crate::group::PskStore,
     now: Option<u64>,
 }

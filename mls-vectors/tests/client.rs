@@ -171,3 +171,45 @@ fn a_restarted_client_carries_on_from_its_storage() {
         .unwrap();
     assert!(a.as_bytes() == b.as_bytes());
 }
+
+#[test]
+fn an_external_psk_reaches_the_key_schedule_through_the_clients() {
+    let mut alice = client(b"alice", key(5), MemoryStorage::default(), 50);
+    let mut bob = client(b"bob", key(6), MemoryStorage::default(), 60);
+    alice.create_group(b"g").unwrap();
+    let kp = bob.key_package().unwrap();
+    let add = alice.group(b"g").unwrap().add_members(&[&kp]).unwrap();
+    alice.group(b"g").unwrap().confirm_commit().unwrap();
+    bob.join(add.welcome.as_deref().unwrap()).unwrap();
+
+    alice.add_psk(b"shared", &[7; 32]).unwrap();
+    let p = alice.group(b"g").unwrap().propose_psk(b"shared").unwrap();
+    // Bob lacks the PSK: he caches the proposal but cannot follow the
+    // commit; with it (from his storage after a restart), he can.
+    assert!(matches!(
+        bob.group(b"g").unwrap().receive(&p).unwrap(),
+        Event::Proposal { .. }
+    ));
+    let out = alice.group(b"g").unwrap().commit_pending().unwrap();
+    alice.group(b"g").unwrap().confirm_commit().unwrap();
+    assert!(bob.group(b"g").unwrap().receive(&out.commit).is_err());
+    bob.add_psk(b"shared", &[7; 32]).unwrap();
+    let storage = bob.into_storage();
+    let mut bob = client(b"bob", key(6), storage, 61);
+    assert!(bob.load_psk(b"shared").unwrap());
+    match bob.group(b"g").unwrap().receive(&out.commit).unwrap() {
+        Event::Commit { .. } => {}
+        other => panic!("{other:?}"),
+    }
+    let a = alice
+        .group(b"g")
+        .unwrap()
+        .export_secret(b"x", b"", 32)
+        .unwrap();
+    let b = bob
+        .group(b"g")
+        .unwrap()
+        .export_secret(b"x", b"", 32)
+        .unwrap();
+    assert!(a.as_bytes() == b.as_bytes());
+}
