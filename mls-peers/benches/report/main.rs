@@ -304,7 +304,7 @@ fn ops<M: Mls>(
     victim: u32,
     suffix: &str,
 ) {
-    let n = e.n;
+
     let (st, (upd, _g)) = bench(cfg, || m.fork(c), |mut g| (m.update(&mut g), g));
     let counts = counted(cnt, |x| {
         let mut g = m.fork(c);
