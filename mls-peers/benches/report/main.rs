@@ -304,7 +304,6 @@ fn ops<M: Mls>(
     victim: u32,
     suffix: &str,
 ) {
-
     let (st, (upd, _g)) = bench(cfg, || m.fork(c), |mut g| (m.update(&mut g), g));
     let counts = counted(cnt, |x| {
         let mut g = m.fork(c);
