@@ -664,3 +664,50 @@ fn welcome_with_a_tree_past_max_leaves_is_refused() {
         }))
     );
 }
+
+/// The byte path (`process_bytes`, which moves the decoded content and
+/// checks the signature, membership tag and transcript over one encoding):
+/// a commit with any one byte of its signature, membership tag or content
+/// flipped is refused with a typed error and changes nothing; the intact
+/// commit is then accepted.
+#[test]
+fn rfc9420_6_1_tampered_commit_bytes_are_refused_and_change_nothing() {
+    use mls_core::group::{AcceptAllCredentials, NoPsks, ProcessEnv};
+    let mut s = three(61);
+    let mut rng = TestRng::new(62);
+    let out = commit(
+        group(&mut s, 0),
+        CommitOptions {
+            force_path: true,
+            ..CommitOptions::default()
+        },
+        &mut rng,
+    )
+    .unwrap();
+    let bytes = out.commit.to_bytes().unwrap();
+    let before = snapshot(group(&mut s, 1));
+    let mut env = ProcessEnv {
+        psks: &NoPsks,
+        credentials: &AcceptAllCredentials,
+        now: None,
+    };
+    // The last bytes are the membership tag and, before it, the
+    // confirmation tag and signature; a byte in the middle is content.
+    let n = bytes.len();
+    for i in [n - 1, n - 40, n - 80, n - 120, n / 2, 20] {
+        let mut bad = bytes.clone();
+        bad[i] ^= 0x01;
+        let e = group(&mut s, 1)
+            .process_bytes(provider(), &bad, &mut env)
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Protocol(_) | Error::Codec(_) | Error::Crypto(_)),
+            "byte {i}: {e:?}"
+        );
+        assert_eq!(snapshot(group(&mut s, 1)), before, "byte {i}");
+    }
+    let r = group(&mut s, 1)
+        .process_bytes(provider(), &bytes, &mut env)
+        .unwrap();
+    assert!(matches!(r, Received::Commit(_)));
+}

@@ -736,8 +736,21 @@ impl Group {
         self.process_public_owned(provider, msg.clone(), env)
     }
 
-    /// [`Group::process_public`] on a message given up by the caller: its
-    /// content is moved into the group's processing, not copied.
+    /// [`Group::process_public_owned`] after the vector bounds (RFC 9420
+    /// §2.1.2 vectors a peer fills), checked before anything else.
+    fn process_public_bytes(
+        &mut self,
+        provider: &dyn CryptoProvider,
+        msg: PublicMessage,
+        env: &mut commit::ProcessEnv<'_>,
+    ) -> Result<Received, Error> {
+        proposals::check_vector_limits(&msg.content.content, &self.config.limits)?;
+        self.process_public_owned(provider, msg, env)
+    }
+
+    /// [`Group::process_public`] on a message given up by the caller, its
+    /// vector bounds already checked: its content is moved into the
+    /// group's processing, not copied.
     fn process_public_owned(
         &mut self,
         provider: &dyn CryptoProvider,
@@ -748,7 +761,6 @@ impl Group {
             return Err(UsageError::GroupInactive.into());
         }
         let cs = suite(provider, self.context.cipher_suite)?;
-        proposals::check_vector_limits(&msg.content.content, &self.config.limits)?;
         let framed = crate::protect::unprotect_public_owned(
             cs,
             msg,
@@ -777,7 +789,7 @@ impl Group {
         let msg: crate::messages::MlsMessage = crate::codec::decode(bytes)?;
         match msg.body {
             crate::messages::MlsMessageBody::PublicMessage(pm) => {
-                self.process_public_owned(provider, pm, env)
+                self.process_public_bytes(provider, pm, env)
             }
             _ => self.process(provider, &msg, env),
         }
