@@ -184,6 +184,16 @@ pub fn validate_key_package(
     kp: &KeyPackage,
     now: Option<u64>,
 ) -> Result<(), Error> {
+    check_key_package_fields(cs, kp, now)?;
+    verify_key_package_signatures(cs, kp)
+}
+
+/// The checks of [`validate_key_package`] but the two signatures.
+pub(crate) fn check_key_package_fields(
+    cs: &dyn CipherSuiteProvider,
+    kp: &KeyPackage,
+    now: Option<u64>,
+) -> Result<(), Error> {
     if kp.version != ProtocolVersion::MLS10 {
         return Err(KeyPackageError::VersionMismatch.into());
     }
@@ -209,6 +219,18 @@ pub fn validate_key_package(
             .validate_public_key(key)
             .map_err(|_| crate::group::GroupError::InvalidPublicKey)?;
     }
+    Ok(())
+}
+
+/// The signatures of [`validate_key_package`]: the LeafNode's, then the
+/// KeyPackage's, both with `leaf_node.signature_key`. Independent of the
+/// group, so a bulk add can check all of them at once (in parallel with
+/// `parallel`) and report each where the serial order would.
+pub(crate) fn verify_key_package_signatures(
+    cs: &dyn CipherSuiteProvider,
+    kp: &KeyPackage,
+) -> Result<(), Error> {
+    let leaf = &kp.leaf_node;
     verify_with_label(
         cs,
         leaf.signature_key.as_slice(),

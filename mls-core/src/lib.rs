@@ -42,6 +42,13 @@
 //! - `test-utils`: hooks that forge messages for negative tests.
 //! - `conformance`: the crypto backend conformance harness, for backend
 //!   crates' tests.
+//! - `parallel` (std): runs the embarrassingly parallel parts on rayon's
+//!   current thread pool: HPKE seals to many recipients (Welcome,
+//!   UpdatePath), signature checks of many leaves (joins, bulk adds), tree
+//!   hashing on import. The results are byte-identical to the serial path
+//!   (randomness is drawn serially, in the serial order); inside a
+//!   one-thread pool (`rayon::ThreadPool::install`) everything runs on the
+//!   calling thread.
 //!
 //! Never enable the last three in an application.
 //!
@@ -202,6 +209,8 @@ layers!(
     tree_math,
     treekem
 );
+
+mod par;
 
 pub use error::Error;
 

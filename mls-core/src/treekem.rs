@@ -12,7 +12,7 @@ use core::fmt;
 use crate::codec::VLBytes;
 
 use crate::crypto::labeled::{
-    decrypt_with_label, derive_secret, encrypt_with_label, sign_with_label, verify_with_label,
+    decrypt_with_label, derive_secret, encrypt_with_label_many, sign_with_label, verify_with_label,
 };
 use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret};
 use crate::error::Error;
@@ -216,25 +216,36 @@ pub fn create_update_path(
     let tree_hash = tree.tree_hash(cs)?;
     let ctx = (params.group_context)(tree_hash.as_slice())?;
 
-    let mut nodes = Vec::with_capacity(steps.len());
-    for ((s, ps), pk) in steps.iter().zip(&secrets).zip(&pubs) {
-        let mut cts = Vec::new();
+    // One EncryptWithLabel per resolution node of each copath child, all
+    // under the same context (RFC 9420 §7.6): one batch, in path order, so
+    // the backend hashes the context once (and seals in parallel with
+    // `parallel`).
+    let mut counts = Vec::with_capacity(steps.len());
+    let mut recipients: Vec<(&[u8], &[u8])> = Vec::new();
+    for (s, ps) in steps.iter().zip(&secrets) {
+        let before = recipients.len();
         for r in resolution(tree, s.copath_child, params.exclude) {
             let key = tree
                 .encryption_key(r)
-                .ok_or(TreeKemError::NoDecryptionKey)?
-                .to_vec();
-            let ct = encrypt_with_label(cs, &key, b"UpdatePathNode", &ctx, ps.as_bytes(), rng)?;
-            cts.push(HpkeCiphertext {
-                kem_output: VLBytes::new(ct.kem_output),
-                ciphertext: VLBytes::new(ct.ciphertext),
-            });
+                .ok_or(TreeKemError::NoDecryptionKey)?;
+            recipients.push((key, ps.as_bytes()));
         }
-        nodes.push(UpdatePathNode {
-            encryption_key: VLBytes::new(pk.clone()),
-            encrypted_path_secret: cts,
-        });
+        counts.push(recipients.len() - before);
     }
+    let mut cts = encrypt_with_label_many(cs, &recipients, b"UpdatePathNode", &ctx, rng)?
+        .into_iter()
+        .map(|ct| HpkeCiphertext {
+            kem_output: VLBytes::new(ct.kem_output),
+            ciphertext: VLBytes::new(ct.ciphertext),
+        });
+    let nodes = counts
+        .iter()
+        .zip(&pubs)
+        .map(|(&k, pk)| UpdatePathNode {
+            encryption_key: VLBytes::new(pk.clone()),
+            encrypted_path_secret: cts.by_ref().take(k).collect(),
+        })
+        .collect();
 
     let blanked = tree_math::direct_path(sender.node(), tree.n_leaves()).collect();
     let commit_secret = secrets.pop().ok_or(TreeKemError::PathLengthMismatch)?;

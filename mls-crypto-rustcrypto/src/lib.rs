@@ -30,12 +30,9 @@
 //! | SHA3-256, SHAKE256 | `sha3`, `shake` ([`pq::Sha3`]) |
 //! | HPKE for the PQ KEMs | `mls-core`'s `KemHpke` (RFC 9180 key schedule over any `Kem`) |
 //!
-//! `Signature::verify_batch` (used for the leaf signatures of a joiner's
-//! tree, RFC 9420 §7.3) verifies each signature exactly as `verify` does,
-//! split over the machine's cores with scoped threads (one thread where
-//! none can be spawned, or for fewer than 128 signatures): joining a
-//! 4,096-member group took 234 ms on one core and 166 ms on this 2-core
-//! machine (`cargo xtask bench --quick join_from_welcome/rustcrypto`).
+//! This backend spawns no threads: every call runs on the caller's
+//! thread. Spreading many seals or signature checks over cores is the
+//! core's `parallel` feature (rayon), for every backend alike.
 //!
 //! All of them share one generation of the RustCrypto traits
 //! (`rand_core` 0.10, `elliptic-curve` 0.14, `digest` 0.11, `aead` 0.6):

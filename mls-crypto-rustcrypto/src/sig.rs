@@ -7,48 +7,10 @@
 //! P-521). Public keys: RFC 8032 bytes or uncompressed SEC1 points. ECDSA
 //! signatures are DER encoded.
 
-use mls_core::crypto::{
-    CryptoError, Rng, Signature, SignaturePrivateKey, SignatureScheme, VerifyItem,
-};
+use mls_core::crypto::{CryptoError, Rng, Signature, SignaturePrivateKey, SignatureScheme};
 use zeroize::Zeroizing;
 
 use crate::dh::to_array;
-
-/// Fewest signatures worth a thread of their own (a verification costs
-/// tens of microseconds; a thread, about as much to start).
-const MIN_PER_THREAD: usize = 64;
-
-/// Verifies every item, each exactly as [`Signature::verify`] would
-/// (no batch equation, so no signature is judged differently), split over
-/// the machine's cores. Joining a group verifies the signature of every
-/// leaf of its tree (RFC 9420 §7.3, §12.4.3.1): thousands at once. Where
-/// threads are unavailable (`available_parallelism` fails, e.g. on
-/// wasm32), or the batch is small, it runs on the calling thread.
-fn verify_parallel<S: Signature + Sync>(
-    s: &S,
-    items: &[VerifyItem<'_>],
-) -> Result<(), CryptoError> {
-    let one = |i: &VerifyItem<'_>| s.verify(i.public_key, i.message, i.signature);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len() / MIN_PER_THREAD)
-        .max(1);
-    if threads == 1 {
-        return items.iter().try_for_each(one);
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = items
-            .chunks(chunk)
-            .map(|c| scope.spawn(move || c.iter().try_for_each(one)))
-            .collect();
-        // Join every worker before answering, whatever the first says.
-        let results: Vec<_> = workers.into_iter().map(|w| w.join()).collect();
-        results
-            .into_iter()
-            .try_for_each(|r| r.unwrap_or(Err(CryptoError::Internal)))
-    })
-}
 
 /// Ed25519 (RFC 8032) via `ed25519-dalek`; verification is `verify_strict`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -89,10 +51,6 @@ impl Signature for Ed25519 {
             .map_err(|_| CryptoError::InvalidSignature)?;
         pk.verify_strict(message, &sig)
             .map_err(|_| CryptoError::InvalidSignature)
-    }
-
-    fn verify_batch(&self, items: &[VerifyItem<'_>]) -> Result<(), CryptoError> {
-        verify_parallel(self, items)
     }
 
     fn generate_key_pair(
@@ -157,10 +115,6 @@ impl Signature for Ed448 {
             .map_err(|_| CryptoError::InvalidSignature)?;
         pk.verify_raw(&sig, message)
             .map_err(|_| CryptoError::InvalidSignature)
-    }
-
-    fn verify_batch(&self, items: &[VerifyItem<'_>]) -> Result<(), CryptoError> {
-        verify_parallel(self, items)
     }
 
     fn generate_key_pair(
@@ -237,10 +191,6 @@ macro_rules! ecdsa {
                     .map_err(|_| CryptoError::InvalidSignature)?;
                 pk.verify(message, &sig)
                     .map_err(|_| CryptoError::InvalidSignature)
-            }
-
-            fn verify_batch(&self, items: &[VerifyItem<'_>]) -> Result<(), CryptoError> {
-                verify_parallel(self, items)
             }
 
             fn generate_key_pair(

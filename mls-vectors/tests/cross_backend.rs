@@ -187,3 +187,77 @@ fn rfc9180_native_hpke_matches_generic() {
         }
     }
 }
+
+/// Why no backend verifies Ed25519 signatures with a batch equation.
+///
+/// Single verification in every backend is cofactorless (RFC 8032 §5.1.7:
+/// `[S]B = R + [k]A`; `verify_strict` in ed25519-dalek, BoringSSL's and
+/// aws-lc's check, libcrux's). Batch verification checks a random linear
+/// combination of the equations, which is sound only when multiplied by
+/// the cofactor 8: `[8]([S]B - R - [k]A) = 0`. The two disagree on any
+/// signature whose R carries a torsion component T: `[S]B - [k]A = R - T`
+/// fails the cofactorless check but passes the cofactored one. An attacker
+/// makes such signatures at will (below), so a batch would accept
+/// signatures every strict verifier refuses: members with and without the
+/// batch path would disagree on a commit, and the group forks. Telling the
+/// two apart costs a check that R is torsion-free ([L]R = 0), about a
+/// verification's worth of curve arithmetic, which is all batching saves.
+/// So joins and bulk adds verify one by one (in parallel with the
+/// `parallel` feature), and this test pins that every backend refuses
+/// these signatures while the cofactored equation holds for them.
+#[test]
+fn ed25519_signature_with_torsion_in_r_is_refused_by_every_backend() {
+    use curve25519_dalek::constants::EIGHT_TORSION;
+    use curve25519_dalek::edwards::EdwardsPoint;
+    use curve25519_dalek::scalar::Scalar;
+    use curve25519_dalek::traits::IsIdentity;
+    use sha2::{Digest, Sha512};
+
+    let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
+    let message = b"a LeafNodeTBS, say";
+    let a = Scalar::from_bytes_mod_order([7u8; 32]);
+    let big_a = EdwardsPoint::mul_base(&a);
+    let pk = big_a.compress().to_bytes();
+    let r = Scalar::from_bytes_mod_order([9u8; 32]);
+    for (t, torsion) in EIGHT_TORSION.iter().enumerate() {
+        // R = rB + T, k = H(R || A || M), S = r + k a: a signature a
+        // signer could only make on purpose.
+        let big_r = EdwardsPoint::mul_base(&r) + torsion;
+        let r_bytes = big_r.compress().to_bytes();
+        let k = Scalar::from_bytes_mod_order_wide(
+            &Sha512::new()
+                .chain_update(r_bytes)
+                .chain_update(pk)
+                .chain_update(message)
+                .finalize()
+                .into(),
+        );
+        let s = r + k * a;
+        let mut sig = r_bytes.to_vec();
+        sig.extend_from_slice(s.as_bytes());
+        // The cofactored (batch) equation accepts it, whatever T.
+        let d = EdwardsPoint::mul_base(&s) - big_r - k * big_a;
+        assert!(
+            d.mul_by_cofactor().is_identity(),
+            "torsion {t}: cofactored equation"
+        );
+        for (name, provider) in backends() {
+            let Some(cs) = provider.cipher_suite(suite) else {
+                continue;
+            };
+            let verdict = cs.signature().verify(&pk, message, &sig);
+            if t == 0 {
+                // No torsion: an ordinary valid signature.
+                assert!(
+                    verdict.is_ok(),
+                    "{name}: the torsion-free signature is valid"
+                );
+            } else {
+                assert!(
+                    verdict.is_err(),
+                    "{name}: accepted a signature with a torsion point of R (torsion {t})"
+                );
+            }
+        }
+    }
+}

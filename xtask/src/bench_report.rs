@@ -176,6 +176,7 @@ fn pretty(imp: &str, backend: &str) -> String {
     };
     match imp {
         "ours" => format!("mls-core ({b})"),
+        "ours-parallel" => format!("mls-core + `parallel`, 2 threads ({b})"),
         "openmls" => format!("OpenMLS 0.9.2 ({b})"),
         "mls-rs" => format!("mls-rs 0.57 ({b})"),
         o => format!("{o} ({b})"),
@@ -219,7 +220,8 @@ impl<'a> Index<'a> {
     fn peers(&self) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = Vec::new();
         for r in self.rows {
-            if r.imp != "ours" && !v.iter().any(|(i, b)| *i == r.imp && *b == r.backend) {
+            let peer = !r.imp.starts_with("ours");
+            if peer && !v.iter().any(|(i, b)| *i == r.imp && *b == r.backend) {
                 v.push((r.imp.clone(), r.backend.clone()));
             }
         }
@@ -269,6 +271,53 @@ pub fn headline(rows: &[Row], n: u64) -> String {
     s
 }
 
+/// The `parallel` feature on two threads (suite 1, the backend it ran
+/// on) against the same backend on one core and the fastest peer (one
+/// core): empty when the run had no "ours-parallel" rows.
+pub fn parallel_section(rows: &[Row], ns: &[u64]) -> String {
+    let ix = Index { rows };
+    let mut s = String::new();
+    let Some(backend) = ix.backends("ours-parallel", 1).into_iter().next() else {
+        return s;
+    };
+    let peers = ix.peers();
+    let _ = writeln!(
+        s,
+        "## The `parallel` feature on 2 threads ({}, suite 0x0001)\n\n\
+         The one-core rows above run serially; these run the same operations \
+         with the `parallel` feature in a two-thread rayon pool (the peers stay \
+         on one core).\n\n\
+         | op | n | one core | 2 threads | speed-up | best peer ÷ 2 threads |\n\
+         |---|---|---|---|---|---|",
+        pretty("ours", &backend)
+    );
+    for op in OPS {
+        for &n in ns {
+            let (Some(one), Some(two)) = (
+                ix.get("ours", &backend, 1, op, n),
+                ix.get("ours-parallel", &backend, 1, op, n),
+            ) else {
+                continue;
+            };
+            let best = peers
+                .iter()
+                .filter_map(|(i, b)| ix.get(i, b, 1, op, n))
+                .map(|p| p.median_ns)
+                .fold(f64::INFINITY, f64::min);
+            let _ = writeln!(
+                s,
+                "| `{op}` | {n} | {} | {} | {} | {} |",
+                time(one.median_ns),
+                time(two.median_ns),
+                ratio(one.median_ns, Some(two.median_ns)),
+                ratio(best, Some(two.median_ns)),
+            );
+        }
+    }
+    s.push('\n');
+    s
+}
+
 /// The whole markdown report.
 pub fn markdown(rows: &[Row], prims: &[Prims], elapsed: Option<f64>) -> String {
     let ix = Index { rows };
@@ -289,6 +338,8 @@ pub fn markdown(rows: &[Row], prims: &[Prims], elapsed: Option<f64>) -> String {
         s.push_str(&headline(rows, n));
         s.push('\n');
     }
+
+    s.push_str(&parallel_section(rows, &ns));
 
     s.push_str("## mls-core per suite and backend\n\n");
     let suites: BTreeSet<u16> = rows

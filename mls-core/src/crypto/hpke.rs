@@ -282,20 +282,24 @@ impl Hpke for GenericHpke {
         // info_hash once for all recipients (RFC 9180 §5.1).
         let sched = self.schedule();
         let ks_context = sched.key_schedule_context(info)?;
-        recipients
+        // The ephemeral keys are drawn first, in recipient order, exactly
+        // as one `encap` after another would draw them; the curve work and
+        // the AEAD then run per recipient, in parallel with `parallel`.
+        let work = recipients
             .iter()
-            .map(|(pk, pt)| {
-                let (shared, enc) = self.kem.encap(pk, rng)?;
-                let ctx = sched.key_schedule_with(&shared, &ks_context)?;
-                let ciphertext = self
-                    .aead
-                    .seal(ctx.key.as_bytes(), &ctx.base_nonce, aad, pt)?;
-                Ok(HpkeCiphertext {
-                    kem_output: enc,
-                    ciphertext,
-                })
+            .map(|&(pk, pt)| Ok((pk, pt, self.kem.dh.generate_secret(rng)?)))
+            .collect::<Result<Vec<_>, CryptoError>>()?;
+        crate::par::try_map(&work, 2, |(pk, pt, eph)| {
+            let (shared, enc) = self.kem.encap_with_ephemeral(pk, eph.as_bytes())?;
+            let ctx = sched.key_schedule_with(&shared, &ks_context)?;
+            let ciphertext = self
+                .aead
+                .seal(ctx.key.as_bytes(), &ctx.base_nonce, aad, pt)?;
+            Ok(HpkeCiphertext {
+                kem_output: enc,
+                ciphertext,
             })
-            .collect()
+        })
     }
 
     fn seal(

@@ -375,6 +375,17 @@ pub trait Signature: Send + Sync {
     }
 }
 
+/// Signatures verified per item ([`Signature::verify_batch`] over chunks of
+/// `items`), the chunks in parallel with the `parallel` feature; fails if
+/// any fails. Each item is judged exactly as the backend's
+/// `verify_batch` judges it: this adds no batch equation.
+pub(crate) fn verify_all(sig: &dyn Signature, items: &[VerifyItem<'_>]) -> Result<(), CryptoError> {
+    /// Items per chunk: enough to amortize a task hand-off.
+    const CHUNK: usize = 16;
+    let chunks: Vec<&[VerifyItem<'_>]> = items.chunks(CHUNK).collect();
+    crate::par::try_map(&chunks, 1, |c| sig.verify_batch(c)).map(|_| ())
+}
+
 /// A signing key the protocol signs with (RFC 9420 §5.1.2), possibly one
 /// the library never sees: a key in an HSM, a platform keystore or a
 /// remote signer implements this; [`SignaturePrivateKey`] is the

@@ -427,22 +427,26 @@ fn key_package_rule(e: Error) -> Error {
 /// KeyPackage validator ([`crate::key_package::validate_key_package`], what
 /// the vectors exercise), reported as group rules, then the AS and the
 /// group-dependent leaf checks. `now`, when known, must be in the leaf's
-/// lifetime (§7.3).
-pub(crate) fn validate_key_package(
+/// lifetime (§7.3). `signatures` is the outcome of
+/// [`crate::key_package::verify_key_package_signatures`] for `kp`, checked
+/// beforehand (for a bulk add, all at once) and reported here, in the
+/// order the single validator reports it.
+fn validate_key_package(
     view: &EpochView<'_>,
-    cs: &dyn CipherSuiteProvider,
     kp: &KeyPackage,
-    extensions: &[Extension],
-    credentials: &dyn CredentialValidator,
-    now: Option<u64>,
+    signatures: Result<(), Error>,
+    c: &LeafChanges<'_>,
 ) -> Result<(), Error> {
     // RFC 9420 §5.3.1: every new credential is validated with the AS.
     let leaf = &kp.leaf_node;
+    let credentials = c.env.credentials;
     if !credentials.validate(&leaf.credential, leaf.signature_key.as_slice()) {
         return Err(GroupError::CredentialRejected.into());
     }
-    crate::key_package::validate_key_package(cs, kp, now).map_err(key_package_rule)?;
-    leaf_fits_group(view, leaf, None, extensions, credentials)
+    crate::key_package::check_key_package_fields(c.cs, kp, c.env.now)
+        .and(signatures)
+        .map_err(key_package_rule)?;
+    leaf_fits_group(view, leaf, None, c.extensions, credentials)
 }
 
 /// Environment a proposal list is validated in.
@@ -722,12 +726,21 @@ impl EpochView<'_> {
     ) -> Result<(), Error> {
         let mut added_keys: BTreeSet<&[u8]> = BTreeSet::new();
         let mut client_ids: Option<BTreeSet<Vec<u8>>> = None;
-        for r in list {
-            let Proposal::Add(a) = &r.proposal else {
-                continue;
-            };
-            let kp = &a.key_package;
-            validate_key_package(self, c.cs, kp, c.extensions, c.env.credentials, c.env.now)?;
+        let adds: Vec<&KeyPackage> = list
+            .iter()
+            .filter_map(|r| match &r.proposal {
+                Proposal::Add(a) => Some(&a.key_package),
+                _ => None,
+            })
+            .collect();
+        // The signatures of every Add first (two per KeyPackage, the bulk
+        // of a bulk add's cost; in parallel with `parallel`), each result
+        // reported below where validation reaches its KeyPackage.
+        let signatures = crate::par::map(&adds, 2, |kp| {
+            crate::key_package::verify_key_package_signatures(c.cs, kp)
+        });
+        for (kp, sigs) in adds.into_iter().zip(signatures) {
+            validate_key_package(self, kp, sigs, c)?;
             let sig = kp.leaf_node.signature_key.as_slice();
             if added_keys.contains(sig) {
                 return Err(GroupError::DuplicateAdd.into());

@@ -29,6 +29,10 @@ use crate::error::Error;
 use crate::messages::{LeafNode, Node, ParentNode};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
 
+/// Fewest node hashes one parallel task takes (a hash is about a
+/// microsecond; a task hand-off costs about as much).
+const HASHES_PER_TASK: usize = 64;
+
 pub use hashes::{parent_hash, tree_hash_input_leaf, tree_hash_input_parent};
 pub use validate::{TreeValidationError, ValidationOptions};
 
@@ -611,16 +615,21 @@ impl RatchetTree {
         slots + leaves + parents
     }
 
-    /// Recomputes every tree hash bottom-up: O(n).
+    /// Recomputes every tree hash bottom-up: O(n). The hashes of one level
+    /// are independent of each other (in parallel with `parallel`).
     fn rehash_all(&mut self, cs: &dyn CipherSuiteProvider) -> Result<(), Error> {
         let width = self.node_width() as usize;
         let empty = Digest::zeroed(0)?;
         self.hashes = alloc::vec![empty; width];
-        let mut buf = Vec::new();
-        for (i, leaf) in self.leaves.iter().enumerate() {
-            buf.clear();
-            tree_hash_input_leaf(i as u32, leaf.as_deref(), &mut buf)?;
-            self.hashes[2 * i] = cs.hash().hash(&buf);
+        let leaves: Vec<u32> = (0..self.leaves.len() as u32).collect();
+        let leaf_hashes = crate::par::try_map(&leaves, HASHES_PER_TASK, |&i| {
+            let leaf = self.leaves.get(i as usize).and_then(|l| l.as_deref());
+            let mut buf = Vec::new();
+            tree_hash_input_leaf(i, leaf, &mut buf)?;
+            Ok::<_, Error>(cs.hash().hash(&buf))
+        })?;
+        for (i, h) in leaf_hashes.into_iter().enumerate() {
+            self.hashes[2 * i] = h;
         }
         let levels = if width == 0 {
             0
@@ -629,24 +638,27 @@ impl RatchetTree {
         };
         for k in 1..=levels {
             // Nodes at level k: x = (2^k - 1) + j * 2^(k+1).
-            let first = (1usize << k) - 1;
-            let step = 1usize << (k + 1);
-            let mut x = first;
-            while x < width {
-                let n = NodeIndex(x as u32);
-                let (l, r) = match (tree_math::left(n), tree_math::right(n)) {
-                    (Some(l), Some(r)) => (l.0 as usize, r.0 as usize),
-                    _ => break,
-                };
-                buf.clear();
+            // Every node above level 0 has two children.
+            let nodes: Vec<(usize, usize, usize)> = ((1usize << k) - 1..width)
+                .step_by(1usize << (k + 1))
+                .filter_map(|x| {
+                    let n = NodeIndex(x as u32);
+                    let (l, r) = (tree_math::left(n)?, tree_math::right(n)?);
+                    Some((x, l.0 as usize, r.0 as usize))
+                })
+                .collect();
+            let level = crate::par::try_map(&nodes, HASHES_PER_TASK, |&(x, l, r)| {
+                let mut buf = Vec::new();
                 tree_hash_input_parent(
                     self.parents[x / 2].as_deref(),
                     self.hashes[l].as_slice(),
                     self.hashes[r].as_slice(),
                     &mut buf,
                 )?;
-                self.hashes[x] = cs.hash().hash(&buf);
-                x += step;
+                Ok::<_, Error>(cs.hash().hash(&buf))
+            })?;
+            for ((x, _, _), h) in nodes.into_iter().zip(level) {
+                self.hashes[x] = h;
             }
         }
         Ok(())

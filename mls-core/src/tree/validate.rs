@@ -259,8 +259,7 @@ impl RatchetTree {
                 })
             })
             .collect();
-        cs.signature()
-            .verify_batch(&items)
+        crate::crypto::verify_all(cs.signature(), &items)
             .map_err(|_| Error::from(TreeValidationError::LeafSignatureInvalid))?;
         Ok(())
     }

@@ -10,8 +10,10 @@
 //!
 //! State: every sample starts from a fresh copy of the state it consumes
 //! (made outside the timing); the median of an adaptive number of samples
-//! (at least 3) is reported. The rayon pools of OpenMLS and mls-rs are
-//! limited to one thread: mls-core is single-threaded.
+//! (at least 3) is reported. Everything runs in a one-thread rayon pool
+//! (OpenMLS's and mls-rs's rayon use too, and mls-core's `parallel`
+//! feature, which is serial there), except the "ours-parallel" rows: the
+//! fastest backend on suite 1 with `parallel` in a two-thread pool.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod count;
@@ -450,6 +452,8 @@ enum Job {
     /// Backend name, the timed provider (serial batches), the counting
     /// one, the suite.
     Ours(&'static str, &'static Counting, &'static Counting, u16),
+    /// The same on suite 1 in a two-thread pool (the `parallel` feature).
+    OursParallel(&'static str, &'static Counting, &'static Counting),
     OpenMls,
     MlsRsRustCrypto,
     MlsRsAwsLc,
@@ -462,17 +466,38 @@ fn run_job(cfg: &mut Cfg, job: &Job, n: usize) {
                 backend,
                 provider: timed,
                 suite: CipherSuite(suite),
+                implementation: "ours",
             };
             if !wanted(cfg, &m.label()) {
                 return;
             }
             costs_for(cfg, backend, timed.inner(), suite);
             let cnt = ours::Ours {
-                backend,
                 provider: counting,
-                suite: CipherSuite(suite),
+                ..m
             };
             run(&m, Some(&cnt), backend, n, cfg);
+        }
+        Job::OursParallel(backend, timed, counting) => {
+            let m = ours::Ours {
+                backend,
+                provider: timed,
+                suite: CipherSuite(1),
+                implementation: "ours-parallel",
+            };
+            if !wanted(cfg, &m.label()) {
+                return;
+            }
+            costs_for(cfg, backend, timed.inner(), 1);
+            let cnt = ours::Ours {
+                provider: counting,
+                ..m
+            };
+            let two = rayon::ThreadPoolBuilder::new()
+                .num_threads(2)
+                .build()
+                .expect("two-thread pool");
+            two.install(|| run(&m, Some(&cnt), backend, n, cfg));
         }
         Job::OpenMls => {
             let m = openmls_side::OpenMls { suite: 1 };
@@ -602,6 +627,7 @@ fn main() {
     if let Some((name, provider)) = fastest {
         eprintln!("every suite on the backend with the cheapest primitives: {name}");
         let (timed, counting) = (Counting::serial(provider), Counting::wrap(provider));
+        jobs.push(Job::OursParallel(name, timed, counting));
         for s in provider.supported_cipher_suites() {
             if s.0 != 1 {
                 jobs.push(Job::Ours(name, timed, counting, s.0));

@@ -20,6 +20,8 @@ pub struct Ours {
     pub backend: &'static str,
     pub provider: &'static dyn CryptoProvider,
     pub suite: CipherSuite,
+    /// "ours", or "ours-parallel" for the runs in a two-thread pool.
+    pub implementation: &'static str,
 }
 
 pub struct Joiner {
@@ -98,7 +100,7 @@ impl Mls for Ours {
 
     fn label(&self) -> Label {
         Label {
-            implementation: "ours",
+            implementation: self.implementation,
             backend: self.backend,
             suite: self.suite.0,
         }
