@@ -283,7 +283,7 @@ pub fn rewrap_welcome(f: &Fixture, mut gi: GroupInfo, fix_context: bool) -> Opti
             if let Ok(t) = decode::<RatchetTreeExt>(ext.extension_data.as_slice()) {
                 if let Ok(tree) = RatchetTree::from_nodes(cs, t.0) {
                     if let Some(h) = tree.tree_hash() {
-                        gi.group_context.tree_hash = VLBytes::new(h.as_ref().to_vec());
+                        gi.group_context.tree_hash = VLBytes::new(h.to_vec());
                     }
                 }
             }

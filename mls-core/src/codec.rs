@@ -10,6 +10,7 @@
 //! more than the owned result needs and rejects trailing bytes where a whole
 //! message is expected.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -142,13 +143,16 @@ pub fn read_opaque(input: &[u8]) -> Result<(&[u8], &[u8]), CodecError> {
 /// application would panic on hostile input. This one returns
 /// [`CodecError::Truncated`] in every build, and rejects non-minimal
 /// length headers.
+///
+/// Held as a boxed slice (two words, no spare capacity): a ratchet tree
+/// holds several per member.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct VLBytes(Vec<u8>);
+pub struct VLBytes(Box<[u8]>);
 
 impl VLBytes {
-    /// Wraps `bytes`.
-    pub const fn new(bytes: Vec<u8>) -> Self {
-        Self(bytes)
+    /// Wraps `bytes` (its spare capacity, if any, is released).
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes.into_boxed_slice())
     }
     /// The bytes.
     pub fn as_slice(&self) -> &[u8] {
@@ -156,7 +160,7 @@ impl VLBytes {
     }
     /// The bytes, by value.
     pub fn into_vec(self) -> Vec<u8> {
-        self.0
+        self.0.into_vec()
     }
     /// Number of bytes.
     pub fn len(&self) -> usize {
@@ -168,7 +172,7 @@ impl VLBytes {
     }
     /// Overwrites the bytes with zeros (for secrets carried on the wire).
     pub fn zeroize(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.0);
+        zeroize::Zeroize::zeroize(&mut *self.0);
     }
 }
 
@@ -184,19 +188,19 @@ impl fmt::Debug for VLBytes {
 
 impl From<Vec<u8>> for VLBytes {
     fn from(v: Vec<u8>) -> Self {
-        Self(v)
+        Self::new(v)
     }
 }
 
 impl From<VLBytes> for Vec<u8> {
     fn from(v: VLBytes) -> Self {
-        v.0
+        v.into_vec()
     }
 }
 
 impl From<&[u8]> for VLBytes {
     fn from(v: &[u8]) -> Self {
-        Self(v.to_vec())
+        Self(v.into())
     }
 }
 
@@ -245,7 +249,7 @@ impl tls_codec::Serialize for VLBytes {
 impl DeserializeBytes for VLBytes {
     fn tls_deserialize_bytes(bytes: &[u8]) -> Result<(Self, &[u8]), tls_codec::Error> {
         let (data, rest) = read_opaque(bytes).map_err(to_tls)?;
-        Ok((Self(data.to_vec()), rest))
+        Ok((Self(data.into()), rest))
     }
 }
 

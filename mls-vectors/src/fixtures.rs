@@ -179,7 +179,7 @@ pub fn full_tree(
     let root = tree_math::root(n_leaves);
     let want = b.build(root, Vec::new());
     let tree = RatchetTree::from_nodes(cs, b.nodes).expect("valid tree");
-    assert_eq!(tree.tree_hash(), Some(&want));
+    assert_eq!(tree.tree_hash(), Some(want.as_slice()));
     FullTree {
         tree,
         group_id: b.group_id,

@@ -1656,8 +1656,7 @@ impl Welcomed {
                 let tree = mls_core::tree::RatchetTree::from_nodes(cs, nodes.0.clone())
                     .map_err(|_| ())
                     .unwrap();
-                gi.group_context.tree_hash =
-                    VLBytes::new(tree.tree_hash().unwrap().as_slice().to_vec());
+                gi.group_context.tree_hash = VLBytes::new(tree.tree_hash().unwrap().to_vec());
                 gi.extensions[pos].extension_data = VLBytes::new(nodes.encode().unwrap());
             },
             |_| {},
@@ -2719,7 +2718,6 @@ fn rfc9420_7_5_rejects_a_path_whose_keys_do_not_derive_from_its_secrets() {
             g0.tree()
                 .node_hash(mls_core::tree_math::NodeIndex(x))
                 .unwrap()
-                .as_slice()
                 .to_vec()
         };
         let (h2, h5) = (h(2), h(5));
@@ -2771,7 +2769,7 @@ fn rfc9420_7_5_rejects_a_path_whose_keys_do_not_derive_from_its_secrets() {
                     .map_err(|_| ())
                     .unwrap();
                 ctx.epoch += 1;
-                ctx.tree_hash = VLBytes::new(tree.tree_hash().unwrap().as_slice().to_vec());
+                ctx.tree_hash = VLBytes::new(tree.tree_hash().unwrap().to_vec());
                 let ct = mls_core::crypto::labeled::encrypt_with_label(
                     cs,
                     &leaf1_key,

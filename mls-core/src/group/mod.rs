@@ -51,8 +51,7 @@ pub use proposals::{CachedProposal, ProposalSummary};
 use crate::codec::Encode;
 use crate::crypto::labeled::proposal_ref;
 use crate::crypto::{
-    CipherSuite, CipherSuiteProvider, CryptoProvider, Digest, Secret, SecretVec,
-    SignaturePrivateKey,
+    CipherSuite, CipherSuiteProvider, CryptoProvider, Secret, SecretVec, SignaturePrivateKey,
 };
 use crate::error::{Error, ProtocolError, UsageError};
 use crate::key_schedule::EpochSecrets;
@@ -609,7 +608,7 @@ impl Group {
         self.secrets.epoch_authenticator.as_bytes()
     }
     /// The tree hash of the current tree.
-    pub fn tree_hash(&self) -> Option<&Digest> {
+    pub fn tree_hash(&self) -> Option<&[u8]> {
         self.tree.tree_hash()
     }
     /// True while this member can send (not removed, not reinitialized).

@@ -408,7 +408,7 @@ impl Group {
             Some(_) if nodes != [0] => return Err(bad()), // an empty vector
             Some(rec) => rec.tree(cs)?,
         };
-        if tree.tree_hash().map(|h| h.as_slice()) != Some(context.tree_hash.as_slice()) {
+        if tree.tree_hash() != Some(context.tree_hash.as_slice()) {
             return Err(bad());
         }
         let interim_transcript_hash = r.opaque()?.to_vec();

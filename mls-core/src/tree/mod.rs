@@ -34,6 +34,68 @@ use crate::tree_math::{self, LeafIndex, NodeIndex};
 const HASHES_PER_TASK: usize = 64;
 
 pub use hashes::{parent_hash, tree_hash_input_leaf, tree_hash_input_parent};
+
+/// The tree hash of every node, flat: `nh` bytes per node (32 for
+/// SHA-256), rather than a [`Digest`] of the largest hash size each (65
+/// bytes): the cache is two entries per member, so this halves it.
+#[derive(Clone, Default, PartialEq, Eq)]
+struct HashArray {
+    /// Bytes per hash; 0 until the first hash is stored.
+    nh: usize,
+    bytes: Vec<u8>,
+}
+
+impl HashArray {
+    /// `width` hashes of `nh` bytes, all zero until set.
+    fn zeroed(width: usize, nh: usize) -> Self {
+        Self {
+            nh,
+            bytes: alloc::vec![0; width * nh],
+        }
+    }
+    fn get(&self, x: usize) -> Option<&[u8]> {
+        if self.nh == 0 {
+            return None;
+        }
+        let from = x.checked_mul(self.nh)?;
+        self.bytes.get(from..from.checked_add(self.nh)?)
+    }
+    /// Stores `h` at `x`; ignored when `x` is out of range or `h` is not
+    /// `nh` bytes (every hash of one tree is of the suite's hash).
+    fn set(&mut self, x: usize, h: &[u8]) {
+        if self.nh == 0 && self.bytes.is_empty() {
+            self.nh = h.len();
+        }
+        let Some(from) = x.checked_mul(self.nh) else {
+            return;
+        };
+        if let Some(slot) = self.bytes.get_mut(from..from + self.nh) {
+            if slot.len() == h.len() {
+                slot.copy_from_slice(h);
+            }
+        }
+    }
+    /// Grows or shrinks to `width` hashes (new ones zero); `nh` is taken
+    /// from `first` when not known yet.
+    fn resize(&mut self, width: usize, first: Option<usize>) {
+        if self.nh == 0 {
+            self.nh = first.unwrap_or(0);
+        }
+        self.bytes.resize(width * self.nh, 0);
+    }
+    fn heap_bytes(&self) -> usize {
+        self.bytes.capacity()
+    }
+}
+
+impl core::fmt::Debug for HashArray {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("HashArray")
+            .field("nh", &self.nh)
+            .field("nodes", &self.bytes.len().checked_div(self.nh))
+            .finish()
+    }
+}
 pub use validate::{TreeValidationError, ValidationOptions};
 
 /// Read access to a ratchet tree, implemented by the tree itself and by a
@@ -187,12 +249,12 @@ pub struct RatchetTree {
     /// Indexed by `node_index / 2` for odd node indices.
     parents: Vec<Option<Box<ParentNode>>>,
     /// Tree hash of every node, by node index.
-    hashes: Vec<Digest>,
+    hashes: HashArray,
     /// Encryption key -> node index, for the uniqueness checks of RFC 9420
     /// §7.3 and §12.4.2 in O(log n).
-    enc_index: BTreeMap<Vec<u8>, u32>,
+    enc_index: BTreeMap<Box<[u8]>, u32>,
     /// Signature key -> leaf index (RFC 9420 §7.3, §12.2).
-    sig_index: BTreeMap<Vec<u8>, u32>,
+    sig_index: BTreeMap<Box<[u8]>, u32>,
     /// Credential type -> (members using it, members whose capabilities
     /// list it), for the credential-type compatibility check of RFC 9420
     /// §7.3 in O(log n) instead of a scan of every member.
@@ -453,12 +515,12 @@ impl RatchetTree {
     }
 
     /// The cached tree hash of node `x` (RFC 9420 §7.8).
-    pub fn node_hash(&self, x: NodeIndex) -> Option<&Digest> {
+    pub fn node_hash(&self, x: NodeIndex) -> Option<&[u8]> {
         self.hashes.get(x.0 as usize)
     }
 
     /// The tree hash of the root: GroupContext.tree_hash.
-    pub fn tree_hash(&self) -> Option<&Digest> {
+    pub fn tree_hash(&self) -> Option<&[u8]> {
         self.node_hash(self.root())
     }
 
@@ -487,7 +549,7 @@ impl RatchetTree {
         for (j, p) in self.parents.iter().enumerate() {
             if let Some(p) = p {
                 self.enc_index
-                    .insert(p.encryption_key.as_slice().to_vec(), 2 * j as u32 + 1);
+                    .insert(p.encryption_key.as_slice().into(), 2 * j as u32 + 1);
             }
         }
     }
@@ -539,9 +601,9 @@ impl RatchetTree {
 
     fn index_leaf(&mut self, i: u32, l: &LeafNode) {
         self.enc_index
-            .insert(l.encryption_key.as_slice().to_vec(), 2 * i);
+            .insert(l.encryption_key.as_slice().into(), 2 * i);
         self.sig_index
-            .insert(l.signature_key.as_slice().to_vec(), i);
+            .insert(l.signature_key.as_slice().into(), i);
         self.n_members += 1;
         let uses = l.credential.credential_type().0;
         self.cred_index.entry(uses).or_default().in_use += 1;
@@ -599,7 +661,7 @@ impl RatchetTree {
         use tls_codec::Size;
         let slots = self.leaves.capacity() * core::mem::size_of::<Option<Box<LeafNode>>>()
             + self.parents.capacity() * core::mem::size_of::<Option<Box<ParentNode>>>()
-            + self.hashes.capacity() * core::mem::size_of::<Digest>();
+            + self.hashes.heap_bytes();
         let leaves: usize = self
             .leaves
             .iter()
@@ -619,8 +681,7 @@ impl RatchetTree {
     /// are independent of each other (in parallel with `parallel`).
     fn rehash_all(&mut self, cs: &dyn CipherSuiteProvider) -> Result<(), Error> {
         let width = self.node_width() as usize;
-        let empty = Digest::zeroed(0)?;
-        self.hashes = alloc::vec![empty; width];
+        self.hashes = HashArray::zeroed(width, cs.kdf().nh());
         let leaves: Vec<u32> = (0..self.leaves.len() as u32).collect();
         let leaf_hashes = crate::par::try_map(&leaves, HASHES_PER_TASK, |&i| {
             let leaf = self.leaves.get(i as usize).and_then(|l| l.as_deref());
@@ -629,7 +690,7 @@ impl RatchetTree {
             Ok::<_, Error>(cs.hash().hash(&buf))
         })?;
         for (i, h) in leaf_hashes.into_iter().enumerate() {
-            self.hashes[2 * i] = h;
+            self.hashes.set(2 * i, h.as_slice());
         }
         let levels = if width == 0 {
             0
@@ -649,16 +710,14 @@ impl RatchetTree {
                 .collect();
             let level = crate::par::try_map(&nodes, HASHES_PER_TASK, |&(x, l, r)| {
                 let mut buf = Vec::new();
-                tree_hash_input_parent(
-                    self.parents[x / 2].as_deref(),
-                    self.hashes[l].as_slice(),
-                    self.hashes[r].as_slice(),
-                    &mut buf,
-                )?;
+                let (Some(lh), Some(rh)) = (self.hashes.get(l), self.hashes.get(r)) else {
+                    return Err(TreeValidationError::Malformed(TreeShapeError::TooLarge).into());
+                };
+                tree_hash_input_parent(self.parents[x / 2].as_deref(), lh, rh, &mut buf)?;
                 Ok::<_, Error>(cs.hash().hash(&buf))
             })?;
             for ((x, _, _), h) in nodes.into_iter().zip(level) {
-                self.hashes[x] = h;
+                self.hashes.set(x, h.as_slice());
             }
         }
         Ok(())
@@ -696,11 +755,8 @@ impl RatchetTree {
         let width = tree_math::node_width(diff.n_leaves) as usize;
         self.leaves.resize_with(n, || None);
         self.parents.resize_with(n.saturating_sub(1), || None);
-        if let Some(first) = self.hashes.first().copied() {
-            self.hashes.resize(width, first);
-        } else if let Some((_, d)) = diff.hashes.iter().next() {
-            self.hashes.resize(width, *d);
-        }
+        let nh = diff.hashes.values().next().map(Digest::len);
+        self.hashes.resize(width, nh);
         for (i, l) in diff.leaves {
             if let Some(leaf) = &l {
                 self.index_leaf(i, leaf);
@@ -712,16 +768,14 @@ impl RatchetTree {
         for (x, p) in diff.parents {
             if let Some(node) = &p {
                 self.enc_index
-                    .insert(node.encryption_key.as_slice().to_vec(), x);
+                    .insert(node.encryption_key.as_slice().into(), x);
             }
             if let Some(slot) = self.parents.get_mut((x / 2) as usize) {
                 *slot = p.map(Box::new);
             }
         }
         for (x, h) in diff.hashes {
-            if let Some(slot) = self.hashes.get_mut(x as usize) {
-                *slot = h;
-            }
+            self.hashes.set(x as usize, h.as_slice());
         }
     }
 }
@@ -1000,7 +1054,7 @@ impl<'a> StagedTree<'a> {
         }
         if !self.dirty.contains(&x.0) {
             if let Some(h) = self.base.node_hash(x) {
-                return Ok(*h);
+                return Ok(Digest::from_slice(h)?);
             }
         }
         let mut buf = Vec::new();

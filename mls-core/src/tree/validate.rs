@@ -85,7 +85,8 @@ impl RatchetTree {
         if excluded.get(from).is_none_or(|&u| u64::from(u) >= end) {
             return self
                 .node_hash(x)
-                .copied()
+                .map(Digest::from_slice)
+                .transpose()?
                 .ok_or_else(|| crate::error::ProtocolError::LeafIndexOutOfRange.into());
         }
         let mut buf = Vec::new();
@@ -164,7 +165,7 @@ impl RatchetTree {
         opts: &ValidationOptions<'_>,
     ) -> Result<(), Error> {
         if let Some(want) = opts.tree_hash {
-            if self.tree_hash().map(Digest::as_slice) != Some(want) {
+            if self.tree_hash() != Some(want) {
                 return Err(TreeValidationError::TreeHashMismatch.into());
             }
         }

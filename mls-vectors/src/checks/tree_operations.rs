@@ -21,7 +21,7 @@ fn run(cs: &dyn CipherSuiteProvider, entry: &Value) -> Result<(), String> {
     expect_hex(
         entry,
         "tree_hash_before",
-        tree.tree_hash().ok_or("no hash")?.as_slice(),
+        tree.tree_hash().ok_or("no hash")?,
     )?;
     let proposal: Proposal =
         decode(&hex_field(entry, "proposal")?).map_err(|e| format!("proposal: {e}"))?;
@@ -45,11 +45,7 @@ fn run(cs: &dyn CipherSuiteProvider, entry: &Value) -> Result<(), String> {
     let diff = staged.finish(cs).map_err(|e| e.to_string())?;
     tree.apply(diff);
     expect_hex(entry, "tree_hash_after", staged_hash.as_slice())?;
-    expect_hex(
-        entry,
-        "tree_hash_after",
-        tree.tree_hash().ok_or("no hash")?.as_slice(),
-    )?;
+    expect_hex(entry, "tree_hash_after", tree.tree_hash().ok_or("no hash")?)?;
     let after = RatchetTreeExt(tree.to_nodes())
         .encode()
         .map_err(|e| e.to_string())?;
