@@ -56,6 +56,38 @@ where
     items.iter().map(f).collect()
 }
 
+/// Fills `out` chunk by chunk (`chunk` bytes each, the last possibly
+/// shorter): `f(i, c)` writes the `i`-th chunk `c`. The chunks are written
+/// in parallel when that is worth it; on failure the first error in chunk
+/// order is reported (found again serially: failures are rare and `f`
+/// only writes its own chunk). No temporary list of results: for tree
+/// hashes of a large tree, the output buffer is the only allocation.
+pub(crate) fn try_fill<E, F>(out: &mut [u8], chunk: usize, min_len: usize, f: F) -> Result<(), E>
+where
+    E: Send,
+    F: Fn(usize, &mut [u8]) -> Result<(), E> + Sync + Send,
+{
+    if chunk == 0 {
+        return Ok(());
+    }
+    #[cfg(feature = "parallel")]
+    if fans_out(out.len() / chunk, min_len) {
+        use rayon::prelude::*;
+        let all = out
+            .par_chunks_mut(chunk)
+            .with_min_len(min_len.max(1))
+            .enumerate()
+            .try_for_each(|(i, c)| f(i, c));
+        if all.is_ok() {
+            return Ok(());
+        }
+    }
+    let _ = min_len;
+    out.chunks_mut(chunk)
+        .enumerate()
+        .try_for_each(|(i, c)| f(i, c))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -80,6 +112,28 @@ mod tests {
             try_map::<_, _, (), _>(&items, 1, |&x| Ok(x)).unwrap(),
             items
         );
+    }
+
+    #[test]
+    fn try_fill_writes_every_chunk_and_reports_the_first_error() {
+        let mut out = alloc::vec![0u8; 4 * 300 + 2];
+        try_fill::<(), _>(&mut out, 4, 8, |i, c| {
+            c.fill(i as u8);
+            Ok(())
+        })
+        .unwrap();
+        assert!(
+            out.chunks(4)
+                .enumerate()
+                .all(|(i, c)| c.iter().all(|&b| b == i as u8))
+        );
+        let r = try_fill(
+            &mut out,
+            4,
+            1,
+            |i, _| if i % 100 == 57 { Err(i) } else { Ok(()) },
+        );
+        assert_eq!(r, Err(57));
     }
 
     #[cfg(feature = "parallel")]

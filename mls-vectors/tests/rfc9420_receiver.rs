@@ -2716,8 +2716,9 @@ fn rfc9420_7_5_rejects_a_path_whose_keys_do_not_derive_from_its_secrets() {
         let mut nodes = g0.tree().to_nodes();
         let h = |x: u32| {
             g0.tree()
-                .node_hash(mls_core::tree_math::NodeIndex(x))
+                .compute_node_hash(c.cs(), mls_core::tree_math::NodeIndex(x))
                 .unwrap()
+                .as_slice()
                 .to_vec()
         };
         let (h2, h5) = (h(2), h(5));

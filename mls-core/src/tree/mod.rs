@@ -35,38 +35,49 @@ const HASHES_PER_TASK: usize = 64;
 
 pub use hashes::{parent_hash, tree_hash_input_leaf, tree_hash_input_parent};
 
-/// The tree hash of every node, flat: `nh` bytes per node (32 for
-/// SHA-256), rather than a [`Digest`] of the largest hash size each (65
-/// bytes): the cache is two entries per member, so this halves it.
+/// The cached tree hashes (RFC 9420 §7.8), flat: `nh` bytes each (32 for
+/// SHA-256) rather than a [`Digest`] of the largest hash size (65 bytes).
+/// Only parent nodes are cached (one per member): a leaf's hash is one
+/// encoding and one hash of the leaf itself, recomputed when needed
+/// (O(1) per changed leaf). A one-leaf tree keeps its leaf's hash: the
+/// root's.
 #[derive(Clone, Default, PartialEq, Eq)]
 struct HashArray {
-    /// Bytes per hash; 0 until the first hash is stored.
+    /// Bytes per hash; 0 until known.
     nh: usize,
+    /// Node width of the tree the slots are laid out for.
+    width: usize,
     bytes: Vec<u8>,
 }
 
 impl HashArray {
-    /// `width` hashes of `nh` bytes, all zero until set.
+    /// Slots for a tree of `width` nodes, all zero until set.
     fn zeroed(width: usize, nh: usize) -> Self {
         Self {
             nh,
-            bytes: alloc::vec![0; width * nh],
+            width,
+            bytes: alloc::vec![0; Self::slots(width) * nh],
+        }
+    }
+    fn slots(width: usize) -> usize {
+        if width == 1 { 1 } else { width / 2 }
+    }
+    /// The slot of node `x`: parents at `x / 2`, the lone leaf at 0.
+    fn slot(&self, x: usize) -> Option<usize> {
+        match (self.width, x % 2) {
+            (1, _) if x == 0 => Some(0),
+            (w, 1) if x < w => Some(x / 2),
+            _ => None,
         }
     }
     fn get(&self, x: usize) -> Option<&[u8]> {
-        if self.nh == 0 {
-            return None;
-        }
-        let from = x.checked_mul(self.nh)?;
-        self.bytes.get(from..from.checked_add(self.nh)?)
+        let from = self.slot(x)?.checked_mul(self.nh)?;
+        self.bytes.get(from..from + self.nh).filter(|h| !h.is_empty())
     }
-    /// Stores `h` at `x`; ignored when `x` is out of range or `h` is not
-    /// `nh` bytes (every hash of one tree is of the suite's hash).
+    /// Stores `h` for node `x`; ignored for nodes without a slot, or when
+    /// `h` is not `nh` bytes (every hash of one tree is the suite's).
     fn set(&mut self, x: usize, h: &[u8]) {
-        if self.nh == 0 && self.bytes.is_empty() {
-            self.nh = h.len();
-        }
-        let Some(from) = x.checked_mul(self.nh) else {
+        let Some(from) = self.slot(x).and_then(|i| i.checked_mul(self.nh)) else {
             return;
         };
         if let Some(slot) = self.bytes.get_mut(from..from + self.nh) {
@@ -75,13 +86,19 @@ impl HashArray {
             }
         }
     }
-    /// Grows or shrinks to `width` hashes (new ones zero); `nh` is taken
-    /// from `first` when not known yet.
-    fn resize(&mut self, width: usize, first: Option<usize>) {
+    /// Lays the slots out for `width` nodes, keeping each parent's hash
+    /// (new slots zero, to be set); `nh` is taken from `nh_if_unknown` when
+    /// not known yet.
+    fn resize(&mut self, width: usize, nh_if_unknown: Option<usize>) {
         if self.nh == 0 {
-            self.nh = first.unwrap_or(0);
+            self.nh = nh_if_unknown.unwrap_or(0);
         }
-        self.bytes.resize(width * self.nh, 0);
+        if self.width == 1 || width == 1 {
+            // The lone leaf's slot is no parent's: start over.
+            self.bytes.clear();
+        }
+        self.width = width;
+        self.bytes.resize(Self::slots(width) * self.nh, 0);
     }
     fn heap_bytes(&self) -> usize {
         self.bytes.capacity()
@@ -92,7 +109,7 @@ impl core::fmt::Debug for HashArray {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("HashArray")
             .field("nh", &self.nh)
-            .field("nodes", &self.bytes.len().checked_div(self.nh))
+            .field("width", &self.width)
             .finish()
     }
 }
@@ -514,9 +531,29 @@ impl RatchetTree {
         out
     }
 
-    /// The cached tree hash of node `x` (RFC 9420 §7.8).
+    /// The cached tree hash of node `x` (RFC 9420 §7.8): parent nodes
+    /// and the root; `None` for other leaves (see [`Self::compute_node_hash`]).
     pub fn node_hash(&self, x: NodeIndex) -> Option<&[u8]> {
         self.hashes.get(x.0 as usize)
+    }
+
+    /// The tree hash of any node `x`: the cached one, or for a leaf its
+    /// hash computed now (one encoding, one hash).
+    pub fn compute_node_hash(
+        &self,
+        cs: &dyn CipherSuiteProvider,
+        x: NodeIndex,
+    ) -> Result<Digest, Error> {
+        if let Some(h) = self.node_hash(x) {
+            return Ok(Digest::from_slice(h)?);
+        }
+        let l = x
+            .leaf()
+            .filter(|l| (l.0 as usize) < self.leaves.len())
+            .ok_or(crate::error::ProtocolError::LeafIndexOutOfRange)?;
+        let mut buf = Vec::new();
+        tree_hash_input_leaf(l.0, self.leaf(l), &mut buf)?;
+        Ok(cs.hash().hash(&buf))
     }
 
     /// The tree hash of the root: GroupContext.tree_hash.
@@ -681,16 +718,28 @@ impl RatchetTree {
     /// are independent of each other (in parallel with `parallel`).
     fn rehash_all(&mut self, cs: &dyn CipherSuiteProvider) -> Result<(), Error> {
         let width = self.node_width() as usize;
-        self.hashes = HashArray::zeroed(width, cs.kdf().nh());
-        let leaves: Vec<u32> = (0..self.leaves.len() as u32).collect();
-        let leaf_hashes = crate::par::try_map(&leaves, HASHES_PER_TASK, |&i| {
-            let leaf = self.leaves.get(i as usize).and_then(|l| l.as_deref());
+        let nh = cs.kdf().nh();
+        // A hash into its slot of a flat buffer.
+        fn put(out: &mut [u8], h: Digest) -> Result<(), Error> {
+            if out.len() != h.len() {
+                return Err(crate::crypto::CryptoError::InvalidLength.into());
+            }
+            out.copy_from_slice(h.as_slice());
+            Ok(())
+        }
+        // Leaf hashes, flat, for level 1; only the lone leaf of a one-leaf
+        // tree is kept (see `HashArray`).
+        let mut leaf_hashes = alloc::vec![0u8; self.leaves.len() * nh];
+        let leaves = &self.leaves;
+        crate::par::try_fill(&mut leaf_hashes, nh, HASHES_PER_TASK, |i, out| {
             let mut buf = Vec::new();
-            tree_hash_input_leaf(i, leaf, &mut buf)?;
-            Ok::<_, Error>(cs.hash().hash(&buf))
+            let leaf = leaves.get(i).and_then(|l| l.as_deref());
+            tree_hash_input_leaf(i as u32, leaf, &mut buf)?;
+            put(out, cs.hash().hash(&buf))
         })?;
-        for (i, h) in leaf_hashes.into_iter().enumerate() {
-            self.hashes.set(2 * i, h.as_slice());
+        self.hashes = HashArray::zeroed(width, nh);
+        if self.leaves.len() == 1 {
+            self.hashes.set(0, &leaf_hashes);
         }
         let levels = if width == 0 {
             0
@@ -698,26 +747,31 @@ impl RatchetTree {
             tree_math::level(self.root())
         };
         for k in 1..=levels {
-            // Nodes at level k: x = (2^k - 1) + j * 2^(k+1).
-            // Every node above level 0 has two children.
-            let nodes: Vec<(usize, usize, usize)> = ((1usize << k) - 1..width)
-                .step_by(1usize << (k + 1))
-                .filter_map(|x| {
-                    let n = NodeIndex(x as u32);
-                    let (l, r) = (tree_math::left(n)?, tree_math::right(n)?);
-                    Some((x, l.0 as usize, r.0 as usize))
-                })
-                .collect();
-            let level = crate::par::try_map(&nodes, HASHES_PER_TASK, |&(x, l, r)| {
-                let mut buf = Vec::new();
-                let (Some(lh), Some(rh)) = (self.hashes.get(l), self.hashes.get(r)) else {
+            // Nodes at level k: x = (2^k - 1) + j * 2^(k+1); each has two
+            // children (leaves at level 1).
+            let (first, step) = ((1usize << k) - 1, 1usize << (k + 1));
+            let count = width.saturating_sub(first).div_ceil(step);
+            let mut level = alloc::vec![0u8; count * nh];
+            let (hashes, parents) = (&self.hashes, &self.parents);
+            let child = |x: NodeIndex| match k {
+                1 => leaf_hashes.get(x.0 as usize / 2 * nh..(x.0 as usize / 2 + 1) * nh),
+                _ => hashes.get(x.0 as usize),
+            };
+            crate::par::try_fill(&mut level, nh, HASHES_PER_TASK, |j, out| {
+                let x = NodeIndex((first + j * step) as u32);
+                let (Some(lh), Some(rh)) = (
+                    tree_math::left(x).and_then(child),
+                    tree_math::right(x).and_then(child),
+                ) else {
                     return Err(TreeValidationError::Malformed(TreeShapeError::TooLarge).into());
                 };
-                tree_hash_input_parent(self.parents[x / 2].as_deref(), lh, rh, &mut buf)?;
-                Ok::<_, Error>(cs.hash().hash(&buf))
+                let mut buf = Vec::new();
+                let node = parents.get(x.0 as usize / 2).and_then(|p| p.as_deref());
+                tree_hash_input_parent(node, lh, rh, &mut buf)?;
+                put(out, cs.hash().hash(&buf))
             })?;
-            for ((x, _, _), h) in nodes.into_iter().zip(level) {
-                self.hashes.set(x, h.as_slice());
+            for (j, h) in level.chunks(nh).enumerate() {
+                self.hashes.set(first + j * step, h);
             }
         }
         Ok(())

@@ -83,11 +83,7 @@ impl RatchetTree {
         let end = first + (1u64 << level);
         let from = excluded.partition_point(|&u| u64::from(u) < first);
         if excluded.get(from).is_none_or(|&u| u64::from(u) >= end) {
-            return self
-                .node_hash(x)
-                .map(Digest::from_slice)
-                .transpose()?
-                .ok_or_else(|| crate::error::ProtocolError::LeafIndexOutOfRange.into());
+            return self.compute_node_hash(cs, x);
         }
         let mut buf = Vec::new();
         match x.leaf() {
