@@ -73,11 +73,11 @@ pub fn process_env() -> ProcessEnv<'static> {
 
 fn capabilities() -> Capabilities {
     Capabilities {
-        versions: vec![ProtocolVersion::MLS10],
-        cipher_suites: vec![SUITE],
-        extensions: vec![],
-        proposals: vec![],
-        credentials: vec![CredentialType::BASIC],
+        versions: [ProtocolVersion::MLS10].into(),
+        cipher_suites: [SUITE].into(),
+        extensions: Default::default(),
+        proposals: Default::default(),
+        credentials: [CredentialType::BASIC].into(),
     }
 }
 

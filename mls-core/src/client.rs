@@ -314,7 +314,7 @@ impl<S: Storage> Client<S> {
             .capabilities
             .clone()
             .unwrap_or_else(|| Capabilities {
-                cipher_suites: alloc::vec![suite],
+                cipher_suites: [suite].into(),
                 ..Capabilities::default()
             });
         Ok(Self {

@@ -210,6 +210,123 @@ impl AsRef<[u8]> for VLBytes {
     }
 }
 
+/// `T items<V>` (RFC 9420 §2.1.2) held as a boxed slice: two words and
+/// no spare capacity, for the lists every leaf of a ratchet tree carries
+/// (capabilities, extensions). It reads like a slice (`Deref<Target =
+/// [T]>`) and is built from a `Vec`, an array or an iterator; the wire
+/// format is exactly that of a `Vec<T>`.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct List<T>(Box<[T]>);
+
+impl<T> List<T> {
+    /// The list of `items`.
+    pub fn new(items: Vec<T>) -> Self {
+        Self(items.into_boxed_slice())
+    }
+    /// The items.
+    pub fn as_slice(&self) -> &[T] {
+        &self.0
+    }
+    /// The items, by value (to change the list, change this and convert back).
+    pub fn into_vec(self) -> Vec<T> {
+        self.0.into_vec()
+    }
+    /// Appends `item`. Reallocates the list: O(len), for building and
+    /// editing the short lists this type holds.
+    pub fn push(&mut self, item: T) {
+        let mut v = core::mem::take(self).into_vec();
+        v.push(item);
+        *self = Self::new(v);
+    }
+    /// Removes every item.
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+}
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        Self(Box::default())
+    }
+}
+
+impl<T> core::ops::Deref for List<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for List<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+impl<T> From<Vec<T>> for List<T> {
+    fn from(v: Vec<T>) -> Self {
+        Self::new(v)
+    }
+}
+
+impl<T, const N: usize> From<[T; N]> for List<T> {
+    fn from(a: [T; N]) -> Self {
+        Self(Box::new(a))
+    }
+}
+
+impl<T> From<List<T>> for Vec<T> {
+    fn from(l: List<T>) -> Self {
+        l.into_vec()
+    }
+}
+
+impl<T> FromIterator<T> for List<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+impl<'a, T> IntoIterator for &'a List<T> {
+    type Item = &'a T;
+    type IntoIter = core::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T: PartialEq> PartialEq<Vec<T>> for List<T> {
+    fn eq(&self, other: &Vec<T>) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl<T: Size> Size for List<T> {
+    fn tls_serialized_len(&self) -> usize {
+        (&*self.0).tls_serialized_len()
+    }
+}
+
+impl<T: tls_codec::SerializeBytes> tls_codec::SerializeBytes for List<T> {
+    fn tls_serialize_bytes(&self) -> Result<Vec<u8>, tls_codec::Error> {
+        (&*self.0).tls_serialize_bytes()
+    }
+}
+
+#[cfg(feature = "std")]
+impl<T: tls_codec::Serialize + fmt::Debug> tls_codec::Serialize for List<T> {
+    fn tls_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<usize, tls_codec::Error> {
+        (&*self.0).tls_serialize(writer)
+    }
+}
+
+impl<T: DeserializeBytes> DeserializeBytes for List<T> {
+    fn tls_deserialize_bytes(bytes: &[u8]) -> Result<(Self, &[u8]), tls_codec::Error> {
+        let (v, rest) = Vec::<T>::tls_deserialize_bytes(bytes)?;
+        Ok((Self::new(v), rest))
+    }
+}
+
 fn to_tls(e: CodecError) -> tls_codec::Error {
     match e {
         CodecError::Truncated => tls_codec::Error::EndOfStream,
@@ -362,7 +479,28 @@ mod tests {
         assert_eq!(Reader::new(&[0, 0]).count(1), Err(CodecError::Truncated));
     }
 
+    #[test]
+    fn list_edits() {
+        let mut l: List<u16> = [1, 2].into();
+        l.push(3);
+        assert_eq!(l, alloc::vec![1, 2, 3]);
+        assert_eq!(l.iter().sum::<u16>(), 6);
+        l.clear();
+        assert!(l.is_empty());
+        assert_eq!(l, List::<u16>::default());
+    }
+
     proptest! {
+        #[test]
+        fn rfc9420_2_1_2_list_encodes_as_a_vector(items in proptest::collection::vec(any::<u16>(), 0..200)) {
+            let list: List<u16> = items.clone().into();
+            let bytes = list.encode().unwrap();
+            prop_assert_eq!(&bytes, &items.encode().unwrap());
+            prop_assert_eq!(list.tls_serialized_len(), bytes.len());
+            let back: List<u16> = decode(&bytes).unwrap();
+            prop_assert_eq!(back.into_vec(), items);
+        }
+
         #[test]
         fn rfc9420_2_1_2_length_roundtrip(len in 0usize..=MAX_VECTOR_LEN) {
             let mut out = Vec::new();

@@ -132,7 +132,7 @@ pub fn generate_key_package(
         credential: params.credential,
         capabilities: params.capabilities,
         leaf_node_source: LeafNodeSource::KeyPackage(params.lifetime),
-        extensions: params.leaf_extensions,
+        extensions: params.leaf_extensions.into(),
         signature: VLBytes::new(Vec::new()),
     };
     check_capabilities(&leaf, &params.extensions)?;
@@ -279,11 +279,11 @@ mod tests {
             signature_key: VLBytes::new(alloc::vec![2; 32]),
             credential: Credential::Basic(VLBytes::new(b"a".to_vec())),
             capabilities: Capabilities {
-                versions: alloc::vec![ProtocolVersion::MLS10],
-                cipher_suites: alloc::vec![CipherSuite(1)],
-                extensions: alloc::vec![ExtensionType(0x0A0A)],
-                proposals: alloc::vec![],
-                credentials: alloc::vec![CredentialType::BASIC],
+                versions: alloc::vec![ProtocolVersion::MLS10].into(),
+                cipher_suites: alloc::vec![CipherSuite(1)].into(),
+                extensions: alloc::vec![ExtensionType(0x0A0A)].into(),
+                proposals: alloc::vec![].into(),
+                credentials: alloc::vec![CredentialType::BASIC].into(),
             },
             leaf_node_source: LeafNodeSource::KeyPackage(Lifetime {
                 not_before: 0,
@@ -292,7 +292,8 @@ mod tests {
             extensions: alloc::vec![Extension {
                 extension_type: ext,
                 extension_data: VLBytes::new(alloc::vec![]),
-            }],
+            }]
+            .into(),
             signature: VLBytes::new(alloc::vec![]),
         }
     }

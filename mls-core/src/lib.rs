@@ -77,7 +77,7 @@
 //! let mut rng = mls_crypto_rustcrypto::OsRng;
 //! const SUITE: CipherSuite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
 //! let cs = provider.cipher_suite(SUITE).ok_or(mls_core::error::CryptoError::Unsupported)?;
-//! let caps = Capabilities { cipher_suites: vec![SUITE], ..Capabilities::default() };
+//! let caps = Capabilities { cipher_suites: [SUITE].into(), ..Capabilities::default() };
 //! let forever = Lifetime { not_before: 0, not_after: u64::MAX };
 //!
 //! // Alice creates the group.

@@ -46,11 +46,11 @@ fn cs() -> &'static dyn CipherSuiteProvider {
 /// or proposals (RFC 9420 §7.2: default types are not listed).
 pub fn capabilities() -> Capabilities {
     Capabilities {
-        versions: vec![ProtocolVersion::MLS10],
-        cipher_suites: vec![SUITE],
-        extensions: vec![],
-        proposals: vec![],
-        credentials: vec![CredentialType::BASIC],
+        versions: vec![ProtocolVersion::MLS10].into(),
+        cipher_suites: vec![SUITE].into(),
+        extensions: vec![].into(),
+        proposals: vec![].into(),
+        credentials: vec![CredentialType::BASIC].into(),
     }
 }
 

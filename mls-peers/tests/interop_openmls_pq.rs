@@ -46,11 +46,11 @@ fn cs() -> &'static dyn CipherSuiteProvider {
 
 fn capabilities() -> Capabilities {
     Capabilities {
-        versions: vec![ProtocolVersion::MLS10],
-        cipher_suites: vec![OURS],
-        extensions: vec![],
-        proposals: vec![],
-        credentials: vec![CredentialType::BASIC],
+        versions: vec![ProtocolVersion::MLS10].into(),
+        cipher_suites: vec![OURS].into(),
+        extensions: vec![].into(),
+        proposals: vec![].into(),
+        credentials: vec![CredentialType::BASIC].into(),
     }
 }
 

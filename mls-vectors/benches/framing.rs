@@ -34,11 +34,11 @@ fn key_package(c: &mut Criterion) {
                         signer: &signer,
                         credential: Credential::Basic(VLBytes::new(b"alice".to_vec())),
                         capabilities: Capabilities {
-                            versions: vec![ProtocolVersion::MLS10],
-                            cipher_suites: vec![suite],
-                            extensions: vec![],
-                            proposals: vec![],
-                            credentials: vec![CredentialType::BASIC],
+                            versions: vec![ProtocolVersion::MLS10].into(),
+                            cipher_suites: vec![suite].into(),
+                            extensions: vec![].into(),
+                            proposals: vec![].into(),
+                            credentials: vec![CredentialType::BASIC].into(),
                         },
                         lifetime: Lifetime {
                             not_before: 0,

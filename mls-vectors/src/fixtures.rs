@@ -62,11 +62,11 @@ impl FullTree {
 /// Default capabilities for `cs`.
 pub fn capabilities(cs: &dyn CipherSuiteProvider) -> Capabilities {
     Capabilities {
-        versions: vec![ProtocolVersion::MLS10],
-        cipher_suites: vec![cs.cipher_suite()],
-        extensions: vec![],
-        proposals: vec![],
-        credentials: vec![CredentialType::BASIC],
+        versions: vec![ProtocolVersion::MLS10].into(),
+        cipher_suites: vec![cs.cipher_suite()].into(),
+        extensions: vec![].into(),
+        proposals: vec![].into(),
+        credentials: vec![CredentialType::BASIC].into(),
     }
 }
 
@@ -112,7 +112,7 @@ impl Builder<'_> {
                     )),
                     capabilities: capabilities(cs),
                     leaf_node_source: LeafNodeSource::Commit(VLBytes::new(ph)),
-                    extensions: vec![],
+                    extensions: vec![].into(),
                     signature: VLBytes::new(vec![]),
                 };
                 let tbs = leaf.tbs(Some((&self.group_id, l.0))).expect("tbs");

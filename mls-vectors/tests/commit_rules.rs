@@ -670,7 +670,7 @@ fn rfc9420_7_3_rejects_a_leaf_whose_credential_type_members_do_not_support() {
 fn rfc9420_7_3_rejects_a_leaf_that_does_not_list_its_own_credential_type() {
     each_backend(|| {
         let kp = key_package(52, |kp| {
-            kp.leaf_node.capabilities.credentials = vec![CredentialType::X509];
+            kp.leaf_node.capabilities.credentials = vec![CredentialType::X509].into();
         });
         assert_eq!(
             receiver_verdict_with(vec![add(kp)]),
@@ -685,8 +685,8 @@ fn rfc9420_7_3_rejects_a_leaf_that_does_not_list_its_own_credential_type() {
 fn rfc9420_7_3_accepts_a_leaf_that_omits_the_groups_cipher_suite() {
     each_backend(|| {
         let kp = key_package(53, |kp| {
-            kp.leaf_node.capabilities.cipher_suites = vec![CipherSuite(3)];
-            kp.leaf_node.capabilities.versions = vec![];
+            kp.leaf_node.capabilities.cipher_suites = vec![CipherSuite(3)].into();
+            kp.leaf_node.capabilities.versions = vec![].into();
         });
         let mut s = three(11);
         let msg = forged(&mut s, 0, vec![add(kp)], false, |_| {});

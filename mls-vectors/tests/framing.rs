@@ -637,11 +637,11 @@ fn rfc9420_6_3_1_rejects_non_zero_padding() {
 
 fn capabilities(suite: CipherSuite) -> Capabilities {
     Capabilities {
-        versions: vec![ProtocolVersion::MLS10],
-        cipher_suites: vec![suite, CipherSuite(0x0A0A)],
-        extensions: vec![ExtensionType(0x1A1A), ExtensionType::LAST_RESORT],
-        proposals: vec![],
-        credentials: vec![CredentialType::BASIC],
+        versions: vec![ProtocolVersion::MLS10].into(),
+        cipher_suites: vec![suite, CipherSuite(0x0A0A)].into(),
+        extensions: vec![ExtensionType(0x1A1A), ExtensionType::LAST_RESORT].into(),
+        proposals: vec![].into(),
+        credentials: vec![CredentialType::BASIC].into(),
     }
 }
 
@@ -851,7 +851,7 @@ fn rfc9420_7_2_rejects_capability_gaps() {
                 KeyPackageError::ExtensionNotInCapabilities,
             ),
             (
-                |kp| kp.leaf_node.capabilities.credentials = vec![CredentialType::X509],
+                |kp| kp.leaf_node.capabilities.credentials = vec![CredentialType::X509].into(),
                 KeyPackageError::CredentialTypeNotInCapabilities,
             ),
         ];

@@ -1229,7 +1229,7 @@ fn rfc9420_13_4_rejects_duplicate_extension_types() {
                 .capabilities
                 .extensions
                 .push(ExtensionType(0xF002));
-            kp.leaf_node.extensions = vec![ext(0xF002, vec![1]), ext(0xF002, vec![2])];
+            kp.leaf_node.extensions = vec![ext(0xF002, vec![1]), ext(0xF002, vec![2])].into();
         });
         assert_eq!(
             group_error(c.receiver_verdict(50, vec![add(kp)])),
@@ -1902,7 +1902,7 @@ fn rfc9420_7_3_joiner_rejects_a_tree_leaf_without_its_credential_type() {
         let sk = w.creator_sk.duplicate();
         let forged = w.forge_tree(c, |nodes| {
             let leaf = leaf_mut(nodes, 0);
-            leaf.capabilities.credentials = vec![CredentialType::X509];
+            leaf.capabilities.credentials = vec![CredentialType::X509].into();
             resign_leaf(c.cs(), &sk, leaf, None);
         });
         assert_eq!(
@@ -2087,7 +2087,7 @@ fn rfc9420_7_3_joiner_accepts_a_tree_leaf_that_omits_the_groups_cipher_suite() {
         let sk = w.creator_sk.duplicate();
         let forged = w.forge_tree(c, |nodes| {
             let leaf = leaf_mut(nodes, 0);
-            leaf.capabilities.cipher_suites = vec![CipherSuite(0x0A0A)];
+            leaf.capabilities.cipher_suites = vec![CipherSuite(0x0A0A)].into();
             resign_leaf(c.cs(), &sk, leaf, None);
         });
         // Everything §7.3 asks passes; only the confirmation tag (the

@@ -267,7 +267,7 @@ fn external_path(
         credential: identity.credential.clone(),
         capabilities: identity.capabilities.clone(),
         leaf_node_source: LeafNodeSource::Update,
-        extensions: identity.extensions.clone(),
+        extensions: identity.extensions.clone().into(),
         signature: VLBytes::new(Vec::new()),
     };
     let gc = |th: &[u8]| path_context(ctx, th, &ctx.extensions);

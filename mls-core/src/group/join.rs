@@ -60,7 +60,7 @@ impl Group {
             credential: identity.credential,
             capabilities: identity.capabilities,
             leaf_node_source: LeafNodeSource::KeyPackage(identity.lifetime),
-            extensions: identity.extensions,
+            extensions: identity.extensions.into(),
             signature: VLBytes::new(Vec::new()),
         };
         let tbs = leaf.tbs(None)?;

@@ -5,7 +5,7 @@
 use alloc::format;
 use alloc::vec::Vec;
 
-use crate::codec::VLBytes;
+use crate::codec::{List, VLBytes};
 use tls_codec::{DeserializeBytes, Size, TlsDeserializeBytes, TlsSerializeBytes, TlsSize};
 
 use super::credential::{Credential, CredentialType};
@@ -30,15 +30,15 @@ use crate::messages::group_context::Extension;
 #[cfg_attr(feature = "std", derive(tls_codec::TlsSerialize))]
 pub struct Capabilities {
     /// Supported protocol versions.
-    pub versions: Vec<ProtocolVersion>,
+    pub versions: List<ProtocolVersion>,
     /// Supported cipher suites.
-    pub cipher_suites: Vec<CipherSuite>,
+    pub cipher_suites: List<CipherSuite>,
     /// Supported non-default extension types.
-    pub extensions: Vec<ExtensionType>,
+    pub extensions: List<ExtensionType>,
     /// Supported non-default proposal types.
-    pub proposals: Vec<ProposalType>,
+    pub proposals: List<ProposalType>,
     /// Supported credential types.
-    pub credentials: Vec<CredentialType>,
+    pub credentials: List<CredentialType>,
 }
 
 impl Default for Capabilities {
@@ -46,11 +46,11 @@ impl Default for Capabilities {
     /// no non-default extension or proposal type.
     fn default() -> Self {
         Self {
-            versions: alloc::vec![ProtocolVersion::MLS10],
-            cipher_suites: Vec::new(),
-            extensions: Vec::new(),
-            proposals: Vec::new(),
-            credentials: alloc::vec![CredentialType::BASIC],
+            versions: [ProtocolVersion::MLS10].into(),
+            cipher_suites: List::default(),
+            extensions: List::default(),
+            proposals: List::default(),
+            credentials: [CredentialType::BASIC].into(),
         }
     }
 }
@@ -145,7 +145,7 @@ pub struct LeafNode {
     /// How the leaf came to be, with the lifetime or parent hash.
     pub leaf_node_source: LeafNodeSource,
     /// Leaf extensions.
-    pub extensions: Vec<Extension>,
+    pub extensions: List<Extension>,
     /// `SignWithLabel(., "LeafNodeTBS", LeafNodeTBS)`.
     pub signature: VLBytes,
 }
@@ -308,17 +308,18 @@ pub(crate) mod tests {
             signature_key: VLBytes::new(alloc::vec![2; 32]),
             credential: Credential::Basic(VLBytes::new(b"alice".to_vec())),
             capabilities: Capabilities {
-                versions: alloc::vec![ProtocolVersion::MLS10],
-                cipher_suites: alloc::vec![CipherSuite(1), CipherSuite(0x2A2A)],
-                extensions: alloc::vec![ExtensionType(0x0A0A)],
-                proposals: alloc::vec![],
-                credentials: alloc::vec![CredentialType::BASIC],
+                versions: alloc::vec![ProtocolVersion::MLS10].into(),
+                cipher_suites: alloc::vec![CipherSuite(1), CipherSuite(0x2A2A)].into(),
+                extensions: alloc::vec![ExtensionType(0x0A0A)].into(),
+                proposals: alloc::vec![].into(),
+                credentials: alloc::vec![CredentialType::BASIC].into(),
             },
             leaf_node_source: source,
             extensions: alloc::vec![Extension {
                 extension_type: 0x0A0A,
                 extension_data: VLBytes::new(alloc::vec![]),
-            }],
+            }]
+            .into(),
             signature: VLBytes::new(alloc::vec![3; 64]),
         }
     }

@@ -68,11 +68,11 @@ impl Ours {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            versions: vec![ProtocolVersion::MLS10],
-            cipher_suites: vec![self.suite],
-            extensions: vec![],
-            proposals: vec![],
-            credentials: vec![CredentialType::BASIC],
+            versions: vec![ProtocolVersion::MLS10].into(),
+            cipher_suites: vec![self.suite].into(),
+            extensions: vec![].into(),
+            proposals: vec![].into(),
+            credentials: vec![CredentialType::BASIC].into(),
         }
     }
 

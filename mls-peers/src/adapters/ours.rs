@@ -167,11 +167,11 @@ impl OursPeer {
 
     fn capabilities(suite: CipherSuite) -> Capabilities {
         Capabilities {
-            versions: vec![ProtocolVersion::MLS10],
-            cipher_suites: vec![suite],
-            extensions: vec![],
-            proposals: vec![],
-            credentials: vec![CredentialType::BASIC],
+            versions: vec![ProtocolVersion::MLS10].into(),
+            cipher_suites: vec![suite].into(),
+            extensions: vec![].into(),
+            proposals: vec![].into(),
+            credentials: vec![CredentialType::BASIC].into(),
         }
     }
 
