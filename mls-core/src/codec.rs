@@ -355,11 +355,21 @@ impl tls_codec::SerializeBytes for VLBytes {
 #[cfg(feature = "std")]
 impl tls_codec::Serialize for VLBytes {
     fn tls_serialize<W: std::io::Write>(&self, writer: &mut W) -> Result<usize, tls_codec::Error> {
-        let mut header = Vec::with_capacity(4);
-        write_length(self.0.len(), &mut header).map_err(to_tls)?;
-        writer.write_all(&header)?;
+        // The header on the stack: no allocation per field encoded.
+        let len = self.0.len();
+        let (buf, n) = match len {
+            l if l < 1 << 6 => ([l as u8, 0, 0, 0], 1),
+            l if l < 1 << 14 => {
+                let [a, b] = (0x4000u16 | l as u16).to_be_bytes();
+                ([a, b, 0, 0], 2)
+            }
+            l if l <= MAX_VECTOR_LEN => ((0x8000_0000u32 | l as u32).to_be_bytes(), 4),
+            _ => return Err(to_tls(CodecError::InvalidLength)),
+        };
+        let header = buf.get(..n).unwrap_or_default();
+        writer.write_all(header)?;
         writer.write_all(&self.0)?;
-        Ok(header.len() + self.0.len())
+        Ok(n + len)
     }
 }
 

@@ -9,12 +9,12 @@
 use mls_core::Error;
 use mls_core::codec::VLBytes;
 use mls_core::crypto::{CipherSuite, CryptoProvider};
-use mls_core::group::{AcceptAllCredentials, CommitEnv, CommitOptions, GroupError};
-use mls_core::key_package::{KeyPackageParams, generate_key_package};
-use mls_core::messages::{Add, Credential, Lifetime, Proposal};
-use mls_vectors::fixtures::capabilities;
+use mls_core::group::{AcceptAllCredentials, CommitEnv, CommitOptions, GroupError, NoPsks};
+use mls_core::messages::{Add, Proposal};
 use mls_vectors::scenario::Scenario;
-use mls_vectors::testkit::group_error;
+use mls_vectors::testkit::{
+    SUITE, each_backend, group_error, key_package_in, provider, snapshot, suite_under_test,
+};
 use mls_vectors::{TestRng, backends};
 
 fn pool(threads: usize) -> rayon::ThreadPool {
@@ -42,12 +42,7 @@ fn run(provider: &'static dyn CryptoProvider, seed: u64) -> Vec<(Vec<u8>, Vec<u8
     s.members
         .iter()
         .filter_map(|m| m.group.as_ref())
-        .map(|g| {
-            (
-                g.to_bytes().expect("snapshot").as_bytes().to_vec(),
-                g.epoch_authenticator().to_vec(),
-            )
-        })
+        .map(|g| (snapshot(g), g.epoch_authenticator().to_vec()))
         .collect()
 }
 
@@ -73,88 +68,67 @@ fn parallel_results_are_byte_identical_to_serial() {
     }
 }
 
-/// A bulk add of twelve KeyPackages where the 4th has a bad KeyPackage
-/// signature and the 8th a bad LeafNode signature.
-fn bad_bulk_add(provider: &'static dyn CryptoProvider) -> (Error, Vec<u8>, Vec<u8>) {
-    let suite = CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519;
-    let cs = provider.cipher_suite(suite).expect("suite");
+/// Twelve Adds (made on the calling thread, for the backend and suite
+/// under test) where the 4th has a bad KeyPackage signature and the 8th a
+/// bad LeafNode signature.
+fn bad_adds() -> Vec<Proposal> {
+    let mut rng = TestRng::new(99);
+    (0..12u32)
+        .map(|k| {
+            let name = format!("joiner-{k}");
+            let (mut kp, _, _) = key_package_in(SUITE, name.as_bytes(), &mut rng);
+            let sig = match k {
+                3 => &mut kp.signature,
+                7 => &mut kp.leaf_node.signature,
+                _ => return Proposal::Add(Add { key_package: kp }),
+            };
+            let mut bytes = sig.as_slice().to_vec();
+            bytes[0] ^= 1;
+            *sig = VLBytes::new(bytes);
+            Proposal::Add(Add { key_package: kp })
+        })
+        .collect()
+}
+
+/// A member of a four-member group commits `proposals`: the error and the
+/// member's snapshots before and after.
+fn bulk_add(
+    provider: &'static dyn CryptoProvider,
+    suite: CipherSuite,
+    proposals: Vec<Proposal>,
+) -> (Error, Vec<u8>, Vec<u8>) {
     let mut s = Scenario::new(provider, suite, 11);
     s.add_members(3);
-    let mut rng = TestRng::new(99);
-    let mut proposals = Vec::new();
-    for k in 0..12u32 {
-        let (sk, _) = cs.signature().generate_key_pair(&mut rng).expect("key");
-        let (mut kp, _) = generate_key_package(
-            cs,
-            KeyPackageParams {
-                signer: &sk,
-                credential: Credential::Basic(VLBytes::new(format!("joiner-{k}").into_bytes())),
-                capabilities: capabilities(cs),
-                lifetime: Lifetime {
-                    not_before: 0,
-                    not_after: u64::MAX,
-                },
-                leaf_extensions: vec![],
-                extensions: vec![],
-            },
-            &mut rng,
-        )
-        .expect("key package");
-        if k == 3 {
-            let mut sig = kp.signature.as_slice().to_vec();
-            sig[0] ^= 1;
-            kp.signature = VLBytes::new(sig);
-        }
-        if k == 7 {
-            let mut sig = kp.leaf_node.signature.as_slice().to_vec();
-            sig[0] ^= 1;
-            kp.leaf_node.signature = VLBytes::new(sig);
-        }
-        proposals.push(Proposal::Add(Add { key_package: kp }));
-    }
     let g = s.members[0].group.as_mut().expect("member 0");
-    let before = g.to_bytes().expect("snapshot").as_bytes().to_vec();
+    let before = snapshot(g);
+    // The provider is explicit: the testkit's is the calling thread's,
+    // and this runs on a pool thread.
     let mut env = CommitEnv {
-        rng: &mut rng,
-        psks: &std::collections::BTreeMap::<Vec<u8>, Vec<u8>>::new(),
+        rng: &mut TestRng::new(5),
+        psks: &NoPsks,
         credentials: &AcceptAllCredentials,
         now: None,
     };
+    let options = CommitOptions {
+        proposals,
+        ..CommitOptions::default()
+    };
     let err = g
-        .commit(
-            provider,
-            CommitOptions {
-                proposals,
-                ..CommitOptions::default()
-            },
-            &mut env,
-        )
+        .commit(provider, options, &mut env)
         .expect_err("bad KeyPackages refused");
-    let after = g.to_bytes().expect("snapshot").as_bytes().to_vec();
-    (err, before, after)
+    (err, before, snapshot(g))
 }
 
 #[test]
 fn parallel_bulk_add_reports_the_first_bad_key_package_like_serial() {
-    for (name, provider) in backends() {
-        if provider
-            .cipher_suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
-            .is_none()
-        {
-            continue;
-        }
-        let (serial, before, after) = pool(1).install(|| bad_bulk_add(provider));
+    each_backend(|| {
+        let (provider, suite, adds) = (provider(), suite_under_test(), bad_adds());
+        let (serial, before, after) = pool(1).install(|| bulk_add(provider, suite, adds.clone()));
         let kind = format!("{serial:?}");
-        assert_eq!(group_error(serial), GroupError::InvalidKeyPackage, "{name}");
-        assert!(
-            before == after,
-            "{name}: a refused commit changed the state"
-        );
-        let (parallel, before, after) = pool(4).install(|| bad_bulk_add(provider));
-        assert_eq!(format!("{parallel:?}"), kind, "{name}");
-        assert!(
-            before == after,
-            "{name}: a refused commit changed the state"
-        );
-    }
+        assert_eq!(group_error(serial), GroupError::InvalidKeyPackage);
+        assert!(before == after, "a refused commit changed the state");
+        let (parallel, before, after) = pool(4).install(|| bulk_add(provider, suite, adds));
+        assert_eq!(format!("{parallel:?}"), kind);
+        assert!(before == after, "a refused commit changed the state");
+    });
 }
