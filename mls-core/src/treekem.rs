@@ -17,7 +17,7 @@ use crate::crypto::labeled::{
 use crate::crypto::{CipherSuiteProvider, HpkePrivateKey, Rng, Secret};
 use crate::error::Error;
 use crate::messages::{
-    HpkeCiphertext, LeafNode, LeafNodeSource, ParentNode, UpdatePath, UpdatePathNode,
+    Ciphertexts, LeafNode, LeafNodeSource, ParentNode, UpdatePath, UpdatePathNode,
 };
 use crate::tree::{PathStep, StagedTree, TreeRead, filtered_direct_path, parent_hash, resolution};
 use crate::tree_math::{self, LeafIndex, NodeIndex};
@@ -232,18 +232,16 @@ pub fn create_update_path(
         }
         counts.push(recipients.len() - before);
     }
-    let mut cts = encrypt_with_label_many(cs, &recipients, b"UpdatePathNode", &ctx, rng)?
-        .into_iter()
-        .map(|ct| HpkeCiphertext {
-            kem_output: VLBytes::new(ct.kem_output),
-            ciphertext: VLBytes::new(ct.ciphertext),
-        });
+    let cts = encrypt_with_label_many(cs, &recipients, b"UpdatePathNode", &ctx, rng)?;
+    let mut cts = cts
+        .iter()
+        .map(|c| (c.kem_output.as_slice(), c.ciphertext.as_slice()));
     let nodes = counts
         .iter()
         .zip(&pubs)
         .map(|(&k, pk)| UpdatePathNode {
             encryption_key: VLBytes::new(pk.clone()),
-            encrypted_path_secret: cts.by_ref().take(k).collect(),
+            encrypted_path_secret: Ciphertexts::from_parts(cts.by_ref().take(k)),
         })
         .collect();
 
@@ -400,8 +398,8 @@ pub fn decrypt_update_path(
         key,
         b"UpdatePathNode",
         group_context,
-        ct.kem_output.as_slice(),
-        ct.ciphertext.as_slice(),
+        ct.kem_output,
+        ct.ciphertext,
     )
     .map_err(|_| TreeKemError::DecryptionFailed)?;
     let path_secret = Secret::from_slice(&pt).map_err(|_| TreeKemError::DecryptionFailed)?;

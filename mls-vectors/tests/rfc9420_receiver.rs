@@ -1020,8 +1020,9 @@ fn rfc9420_7_6_rejects_an_extra_ciphertext_for_another_members_node() {
         let msg = c.forged(&mut s, 0, vec![], true, |f| {
             if let Forge::Commit { commit, .. } = f {
                 let node = &mut commit.path.as_mut().unwrap().nodes[1];
-                let extra: HpkeCiphertext = node.encrypted_path_secret[0].clone();
-                node.encrypted_path_secret.push(extra);
+                let mut cts = node.encrypted_path_secret.to_vec();
+                cts.push(cts[0].clone());
+                node.encrypted_path_secret = cts.into();
             }
         });
         for i in [1, 2] {
@@ -2780,10 +2781,12 @@ fn rfc9420_7_5_rejects_a_path_whose_keys_do_not_derive_from_its_secrets() {
                     &mut TestRng::new(162),
                 )
                 .unwrap();
-                path.nodes[0].encrypted_path_secret[0] = HpkeCiphertext {
+                let mut cts = path.nodes[0].encrypted_path_secret.to_vec();
+                cts[0] = HpkeCiphertext {
                     kem_output: VLBytes::new(ct.kem_output),
                     ciphertext: VLBytes::new(ct.ciphertext),
                 };
+                path.nodes[0].encrypted_path_secret = cts.into();
             }
         });
         assert_eq!(

@@ -41,7 +41,9 @@ pub mod leaf_node;
 pub mod proposal;
 pub mod welcome;
 
-pub use commit::{Commit, HpkeCiphertext, UpdatePath, UpdatePathNode};
+pub use commit::{
+    Ciphertexts, Commit, HpkeCiphertext, HpkeCiphertextRef, UpdatePath, UpdatePathNode,
+};
 pub use credential::{Certificate, Credential, CredentialType};
 pub use extensions::{
     ApplicationId, ExtensionType, ExternalPub, ExternalSender, ExternalSenders,
