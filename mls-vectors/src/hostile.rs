@@ -15,8 +15,9 @@ use mls_core::codec::{Encode, VLBytes, write_length};
 use mls_core::crypto::CipherSuite;
 use mls_core::group::Group;
 use mls_core::messages::{
-    Commit, Content, CredentialType, ExtensionType, FramedContent, FramedContentAuthData,
-    KeyPackage, LeafNode, MlsMessage, MlsMessageBody, ProposalOrRef, PublicMessage, Sender,
+    Ciphertexts, Commit, Content, CredentialType, ExtensionType, FramedContent,
+    FramedContentAuthData, KeyPackage, LeafNode, MlsMessage, MlsMessageBody, ProposalOrRef,
+    PublicMessage, Sender, UpdatePath, UpdatePathNode,
 };
 
 /// The encoded `ratchet_tree` extension body: `blanks` blank nodes (an
@@ -52,12 +53,42 @@ pub fn key_package_with_capabilities(suite: CipherSuite, entries: usize, seed: u
 /// come from member 0, holding `refs` empty proposal references (2 bytes
 /// each) and a membership tag that does not verify.
 pub fn commit_with_references(g: &Group, refs: usize) -> Vec<u8> {
-    let commit = Commit {
-        proposals: (0..refs)
-            .map(|_| ProposalOrRef::Reference(VLBytes::new(Vec::new())))
-            .collect(),
-        path: None,
+    forged_commit(
+        g,
+        Commit {
+            proposals: (0..refs)
+                .map(|_| ProposalOrRef::Reference(VLBytes::new(Vec::new())))
+                .collect(),
+            path: None,
+        },
+    )
+}
+
+/// An encoded PublicMessage Commit in `g`'s group and epoch, claiming to
+/// come from member 0, whose UpdatePath (leaf `leaf`) carries `cts` empty
+/// ciphertexts (2 bytes each) at one node, with a membership tag that does
+/// not verify.
+pub fn commit_with_ciphertexts(g: &Group, leaf: &LeafNode, cts: usize) -> Vec<u8> {
+    let empty: (&[u8], &[u8]) = (&[], &[]);
+    let path = UpdatePath {
+        leaf_node: leaf.clone(),
+        nodes: vec![UpdatePathNode {
+            encryption_key: VLBytes::new(vec![9; 32]),
+            encrypted_path_secret: Ciphertexts::from_parts(std::iter::repeat_n(empty, cts)),
+        }],
     };
+    forged_commit(
+        g,
+        Commit {
+            proposals: Vec::new(),
+            path: Some(path),
+        },
+    )
+}
+
+/// `commit` framed as a PublicMessage from member 0 in `g`'s epoch, with
+/// zero signature, confirmation and membership tags.
+fn forged_commit(g: &Group, commit: Commit) -> Vec<u8> {
     let msg = MlsMessage {
         body: MlsMessageBody::PublicMessage(PublicMessage {
             content: FramedContent {

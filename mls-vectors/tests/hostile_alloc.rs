@@ -10,7 +10,8 @@ use mls_core::key_package::validate_key_package;
 use mls_core::messages::KeyPackage;
 use mls_core::tree::RatchetTree;
 use mls_vectors::hostile::{
-    blank_tree, commit_with_references, key_package_with_capabilities, target_group,
+    blank_tree, commit_with_ciphertexts, commit_with_references, key_package_with_capabilities,
+    target_group,
 };
 use mls_vectors::testkit::{SUITE, provider, suite};
 
@@ -18,7 +19,7 @@ use mls_vectors::testkit::{SUITE, provider, suite};
 static ALLOC: mls_test_alloc::Counting = mls_test_alloc::Counting;
 
 /// Peak bytes per input byte allowed. A blank tree node is one byte on the
-/// wire; in memory it needs its tree hash (RFC 9420 §7.8, 65 bytes inline)
+/// wire; in memory it needs a share of the tree hashes (RFC 9420 §7.8)
 /// and a pointer-sized slot.
 const MAX_FACTOR: usize = 96;
 
@@ -61,6 +62,18 @@ fn peak_heap_of_hostile_inputs_is_linear_in_their_size() {
             mls_test_alloc::peak_during(|| g.process_bytes(provider(), &bytes, &mut env).err());
         assert!(r.is_some(), "a forged commit was accepted");
         report.push(("commit", bytes.len(), peak));
+    }
+    for n in [5_000usize, 10_000, 20_000] {
+        let bytes = commit_with_ciphertexts(&g, &leaf, n);
+        let mut env = ProcessEnv {
+            psks: &NoPsks,
+            credentials: &AcceptAllCredentials,
+            now: None,
+        };
+        let (r, peak) =
+            mls_test_alloc::peak_during(|| g.process_bytes(provider(), &bytes, &mut env).err());
+        assert!(r.is_some(), "a forged commit was accepted");
+        report.push(("path ciphertexts", bytes.len(), peak));
     }
     for (what, len, peak) in &report {
         eprintln!(
