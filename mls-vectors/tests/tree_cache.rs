@@ -72,3 +72,56 @@ fn cached_hashes_match_a_rebuilt_tree_through_shrinking_and_growing() {
     assert_eq!(tree.n_leaves(), 8);
     assert_eq!(tree.members().count(), 5);
 }
+
+/// The staged tree's key lookups (RFC 9420 §7.3, §12.2 uniqueness) see
+/// exactly the keys of the staged tree: those added, not those replaced
+/// or removed, and the base's where the overlay has not replaced them.
+#[test]
+fn staged_key_lookups_follow_the_overlay() {
+    let (_, provider) = mls_vectors::backends()[0];
+    let cs = provider
+        .cipher_suite(CipherSuite::MLS_128_DHKEMX25519_AES128GCM_SHA256_ED25519)
+        .unwrap();
+    let tree = full_tree(cs, 4, false, &mut TestRng::new(8)).tree;
+    let template = tree.leaf(LeafIndex(0)).unwrap().clone();
+    let leaf = |b: u8| {
+        let mut l = template.clone();
+        l.encryption_key = VLBytes::new(vec![b; 32]);
+        l.signature_key = VLBytes::new(vec![b ^ 0x80; 32]);
+        l
+    };
+    let base1 = tree.leaf(LeafIndex(1)).unwrap().clone();
+    let mut staged = tree.stage();
+    assert!(staged.encryption_key_in_use(base1.encryption_key.as_slice()));
+    assert_eq!(
+        staged.find_signature_key(base1.signature_key.as_slice()),
+        Some(LeafIndex(1))
+    );
+    // Leaf 1 replaced: its old keys are gone, the new ones in use.
+    staged.set_leaf(LeafIndex(1), Some(leaf(1)));
+    assert!(!staged.encryption_key_in_use(base1.encryption_key.as_slice()));
+    assert_eq!(
+        staged.find_signature_key(base1.signature_key.as_slice()),
+        None
+    );
+    assert!(staged.encryption_key_in_use(&[1; 32]));
+    assert_eq!(staged.find_signature_key(&[0x81; 32]), Some(LeafIndex(1)));
+    // Replaced again within the overlay, then removed.
+    staged.set_leaf(LeafIndex(1), Some(leaf(2)));
+    assert!(!staged.encryption_key_in_use(&[1; 32]));
+    assert_eq!(staged.find_signature_key(&[0x81; 32]), None);
+    staged.remove_leaf(LeafIndex(1));
+    assert!(!staged.encryption_key_in_use(&[2; 32]));
+    assert_eq!(staged.find_signature_key(&[0x82; 32]), None);
+    // Added past the end (the tree grows), then cut off by a truncation.
+    for k in 0..3 {
+        staged.remove_leaf(LeafIndex(k));
+    }
+    staged.remove_leaf(LeafIndex(3));
+    let i = staged.add_leaf(leaf(7));
+    assert_eq!(staged.find_signature_key(&[0x87; 32]), Some(i));
+    staged.remove_leaf(i);
+    staged.truncate();
+    assert!(!staged.encryption_key_in_use(&[7; 32]));
+    assert_eq!(staged.find_signature_key(&[0x87; 32]), None);
+}

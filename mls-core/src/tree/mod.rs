@@ -891,6 +891,48 @@ pub struct StagedTree<'a> {
     /// No blank leaf lies below this index: the free-leaf search of a
     /// bulk add resumes here, so n Adds cost O(n) in all, not O(n) each.
     free_from: u32,
+    /// The keys of the nodes in `diff`, so that the uniqueness checks of
+    /// a bulk add (RFC 9420 §7.3, §12.2) cost O(log n) each, not a scan
+    /// of every node added so far (O(n²) for n Adds).
+    diff_keys: DiffKeys,
+}
+
+/// Encryption key -> nodes and signature key -> leaves, over the nodes of
+/// a staged tree's overlay.
+#[derive(Debug, Default)]
+struct DiffKeys {
+    enc: BTreeMap<Box<[u8]>, BTreeSet<u32>>,
+    sig: BTreeMap<Box<[u8]>, BTreeSet<u32>>,
+}
+
+impl DiffKeys {
+    fn add(map: &mut BTreeMap<Box<[u8]>, BTreeSet<u32>>, key: &[u8], at: u32) {
+        match map.get_mut(key) {
+            Some(set) => {
+                set.insert(at);
+            }
+            None => {
+                map.insert(key.into(), BTreeSet::from([at]));
+            }
+        }
+    }
+    fn remove(map: &mut BTreeMap<Box<[u8]>, BTreeSet<u32>>, key: &[u8], at: u32) {
+        if let Some(set) = map.get_mut(key) {
+            set.remove(&at);
+            if set.is_empty() {
+                map.remove(key);
+            }
+        }
+    }
+    fn leaf(&mut self, i: u32, leaf: &LeafNode, add: bool) {
+        let f = if add { Self::add } else { Self::remove };
+        f(&mut self.enc, leaf.encryption_key.as_slice(), 2 * i);
+        f(&mut self.sig, leaf.signature_key.as_slice(), i);
+    }
+    fn parent(&mut self, x: u32, parent: &ParentNode, add: bool) {
+        let f = if add { Self::add } else { Self::remove };
+        f(&mut self.enc, parent.encryption_key.as_slice(), x);
+    }
 }
 
 impl TreeRead for StagedTree<'_> {
@@ -929,6 +971,27 @@ impl<'a> StagedTree<'a> {
             },
             dirty: BTreeSet::new(),
             free_from: 0,
+            diff_keys: DiffKeys::default(),
+        }
+    }
+
+    /// Puts leaf `i` into the overlay, keeping `diff_keys` in step.
+    fn put_leaf(&mut self, i: u32, leaf: Option<LeafNode>) {
+        if let Some(new) = &leaf {
+            self.diff_keys.leaf(i, new, true);
+        }
+        if let Some(Some(old)) = self.diff.leaves.insert(i, leaf) {
+            self.diff_keys.leaf(i, &old, false);
+        }
+    }
+
+    /// Puts parent `x` into the overlay, keeping `diff_keys` in step.
+    fn put_parent(&mut self, x: u32, parent: Option<ParentNode>) {
+        if let Some(new) = &parent {
+            self.diff_keys.parent(x, new, true);
+        }
+        if let Some(Some(old)) = self.diff.parents.insert(x, parent) {
+            self.diff_keys.parent(x, &old, false);
         }
     }
 
@@ -967,18 +1030,14 @@ impl<'a> StagedTree<'a> {
     /// True when some node of the staged tree holds encryption key `key`:
     /// O(log n + changed nodes).
     pub fn encryption_key_in_use(&self, key: &[u8]) -> bool {
+        // Nodes of the overlay outside the tree (after a truncation) do
+        // not count.
+        let width = self.node_width();
         let in_diff = self
-            .diff
-            .leaves
-            .values()
-            .flatten()
-            .any(|l| l.encryption_key.as_slice() == key)
-            || self
-                .diff
-                .parents
-                .values()
-                .flatten()
-                .any(|p| p.encryption_key.as_slice() == key);
+            .diff_keys
+            .enc
+            .get(key)
+            .is_some_and(|nodes| nodes.iter().any(|&x| x < width));
         in_diff
             || self.base.find_encryption_key(key).is_some_and(|x| {
                 x.0 < self.node_width()
@@ -991,11 +1050,14 @@ impl<'a> StagedTree<'a> {
 
     /// The leaf of the staged tree holding signature key `key`, if any.
     pub fn find_signature_key(&self, key: &[u8]) -> Option<LeafIndex> {
-        if let Some((i, _)) = self.diff.leaves.iter().find(|(_, l)| {
-            l.as_ref()
-                .is_some_and(|l| l.signature_key.as_slice() == key)
-        }) {
-            return Some(LeafIndex(*i));
+        let n = self.diff.n_leaves;
+        if let Some(&i) = self
+            .diff_keys
+            .sig
+            .get(key)
+            .and_then(|leaves| leaves.iter().find(|&&i| i < n))
+        {
+            return Some(LeafIndex(i));
         }
         self.base
             .find_signature_key(key)
@@ -1008,7 +1070,7 @@ impl<'a> StagedTree<'a> {
             if leaf.is_none() {
                 self.free_from = self.free_from.min(i.0);
             }
-            self.diff.leaves.insert(i.0, leaf);
+            self.put_leaf(i.0, leaf);
             self.mark_dirty(i.node());
         }
     }
@@ -1016,17 +1078,22 @@ impl<'a> StagedTree<'a> {
     /// Sets or blanks parent node `x` (odd, inside the tree).
     pub fn set_parent(&mut self, x: NodeIndex, parent: Option<ParentNode>) {
         if !x.is_leaf() && x.0 < self.node_width() {
-            self.diff.parents.insert(x.0, parent);
+            self.put_parent(x.0, parent);
             self.mark_dirty(x);
         }
     }
 
     /// Mutable access to a non-blank parent node, copying it into the overlay.
     pub fn parent_mut(&mut self, x: NodeIndex) -> Option<&mut ParentNode> {
-        let current = self.parent(x)?.clone();
+        let current = self.parent(x)?;
+        if !self.diff.parents.contains_key(&x.0) {
+            let current = current.clone();
+            self.put_parent(x.0, Some(current));
+        }
         self.mark_dirty(x);
-        let slot = self.diff.parents.entry(x.0).or_insert(Some(current));
-        slot.as_mut()
+        // Callers change unmerged leaves and parent hashes, never the key
+        // `diff_keys` holds.
+        self.diff.parents.get_mut(&x.0)?.as_mut()
     }
 
     /// Blanks every node on the direct path of `leaf` (RFC 9420 §7.5).
@@ -1048,11 +1115,11 @@ impl<'a> StagedTree<'a> {
         self.diff.n_leaves = new_n;
         // New nodes are blank; their hashes are computed in `rehash`.
         for i in n..new_n {
-            self.diff.leaves.insert(i, None);
+            self.put_leaf(i, None);
         }
         for x in tree_math::node_width(n)..tree_math::node_width(new_n) {
             if x % 2 == 1 {
-                self.diff.parents.insert(x, None);
+                self.put_parent(x, None);
             }
             self.dirty.insert(x);
         }
