@@ -64,6 +64,12 @@
 //! keys in the core's secret types); key material inside AWS-LC is freed by
 //! AWS-LC, which cleanses it.
 //!
+//! A signing key pair (`Ed25519KeyPair`, `EcdsaKeyPair`) is built on a
+//! private key's first signature and kept with it
+//! (`SignaturePrivateKey::with_prepared`): building one from the seed or
+//! scalar costs a scalar multiplication, as much as the signature. It lives
+//! in AWS-LC's memory, which AWS-LC cleanses when the private key is dropped.
+//!
 //! ## Randomness
 //!
 //! The core passes randomness as `&mut dyn mls_core::crypto::Rng`, and all

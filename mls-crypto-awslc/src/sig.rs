@@ -12,6 +12,8 @@
 //! its public key (`EcdsaKeyPair::from_private_key_and_public_key`); the
 //! public point is computed with `agreement::PrivateKey` on the same curve.
 
+use core::marker::PhantomData;
+
 use aws_lc_rs::agreement;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{self as lc, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _};
@@ -23,18 +25,24 @@ use crate::dh::{P256_ORDER, P384_ORDER, P521_ORDER, valid_scalar};
 /// Ed25519 seed and public key length.
 const ED25519_LEN: usize = 32;
 
+/// An ECDSA key pair kept with a private key, tagged with its curve: aws-lc-rs
+/// has one `EcdsaKeyPair` type for every curve, and the kept form is found by
+/// type, so an untagged P-256 pair would sign for a P-384 signer handed the
+/// same key (which must refuse a 32-byte scalar instead).
+struct KeptEcdsa<Curve>(EcdsaKeyPair, PhantomData<Curve>);
+
 /// Ed25519 (RFC 8032) via aws-lc-rs `signature::Ed25519KeyPair` and
 /// `signature::ED25519`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ed25519;
 
 impl Ed25519 {
-    fn key_pair(sk: &SignaturePrivateKey) -> Result<Ed25519KeyPair, CryptoError> {
+    fn key_pair(seed: &[u8]) -> Result<Ed25519KeyPair, CryptoError> {
         // `from_seed_unchecked` accepts longer inputs; the seed is exactly 32 bytes.
-        if sk.as_bytes().len() != ED25519_LEN {
+        if seed.len() != ED25519_LEN {
             return Err(CryptoError::InvalidKey);
         }
-        Ed25519KeyPair::from_seed_unchecked(sk.as_bytes()).map_err(|_| CryptoError::InvalidKey)
+        Ed25519KeyPair::from_seed_unchecked(seed).map_err(|_| CryptoError::InvalidKey)
     }
 }
 
@@ -48,9 +56,12 @@ impl Signature for Ed25519 {
         private_key: &SignaturePrivateKey,
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        let kp = Self::key_pair(private_key)?;
-        let sig = kp.try_sign(message).map_err(|_| CryptoError::Internal)?;
-        Ok(sig.as_ref().to_vec())
+        // The key pair (its public point costs a scalar multiplication) is
+        // kept with the private key: AWS-LC wipes it when it is freed.
+        private_key
+            .with_prepared(Self::key_pair, |kp| kp.try_sign(message))?
+            .map(|sig| sig.as_ref().to_vec())
+            .map_err(|_| CryptoError::Internal)
     }
 
     fn verify(
@@ -81,7 +92,10 @@ impl Signature for Ed25519 {
     }
 
     fn public_key(&self, private_key: &SignaturePrivateKey) -> Result<Vec<u8>, CryptoError> {
-        Ok(Self::key_pair(private_key)?.public_key().as_ref().to_vec())
+        Ok(Self::key_pair(private_key.as_bytes())?
+            .public_key()
+            .as_ref()
+            .to_vec())
     }
 }
 
@@ -103,9 +117,10 @@ macro_rules! ecdsa {
                 Ok(pk.as_ref().to_vec())
             }
 
-            fn key_pair(sk: &SignaturePrivateKey) -> Result<EcdsaKeyPair, CryptoError> {
-                let pk = Self::public_point(sk.as_bytes())?;
-                EcdsaKeyPair::from_private_key_and_public_key(&$sign_alg, sk.as_bytes(), &pk)
+            fn key_pair(scalar: &[u8]) -> Result<KeptEcdsa<Self>, CryptoError> {
+                let pk = Self::public_point(scalar)?;
+                EcdsaKeyPair::from_private_key_and_public_key(&$sign_alg, scalar, &pk)
+                    .map(|kp| KeptEcdsa(kp, PhantomData))
                     .map_err(|_| CryptoError::InvalidKey)
             }
         }
@@ -120,13 +135,16 @@ macro_rules! ecdsa {
                 private_key: &SignaturePrivateKey,
                 message: &[u8],
             ) -> Result<Vec<u8>, CryptoError> {
-                let kp = Self::key_pair(private_key)?;
-                // aws-lc-rs ignores this argument: the nonce comes from
-                // AWS-LC's internal generator (see the crate docs).
-                let sig = kp
-                    .sign(&SystemRandom::new(), message)
-                    .map_err(|_| CryptoError::Internal)?;
-                Ok(sig.as_ref().to_vec())
+                // The key pair is kept with the private key (AWS-LC wipes
+                // it when it is freed). aws-lc-rs ignores the generator
+                // argument: the nonce comes from AWS-LC's internal generator
+                // (see the crate docs).
+                private_key
+                    .with_prepared(Self::key_pair, |kp| {
+                        kp.0.sign(&SystemRandom::new(), message)
+                    })?
+                    .map(|sig| sig.as_ref().to_vec())
+                    .map_err(|_| CryptoError::Internal)
             }
 
             fn verify(

@@ -128,6 +128,11 @@
 //! intermediates held by this crate (seeds, scalars, shared points, DRBG
 //! state, PRKs) are zeroized; values inside libcrux's own types (e.g.
 //! `libcrux_ecdsa::p256::PrivateKey`, which has no `Zeroize`) cannot be.
+//! For that reason no signing key is kept beside a private key between
+//! signatures (`SignaturePrivateKey::with_prepared`): libcrux's Ed25519
+//! signs from the seed (its expanded-key API is private) and its ML-DSA
+//! key types do not wipe themselves, so ML-DSA keys are expanded per
+//! signature.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(

@@ -90,6 +90,10 @@
 //! the secret buffers it owns (key seeds, failed decryptions); ring keeps
 //! key material in its own types (`hmac::Key`, `Ed25519KeyPair`,
 //! `EcdsaKeyPair`, AEAD keys), which it does not zeroize on drop.
+//! For that reason this backend builds its signing key pair anew for each
+//! signature and never keeps one beside a private key
+//! (`SignaturePrivateKey::with_prepared`), although building it costs a
+//! scalar multiplication: the pair is dropped, unwiped, right after use.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(

@@ -52,6 +52,12 @@
 //! invalid points and all-zero shared secrets. `Kdf::expand` requires a PRK
 //! of at least Nh bytes (RFC 5869) and at most 255·Nh bytes of output.
 //! Intermediate secret buffers are zeroized.
+//! A signing key (`ed25519_dalek::SigningKey`, `ed448_goldilocks::SigningKey`,
+//! `ecdsa::SigningKey`) is built on a private key's first signature and
+//! kept with it (`SignaturePrivateKey::with_prepared`): building one costs a
+//! scalar multiplication for the public point, as much as the signature.
+//! So is the expanded ML-DSA key (`ml_dsa::SigningKey`). Those types
+//! zeroize on drop.
 //!
 //! ## What is borrowed, and why
 //!

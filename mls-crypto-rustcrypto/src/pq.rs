@@ -215,9 +215,8 @@ macro_rules! mldsa {
         pub struct $name;
 
         impl $name {
-            fn signing_key(sk: &SignaturePrivateKey) -> Result<SigningKey<$p>, CryptoError> {
-                let seed =
-                    ml_dsa::B32::try_from(sk.as_bytes()).map_err(|_| CryptoError::InvalidKey)?;
+            fn signing_key(sk: &[u8]) -> Result<SigningKey<$p>, CryptoError> {
+                let seed = ml_dsa::B32::try_from(sk).map_err(|_| CryptoError::InvalidKey)?;
                 Ok(SigningKey::<$p>::from_seed(&seed))
             }
         }
@@ -231,10 +230,13 @@ macro_rules! mldsa {
                 private_key: &SignaturePrivateKey,
                 message: &[u8],
             ) -> Result<Vec<u8>, CryptoError> {
-                let sk = Self::signing_key(private_key)?;
-                let sig = sk
-                    .expanded_key()
-                    .sign_deterministic(message, b"")
+                // The expanded key (the matrix and vectors of FIPS 204
+                // Algorithm 6) is kept with the private key; `SigningKey`
+                // zeroizes on drop.
+                let sig = private_key
+                    .with_prepared(Self::signing_key, |sk| {
+                        sk.expanded_key().sign_deterministic(message, b"")
+                    })?
                     .map_err(|_| CryptoError::Internal)?;
                 Ok(sig.encode().to_vec())
             }
@@ -271,7 +273,7 @@ macro_rules! mldsa {
                 &self,
                 private_key: &SignaturePrivateKey,
             ) -> Result<Vec<u8>, CryptoError> {
-                let sk = Self::signing_key(private_key)?;
+                let sk = Self::signing_key(private_key.as_bytes())?;
                 Ok(sk.expanded_key().verifying_key().encode().to_vec())
             }
         }

@@ -17,8 +17,8 @@ use crate::dh::to_array;
 pub struct Ed25519;
 
 impl Ed25519 {
-    fn signing_key(sk: &SignaturePrivateKey) -> Result<ed25519_dalek::SigningKey, CryptoError> {
-        let seed = to_array::<32>(sk.as_bytes(), CryptoError::InvalidKey)?;
+    fn signing_key(sk: &[u8]) -> Result<ed25519_dalek::SigningKey, CryptoError> {
+        let seed = to_array::<32>(sk, CryptoError::InvalidKey)?;
         Ok(ed25519_dalek::SigningKey::from_bytes(&seed))
     }
 }
@@ -34,8 +34,11 @@ impl Signature for Ed25519 {
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         use ed25519_dalek::Signer;
-        let key = Self::signing_key(private_key)?;
-        Ok(key.sign(message).to_bytes().to_vec())
+        // The expanded key and its public point (a scalar multiplication)
+        // are kept with the private key; `SigningKey` wipes itself on drop.
+        private_key.with_prepared(Self::signing_key, |key| {
+            key.sign(message).to_bytes().to_vec()
+        })
     }
 
     fn verify(
@@ -65,7 +68,7 @@ impl Signature for Ed25519 {
     }
 
     fn public_key(&self, private_key: &SignaturePrivateKey) -> Result<Vec<u8>, CryptoError> {
-        Ok(Self::signing_key(private_key)?
+        Ok(Self::signing_key(private_key.as_bytes())?
             .verifying_key()
             .to_bytes()
             .to_vec())
@@ -79,11 +82,11 @@ pub struct Ed448;
 
 #[cfg(feature = "x448")]
 impl Ed448 {
-    fn signing_key(sk: &SignaturePrivateKey) -> Result<ed448_goldilocks::SigningKey, CryptoError> {
-        if sk.as_bytes().len() != ed448_goldilocks::SECRET_KEY_LENGTH {
+    fn signing_key(sk: &[u8]) -> Result<ed448_goldilocks::SigningKey, CryptoError> {
+        if sk.len() != ed448_goldilocks::SECRET_KEY_LENGTH {
             return Err(CryptoError::InvalidKey);
         }
-        ed448_goldilocks::SigningKey::try_from(sk.as_bytes()).map_err(|_| CryptoError::InvalidKey)
+        ed448_goldilocks::SigningKey::try_from(sk).map_err(|_| CryptoError::InvalidKey)
     }
 }
 
@@ -98,8 +101,10 @@ impl Signature for Ed448 {
         private_key: &SignaturePrivateKey,
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
-        let key = Self::signing_key(private_key)?;
-        Ok(key.sign_raw(message).to_bytes().to_vec())
+        // Kept with the private key, as for Ed25519 (wiped on drop).
+        private_key.with_prepared(Self::signing_key, |key| {
+            key.sign_raw(message).to_bytes().to_vec()
+        })
     }
 
     fn verify(
@@ -129,7 +134,7 @@ impl Signature for Ed448 {
     }
 
     fn public_key(&self, private_key: &SignaturePrivateKey) -> Result<Vec<u8>, CryptoError> {
-        Ok(Self::signing_key(private_key)?
+        Ok(Self::signing_key(private_key.as_bytes())?
             .verifying_key()
             .to_bytes()
             .to_vec())
@@ -143,13 +148,11 @@ macro_rules! ecdsa {
         pub struct $name;
 
         impl $name {
-            fn signing_key(
-                sk: &SignaturePrivateKey,
-            ) -> Result<$krate::ecdsa::SigningKey, CryptoError> {
+            fn signing_key(sk: &[u8]) -> Result<$krate::ecdsa::SigningKey, CryptoError> {
                 // Exactly the field-size scalar: `from_bytes` takes a
                 // fixed-size array, so shorter encodings are not padded.
-                let bytes = <&$krate::FieldBytes>::try_from(sk.as_bytes())
-                    .map_err(|_| CryptoError::InvalidKey)?;
+                let bytes =
+                    <&$krate::FieldBytes>::try_from(sk).map_err(|_| CryptoError::InvalidKey)?;
                 $krate::ecdsa::SigningKey::from_bytes(bytes).map_err(|_| CryptoError::InvalidKey)
             }
 
@@ -173,9 +176,11 @@ macro_rules! ecdsa {
                 message: &[u8],
             ) -> Result<Vec<u8>, CryptoError> {
                 use $krate::ecdsa::signature::Signer;
-                let key = Self::signing_key(private_key)?;
-                let sig: $krate::ecdsa::Signature =
-                    key.try_sign(message).map_err(|_| CryptoError::Internal)?;
+                // The signing key (with its public point) is kept with the
+                // private key; `ecdsa::SigningKey` wipes its scalar on drop.
+                let sig: $krate::ecdsa::Signature = private_key
+                    .with_prepared(Self::signing_key, |key| key.try_sign(message))?
+                    .map_err(|_| CryptoError::Internal)?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
 
@@ -212,7 +217,7 @@ macro_rules! ecdsa {
                 &self,
                 private_key: &SignaturePrivateKey,
             ) -> Result<Vec<u8>, CryptoError> {
-                let key = Self::signing_key(private_key)?;
+                let key = Self::signing_key(private_key.as_bytes())?;
                 Ok(key.verifying_key().to_sec1_point(false).as_bytes().to_vec())
             }
         }

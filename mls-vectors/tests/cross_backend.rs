@@ -156,6 +156,87 @@ proptest! {
     }
 }
 
+/// RFC 9420 §5.1.2: a private key keeps the backend's prepared form of
+/// itself after its first signature (`SignaturePrivateKey::with_prepared`).
+/// One key signs through every backend in turn, twice each, then through
+/// the first again: every path (prepare and keep, reuse, another backend's
+/// form already kept) signs what a fresh copy of the key signs. EdDSA is
+/// deterministic, so its signatures are byte-identical; every signature
+/// verifies everywhere.
+#[test]
+fn rfc9420_5_1_2_a_kept_signing_key_signs_as_a_fresh_one() {
+    let msg = b"the same content, signed again and again";
+    for (suite, servers) in shared_suites() {
+        let mut rng = TestRng::new(u64::from(suite.0));
+        let (sk, pk) = servers[0]
+            .1
+            .signature()
+            .generate_key_pair(&mut rng)
+            .unwrap();
+        let deterministic = matches!(
+            suite.info().unwrap().signature,
+            mls_core::crypto::SignatureScheme::Ed25519 | mls_core::crypto::SignatureScheme::Ed448
+        );
+        let reference = servers[0].1.signature().sign(&sk.duplicate(), msg).unwrap();
+        let order = servers.iter().chain(servers.iter().take(1));
+        for (ns, signer) in order {
+            for round in 0..2 {
+                let sig = signer.signature().sign(&sk, msg).unwrap();
+                if deterministic {
+                    assert_eq!(sig, reference, "{suite:?}: {ns} round {round}");
+                }
+                for (nv, verifier) in &servers {
+                    assert!(
+                        verifier.signature().verify(&pk, msg, &sig).is_ok(),
+                        "{suite:?}: {ns} signed (round {round}), {nv} rejected"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A kept signing form belongs to one scheme: the same private key handed
+/// to another scheme of the same backend (P-256 then P-384, Ed25519 then
+/// P-256) signs exactly as a fresh copy of the key would, or is refused as a
+/// fresh copy would be. A form found only by its Rust type would let a P-256
+/// key pair sign for P-384 where aws-lc-rs has one type for every curve.
+#[test]
+fn rfc9420_5_1_2_a_kept_signing_key_is_not_reused_by_another_scheme() {
+    let msg = b"signed under one scheme, then another";
+    for (name, backend) in backends() {
+        let served: Vec<_> = CipherSuite::RFC9420
+            .into_iter()
+            .chain(CipherSuite::PQ)
+            .filter_map(|s| backend.cipher_suite(s).map(|cs| (s, cs)))
+            .collect();
+        for (sa, a) in &served {
+            let mut rng = TestRng::new(u64::from(sa.0));
+            let (sk, _) = a.signature().generate_key_pair(&mut rng).unwrap();
+            a.signature().sign(&sk, msg).unwrap();
+            for (sb, b) in &served {
+                if a.signature().scheme() == b.signature().scheme() {
+                    continue;
+                }
+                let kept = b.signature().sign(&sk, msg);
+                let fresh = b.signature().sign(&sk.duplicate(), msg);
+                assert_eq!(
+                    kept.is_ok(),
+                    fresh.is_ok(),
+                    "{name}: a {sa:?} key signing for {sb:?}: kept {kept:?}, fresh {fresh:?}"
+                );
+                if let Ok(sig) = kept {
+                    let pk = b.signature().public_key(&sk.duplicate()).unwrap();
+                    assert!(
+                        b.signature().verify(&pk, msg, &sig).is_ok(),
+                        "{name}: a {sa:?} key signed for {sb:?} with another scheme's form"
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Native HPKE implementations (the `hpke` crate in the RustCrypto backend)
 /// against the core's generic RFC 9180 HPKE, both directions.
 #[cfg(feature = "rustcrypto")]

@@ -3,8 +3,11 @@
 //! Secrets are zeroized on drop, redacted in `Debug`, compared in constant
 //! time and not `Clone` by accident: cloning is an explicit [`Secret::duplicate`].
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::any::Any;
 use core::fmt;
+use once_cell::race::OnceBox;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
@@ -339,7 +342,75 @@ impl HpkePrivateKey {
     }
 }
 
+/// A signature private key: the RFC 8032 seed for EdDSA, the big-endian
+/// scalar for ECDSA (the encodings the RFC 9420 test vectors use).
+///
+/// Besides its bytes the key can hold the backend's *prepared* form of
+/// itself (an expanded EdDSA key with its public point, an ECDSA key pair),
+/// built on the first signature and kept until the key is dropped: turning
+/// a seed into a key pair costs a scalar multiplication, as much as the
+/// signature itself, and a member signs every message with the same key.
+/// See [`SignaturePrivateKey::with_prepared`].
+pub struct SignaturePrivateKey {
+    bytes: SecretVec,
+    prepared: OnceBox<Box<dyn Any + Send + Sync>>,
+}
+
 impl SignaturePrivateKey {
+    /// Wraps the key bytes in the encoding the suite's algorithm uses.
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self {
+            bytes: SecretVec::new(bytes),
+            prepared: OnceBox::new(),
+        }
+    }
+    /// Copies the key bytes.
+    pub fn from_slice(bytes: &[u8]) -> Self {
+        Self::new(bytes.to_vec())
+    }
+    /// The encoded private key. Handle with care.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.as_bytes()
+    }
+    /// An explicit copy (of the bytes: the copy prepares its own form).
+    pub fn duplicate(&self) -> Self {
+        Self {
+            bytes: self.bytes.duplicate(),
+            prepared: OnceBox::new(),
+        }
+    }
+
+    /// Runs `f` on the backend's prepared form of this key, of type `T`.
+    /// On the first call `prepare` builds it from the key bytes and the key
+    /// keeps it; later calls reuse it. If the key already holds a prepared
+    /// form of another type (another backend signed with it first), `T` is
+    /// built for this call only. An error from `prepare` is returned and
+    /// nothing is kept.
+    ///
+    /// For backends. `T` holds secret material for as long as the key lives:
+    /// a backend stores here only a type that wipes its secrets on drop
+    /// (and signs without preparing where its library's key type does not).
+    pub fn with_prepared<T: Any + Send + Sync, R>(
+        &self,
+        prepare: impl FnOnce(&[u8]) -> Result<T, CryptoError>,
+        f: impl FnOnce(&T) -> R,
+    ) -> Result<R, CryptoError> {
+        if let Some(held) = self.prepared.get() {
+            return match held.downcast_ref::<T>() {
+                Some(t) => Ok(f(t)),
+                None => Ok(f(&prepare(self.as_bytes())?)),
+            };
+        }
+        let made: Box<dyn Any + Send + Sync> = Box::new(prepare(self.as_bytes())?);
+        let kept = match self.prepared.set(Box::new(made)) {
+            Ok(()) => self.prepared.get().and_then(|h| h.downcast_ref::<T>()),
+            // Another thread prepared the same key first: ours is dropped
+            // after this call.
+            Err(ours) => return ours.downcast_ref::<T>().map(f).ok_or(CryptoError::Internal),
+        };
+        kept.map(f).ok_or(CryptoError::Internal)
+    }
+
     /// The key in the canonical encoding of `suite`'s signature scheme: an
     /// ECDSA scalar given with its leading zero bytes dropped is left-padded
     /// to the field size. Other keys are returned unchanged.
@@ -357,11 +428,19 @@ impl SignaturePrivateKey {
         }
     }
 }
-private_key_type!(
-    /// A signature private key: the RFC 8032 seed for EdDSA, the big-endian
-    /// scalar for ECDSA (the encodings the RFC 9420 test vectors use).
-    SignaturePrivateKey
-);
+
+impl PartialEq for SignaturePrivateKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+impl Eq for SignaturePrivateKey {}
+
+impl fmt::Debug for SignaturePrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SignaturePrivateKey(<redacted>)")
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -385,6 +464,47 @@ mod tests {
         let b = Secret::from_slice(&[1, 2, 3, 0]).unwrap();
         assert_ne!(a, b);
         assert_eq!(a, a.duplicate());
+    }
+
+    #[test]
+    fn a_prepared_signing_key_is_built_once_and_kept_per_type() {
+        use core::cell::Cell;
+        let key = SignaturePrivateKey::from_slice(&[7; 32]);
+        let calls = Cell::new(0);
+        let prep = |b: &[u8]| {
+            calls.set(calls.get() + 1);
+            Ok(b.iter().map(|x| u32::from(*x)).sum::<u32>())
+        };
+        assert_eq!(key.with_prepared(prep, |t| *t), Ok(224));
+        assert_eq!(key.with_prepared(prep, |t| *t + 1), Ok(225));
+        assert_eq!(calls.get(), 1, "the second call reuses the first's form");
+        // Another type: built for the call, the kept one is untouched.
+        let other = |b: &[u8]| {
+            calls.set(calls.get() + 1);
+            Ok(b.len() as u64)
+        };
+        assert_eq!(key.with_prepared(other, |t| *t), Ok(32));
+        assert_eq!(key.with_prepared(other, |t| *t), Ok(32));
+        assert_eq!(calls.get(), 3);
+        assert_eq!(key.with_prepared(prep, |t| *t), Ok(224));
+        assert_eq!(calls.get(), 3);
+        // A copy prepares its own.
+        let copy = key.duplicate();
+        assert_eq!(copy.with_prepared(prep, |t| *t), Ok(224));
+        assert_eq!(calls.get(), 4);
+        assert_eq!(copy, key);
+    }
+
+    #[test]
+    fn a_failed_preparation_keeps_nothing() {
+        let key = SignaturePrivateKey::from_slice(&[1; 3]);
+        let fail = |_: &[u8]| Err::<u8, _>(CryptoError::InvalidKey);
+        assert_eq!(
+            key.with_prepared(fail, |_| ()),
+            Err(CryptoError::InvalidKey)
+        );
+        assert_eq!(key.with_prepared(|b| Ok(b[0]), |t| *t), Ok(1));
+        assert!(!format!("{key:?}").contains('1'));
     }
 
     #[test]
