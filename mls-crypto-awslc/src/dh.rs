@@ -127,6 +127,23 @@ impl Dh for X25519 {
         let sk = private_key(&agreement::X25519, secret)?;
         agree(&sk, &agreement::X25519, public)
     }
+    fn dh_and_public_key(
+        &self,
+        secret: &[u8],
+        public: &[u8],
+    ) -> Result<(SecretVec, Vec<u8>), CryptoError> {
+        // AWS-LC computes the public key when it imports a raw X25519
+        // private key: import once, for both (one fixed-base scalar
+        // multiplication less per HPKE seal and open).
+        if secret.len() != 32 || public.len() != 32 {
+            return Err(CryptoError::InvalidKey);
+        }
+        let sk = private_key(&agreement::X25519, secret)?;
+        Ok((
+            agree(&sk, &agreement::X25519, public)?,
+            public_key_bytes(&sk)?,
+        ))
+    }
     fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
         // aws-lc parses any 32 raw bytes as an X25519 key; the small-order
         // list is the core's.
@@ -181,6 +198,18 @@ macro_rules! prime_dh {
                 let sk = Self::secret_key(secret)?;
                 agree(&sk, &$alg, public)
             }
+            fn dh_and_public_key(
+                &self,
+                secret: &[u8],
+                public: &[u8],
+            ) -> Result<(SecretVec, Vec<u8>), CryptoError> {
+                // One import of the scalar for both (see X25519).
+                if public.len() != 1 + 2 * $nsk || public.first() != Some(&0x04) {
+                    return Err(CryptoError::InvalidKey);
+                }
+                let sk = Self::secret_key(secret)?;
+                Ok((agree(&sk, &$alg, public)?, public_key_bytes(&sk)?))
+            }
             fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
                 // Uncompressed SEC1 only; aws-lc checks the point is on
                 // the curve when it parses it.
@@ -224,3 +253,58 @@ prime_dh!(
     0x01,
     "NIST P-521 ECDH (aws-lc-rs `agreement::ECDH_P521`)."
 );
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    /// `dh_and_public_key` (one import of the private key) gives exactly
+    /// what `dh` and `public_key` give apart, and refuses what either
+    /// refuses: bad peers (small order, off the curve, compressed, wrong
+    /// length) and bad private keys (zero, not below the order, wrong
+    /// length).
+    fn agrees(dh: &dyn Dh, secret: &[u8], peer: &[u8]) {
+        let apart = dh
+            .dh(secret, peer)
+            .and_then(|z| Ok((z, dh.public_key(secret)?)));
+        let together = dh.dh_and_public_key(secret, peer);
+        match (apart, together) {
+            (Ok((z1, p1)), Ok((z2, p2))) => {
+                assert_eq!(z1.as_bytes(), z2.as_bytes());
+                assert_eq!(p1, p2);
+            }
+            (Err(e1), Err(e2)) => assert_eq!(e1, e2),
+            (a, t) => panic!("apart {:?}, together {:?}", a.is_ok(), t.is_ok()),
+        }
+    }
+
+    #[test]
+    fn dh_and_public_key_is_dh_and_public_key() {
+        let cases: [(&dyn Dh, u8); 4] =
+            [(&X25519, 0x11), (&P256, 0x11), (&P384, 0x22), (&P521, 0x01)];
+        for (dh, fill) in cases {
+            let nsk = dh.secret_len();
+            let secret = vec![fill; nsk];
+            let mut other = secret.clone();
+            other[nsk - 1] ^= 0x5a;
+            let peer = dh.public_key(&other).unwrap();
+            agrees(dh, &secret, &peer);
+            // Bad peers.
+            let mut off_curve = peer.clone();
+            if let Some(b) = off_curve.last_mut() {
+                *b ^= 1;
+            }
+            agrees(dh, &secret, &off_curve);
+            agrees(dh, &secret, &vec![0u8; peer.len()]);
+            agrees(dh, &secret, &peer[..peer.len() - 1]);
+            let mut compressed = peer[..peer.len().min(1 + nsk)].to_vec();
+            compressed[0] = 0x02;
+            agrees(dh, &secret, &compressed);
+            // Bad private keys.
+            agrees(dh, &vec![0u8; nsk], &peer);
+            agrees(dh, &vec![0xff; nsk], &peer);
+            agrees(dh, &secret[1..], &peer);
+        }
+    }
+}

@@ -167,8 +167,7 @@ impl DhKem {
         public_key: &[u8],
         ephemeral_secret: &[u8],
     ) -> Result<(Secret, Vec<u8>), CryptoError> {
-        let dh = self.dh.dh(ephemeral_secret, public_key)?;
-        let enc = self.dh.public_key(ephemeral_secret)?;
+        let (dh, enc) = self.dh.dh_and_public_key(ephemeral_secret, public_key)?;
         let mut kem_context = Vec::with_capacity(enc.len() + public_key.len());
         kem_context.extend_from_slice(&enc);
         kem_context.extend_from_slice(public_key);
@@ -191,8 +190,7 @@ impl DhKem {
         if enc.len() != self.dh.public_len() {
             return Err(CryptoError::InvalidKey);
         }
-        let dh = self.dh.dh(private_key, enc)?;
-        let pk_r = self.dh.public_key(private_key)?;
+        let (dh, pk_r) = self.dh.dh_and_public_key(private_key, enc)?;
         let mut kem_context = Vec::with_capacity(enc.len() + pk_r.len());
         kem_context.extend_from_slice(enc);
         kem_context.extend_from_slice(&pk_r);

@@ -176,6 +176,18 @@ pub trait Dh: Send + Sync {
     /// DH(sk, pk), the serialized shared secret (Ndh bytes). Must reject
     /// invalid public keys and an all-zero result.
     fn dh(&self, secret: &[u8], public: &[u8]) -> Result<SecretVec, CryptoError>;
+    /// `dh(secret, public)` and `public_key(secret)` together: what Encap
+    /// (the ephemeral key and its `enc`) and Decap (the recipient's key and
+    /// its `pkRm` for the KEM context) both need (RFC 9180 §4.1). A backend
+    /// whose import of a private key already computes the public key (a
+    /// scalar multiplication) overrides this to import the key once.
+    fn dh_and_public_key(
+        &self,
+        secret: &[u8],
+        public: &[u8],
+    ) -> Result<(SecretVec, Vec<u8>), CryptoError> {
+        Ok((self.dh(secret, public)?, self.public_key(secret)?))
+    }
     /// Checks a received public key (RFC 9180 §7.1.1, §7.1.4): exactly the
     /// serialization `public_key` produces (Npk bytes; for the prime
     /// curves an uncompressed point on the curve), and for X25519 / X448
