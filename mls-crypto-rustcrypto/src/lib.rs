@@ -57,7 +57,8 @@
 //! kept with it (`SignaturePrivateKey::with_prepared`): building one costs a
 //! scalar multiplication for the public point, as much as the signature.
 //! So is the expanded ML-DSA key (`ml_dsa::SigningKey`). Those types
-//! zeroize on drop.
+//! zeroize on drop, which the compiler checks: every kept form goes through
+//! `with_kept`, which takes only `ZeroizeOnDrop` types.
 //!
 //! ## What is borrowed, and why
 //!
@@ -636,3 +637,17 @@ pub mod generic {
 
 #[cfg(test)]
 mod tests;
+
+/// [`mls_core::crypto::SignaturePrivateKey::with_prepared`] for a key type
+/// that wipes itself on drop: what a private key keeps is as secret as the
+/// key and lives as long, so only `ZeroizeOnDrop` types may be kept.
+pub(crate) fn with_kept<T, R>(
+    key: &mls_core::crypto::SignaturePrivateKey,
+    prepare: impl FnOnce(&[u8]) -> Result<T, mls_core::crypto::CryptoError>,
+    f: impl FnOnce(&T) -> R,
+) -> Result<R, mls_core::crypto::CryptoError>
+where
+    T: zeroize::ZeroizeOnDrop + Send + Sync + 'static,
+{
+    key.with_prepared(prepare, f)
+}

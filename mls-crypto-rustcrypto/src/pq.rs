@@ -233,11 +233,10 @@ macro_rules! mldsa {
                 // The expanded key (the matrix and vectors of FIPS 204
                 // Algorithm 6) is kept with the private key; `SigningKey`
                 // zeroizes on drop.
-                let sig = private_key
-                    .with_prepared(Self::signing_key, |sk| {
-                        sk.expanded_key().sign_deterministic(message, b"")
-                    })?
-                    .map_err(|_| CryptoError::Internal)?;
+                let sig = crate::with_kept(private_key, Self::signing_key, |sk| {
+                    sk.expanded_key().sign_deterministic(message, b"")
+                })?
+                .map_err(|_| CryptoError::Internal)?;
                 Ok(sig.encode().to_vec())
             }
             fn verify(

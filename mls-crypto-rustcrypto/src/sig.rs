@@ -36,7 +36,7 @@ impl Signature for Ed25519 {
         use ed25519_dalek::Signer;
         // The expanded key and its public point (a scalar multiplication)
         // are kept with the private key; `SigningKey` wipes itself on drop.
-        private_key.with_prepared(Self::signing_key, |key| {
+        crate::with_kept(private_key, Self::signing_key, |key| {
             key.sign(message).to_bytes().to_vec()
         })
     }
@@ -102,7 +102,7 @@ impl Signature for Ed448 {
         message: &[u8],
     ) -> Result<Vec<u8>, CryptoError> {
         // Kept with the private key, as for Ed25519 (wiped on drop).
-        private_key.with_prepared(Self::signing_key, |key| {
+        crate::with_kept(private_key, Self::signing_key, |key| {
             key.sign_raw(message).to_bytes().to_vec()
         })
     }
@@ -178,9 +178,9 @@ macro_rules! ecdsa {
                 use $krate::ecdsa::signature::Signer;
                 // The signing key (with its public point) is kept with the
                 // private key; `ecdsa::SigningKey` wipes its scalar on drop.
-                let sig: $krate::ecdsa::Signature = private_key
-                    .with_prepared(Self::signing_key, |key| key.try_sign(message))?
-                    .map_err(|_| CryptoError::Internal)?;
+                let sig: $krate::ecdsa::Signature =
+                    crate::with_kept(private_key, Self::signing_key, |key| key.try_sign(message))?
+                        .map_err(|_| CryptoError::Internal)?;
                 Ok(sig.to_der().as_bytes().to_vec())
             }
 
