@@ -96,6 +96,23 @@ fn agree(
 #[derive(Debug, Clone, Copy, Default)]
 pub struct X25519;
 
+impl X25519 {
+    /// The imported private key and DH(sk, pk).
+    fn import_and_agree(
+        secret: &[u8],
+        public: &[u8],
+    ) -> Result<(agreement::PrivateKey, SecretVec), CryptoError> {
+        // Exactly 32 raw bytes: `UnparsedPublicKey` would also accept an
+        // X.509 SubjectPublicKeyInfo, which is not the RFC 9180 encoding.
+        if secret.len() != 32 || public.len() != 32 {
+            return Err(CryptoError::InvalidKey);
+        }
+        let sk = private_key(&agreement::X25519, secret)?;
+        let shared = agree(&sk, &agreement::X25519, public)?;
+        Ok((sk, shared))
+    }
+}
+
 impl Dh for X25519 {
     fn kem_id(&self) -> KemId {
         KemId::DhKemX25519
@@ -119,13 +136,7 @@ impl Dh for X25519 {
         public_key_bytes(&private_key(&agreement::X25519, secret)?)
     }
     fn dh(&self, secret: &[u8], public: &[u8]) -> Result<SecretVec, CryptoError> {
-        // Exactly 32 raw bytes: `UnparsedPublicKey` would also accept an
-        // X.509 SubjectPublicKeyInfo, which is not the RFC 9180 encoding.
-        if secret.len() != 32 || public.len() != 32 {
-            return Err(CryptoError::InvalidKey);
-        }
-        let sk = private_key(&agreement::X25519, secret)?;
-        agree(&sk, &agreement::X25519, public)
+        Ok(Self::import_and_agree(secret, public)?.1)
     }
     fn dh_and_public_key(
         &self,
@@ -135,14 +146,8 @@ impl Dh for X25519 {
         // AWS-LC computes the public key when it imports a raw X25519
         // private key: import once, for both (one fixed-base scalar
         // multiplication less per HPKE seal and open).
-        if secret.len() != 32 || public.len() != 32 {
-            return Err(CryptoError::InvalidKey);
-        }
-        let sk = private_key(&agreement::X25519, secret)?;
-        Ok((
-            agree(&sk, &agreement::X25519, public)?,
-            public_key_bytes(&sk)?,
-        ))
+        let (sk, shared) = Self::import_and_agree(secret, public)?;
+        Ok((shared, public_key_bytes(&sk)?))
     }
     fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
         // aws-lc parses any 32 raw bytes as an X25519 key; the small-order
@@ -168,6 +173,21 @@ macro_rules! prime_dh {
                 }
                 private_key(&$alg, secret)
             }
+
+            /// The imported private key and DH(sk, pk).
+            fn import_and_agree(
+                secret: &[u8],
+                public: &[u8],
+            ) -> Result<(agreement::PrivateKey, SecretVec), CryptoError> {
+                // Uncompressed SEC1 only: `UnparsedPublicKey` would also take
+                // compressed points and X.509 SubjectPublicKeyInfo.
+                if public.len() != 1 + 2 * $nsk || public.first() != Some(&0x04) {
+                    return Err(CryptoError::InvalidKey);
+                }
+                let sk = Self::secret_key(secret)?;
+                let shared = agree(&sk, &$alg, public)?;
+                Ok((sk, shared))
+            }
         }
 
         impl Dh for $name {
@@ -190,13 +210,7 @@ macro_rules! prime_dh {
                 public_key_bytes(&Self::secret_key(secret)?)
             }
             fn dh(&self, secret: &[u8], public: &[u8]) -> Result<SecretVec, CryptoError> {
-                // Uncompressed SEC1 only: `UnparsedPublicKey` would also take
-                // compressed points and X.509 SubjectPublicKeyInfo.
-                if public.len() != 1 + 2 * $nsk || public.first() != Some(&0x04) {
-                    return Err(CryptoError::InvalidKey);
-                }
-                let sk = Self::secret_key(secret)?;
-                agree(&sk, &$alg, public)
+                Ok(Self::import_and_agree(secret, public)?.1)
             }
             fn dh_and_public_key(
                 &self,
@@ -204,11 +218,8 @@ macro_rules! prime_dh {
                 public: &[u8],
             ) -> Result<(SecretVec, Vec<u8>), CryptoError> {
                 // One import of the scalar for both (see X25519).
-                if public.len() != 1 + 2 * $nsk || public.first() != Some(&0x04) {
-                    return Err(CryptoError::InvalidKey);
-                }
-                let sk = Self::secret_key(secret)?;
-                Ok((agree(&sk, &$alg, public)?, public_key_bytes(&sk)?))
+                let (sk, shared) = Self::import_and_agree(secret, public)?;
+                Ok((shared, public_key_bytes(&sk)?))
             }
             fn validate_public(&self, public: &[u8]) -> Result<(), CryptoError> {
                 // Uncompressed SEC1 only; aws-lc checks the point is on

@@ -1034,6 +1034,49 @@ fn rfc9420_7_6_rejects_an_extra_ciphertext_for_another_members_node() {
     });
 }
 
+/// RFC 9180 §7.1.4 / RFC 9420 §7.6: a member signs a commit whose
+/// ciphertext to member 1 carries a hostile `kem_output`: all zeros (a
+/// small-order X25519 point; no P-256 point), the ephemeral key with its
+/// last byte flipped (off the curve for P-256; for X25519 another key, so
+/// the AEAD fails), one byte short, and empty. Decap (one import of the
+/// receiver's key for DH and its public key) or the AEAD refuses each with
+/// a typed error, and the receiver's state is unchanged.
+#[test]
+fn rfc9420_7_6_rejects_a_hostile_kem_output_and_changes_nothing() {
+    each(|c| {
+        let edits: [fn(&mut Vec<u8>); 4] = [
+            |k| k.iter_mut().for_each(|b| *b = 0),
+            |k| {
+                if let Some(b) = k.last_mut() {
+                    *b ^= 1;
+                }
+            },
+            |k| {
+                k.pop();
+            },
+            |k| k.clear(),
+        ];
+        for (i, edit) in edits.into_iter().enumerate() {
+            let mut s = c.three(60 + i as u64);
+            let msg = c.forged(&mut s, 0, vec![], true, |f| {
+                if let Forge::Commit { commit, .. } = f {
+                    let node = &mut commit.path.as_mut().unwrap().nodes[0];
+                    let mut cts = node.encrypted_path_secret.to_vec();
+                    let mut k = cts[0].kem_output.as_slice().to_vec();
+                    edit(&mut k);
+                    cts[0].kem_output = VLBytes::new(k);
+                    node.encrypted_path_secret = cts.into();
+                }
+            });
+            assert_eq!(
+                treekem_error(c.rejected(&mut s, 1, &msg)),
+                TreeKemError::DecryptionFailed,
+                "edit {i}"
+            );
+        }
+    });
+}
+
 #[test]
 fn rfc9420_12_2_rejects_an_update_path_repeating_a_key() {
     each(|c| {
